@@ -1,0 +1,3 @@
+from smp_data.cli import main
+
+raise SystemExit(main())

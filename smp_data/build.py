@@ -1,0 +1,367 @@
+"""Build the DuckDB store: police.uk files -> validated, enriched records + dimensions.
+
+Safety: the build writes a temporary file beside the store and atomically replaces the
+store only when everything succeeded; a failed build removes its temporary file and
+leaves the previous store intact and readable. The result depends only on the inputs
+(files are read in sorted order and every table is written in a fixed order), so a
+re-run gives identical tables; a month that is ingested again replaces that month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+import queries
+from boundaries import WARD_SETS, BoundaryData, BoundaryError, load_boundaries, load_clusters
+from smp_data import __version__
+from smp_data.classify import CRIME_TYPES, PRIORITIES, PRIORITY_CRIME_TYPES
+from smp_data.enrich import ENRICHED_FIELDS, GeoContext
+from smp_data.ingest import RECORD_FIELDS, FileResult, validate_batch
+from smp_data.settings import REPO_ROOT
+from smp_data.sources import Source, SourceError, open_source
+
+__all__ = ["BuildError", "BuildReport", "build_store"]
+
+
+class BuildError(RuntimeError):
+    """The build could not complete; the message is one line naming the file or field."""
+
+
+@dataclass
+class BuildReport:
+    db_path: Path
+    files: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    seconds: float = 0.0
+    partner: dict | None = None
+
+
+_RECORD_SCHEMA = pa.schema(
+    [
+        ("month", pa.string()),
+        ("crime_id", pa.string()),
+        ("reported_by", pa.string()),
+        ("falls_within", pa.string()),
+        ("longitude", pa.float64()),
+        ("latitude", pa.float64()),
+        ("location", pa.string()),
+        ("lsoa_code_published", pa.string()),
+        ("lsoa_name_published", pa.string()),
+        ("crime_type", pa.string()),
+        ("crime_class", pa.string()),
+        ("last_outcome", pa.string()),
+        ("context", pa.string()),
+        ("source_file", pa.string()),
+        ("source_line", pa.int32()),
+        ("force", pa.string()),
+        ("district", pa.string()),
+        ("lsoa21_code", pa.string()),
+        ("ward_2022_code", pa.string()),
+        ("ward_2024_code", pa.string()),
+        ("location_method", pa.string()),
+    ]
+)
+
+
+def _code_version() -> str:
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = "unknown"
+    return f"smp_data {__version__} (git {sha})"
+
+
+def _temp_path(db_path: Path) -> Path:
+    return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+
+
+def _remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _insert(con, table: str, df: pd.DataFrame) -> None:
+    con.register("_incoming", df)
+    try:
+        cols = ", ".join(f'"{c}"' for c in df.columns)
+        con.execute(f"insert into {table} ({cols}) select {cols} from _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def _load_dimensions(con, data: BoundaryData) -> None:
+    """(Re)write every dimension table from the boundary inputs and project data files."""
+    for table in ("wards_2022", "wards_2024", "ward_overlap", "clusters", "lsoas", "lsoa_2011_to_2021",
+                  "districts", "populations", "crime_categories", "priorities", "priority_crime_types"):
+        con.execute(f"delete from {table}")
+    pop22 = pd.read_csv(data.root / WARD_SETS["2022"].population_csv, dtype={"WD22CD": str})
+    pop24 = pd.read_csv(data.root / WARD_SETS["2024"].population_csv, dtype={"WD24CD": str})
+    cl22, cl24 = load_clusters("2022"), load_clusters("2024")
+    w22 = data.wards["2022"][["code", "name", "population"]].merge(
+        pop22[["WD22CD", "pop_census2021_lsoa_bestfit"]], left_on="code", right_on="WD22CD", how="left"
+    ).merge(cl22[["ward_code", "cluster", "sub_group"]], left_on="code", right_on="ward_code", how="left")
+    _check_clusters(w22, "2022")
+    _insert(con, "wards_2022", pd.DataFrame({
+        "ward_2022_code": w22["code"], "ward_2022_name": w22["name"], "population": w22["population"],
+        "population_census2021": w22["pop_census2021_lsoa_bestfit"], "cluster_2022": w22["cluster"],
+        "cluster_sub_group": w22["sub_group"].replace("", None),
+    }).sort_values("ward_2022_code"))
+    w24 = data.wards["2024"][["code", "name", "population"]].merge(
+        pop24[["WD24CD", "pop_census2021_lsoa_bestfit"]], left_on="code", right_on="WD24CD", how="left"
+    ).merge(cl24, left_on="code", right_on="ward_code", how="left")
+    _check_clusters(w24, "2024")
+    _insert(con, "wards_2024", pd.DataFrame({
+        "ward_2024_code": w24["code"], "ward_2024_name": w24["name"], "population": w24["population"],
+        "population_census2021": w24["pop_census2021_lsoa_bestfit"], "cluster_2024": w24["cluster"],
+        "cluster_sub_group": w24["sub_group"].replace("", None),
+        "cluster_share_of_residents": pd.to_numeric(w24.get("share_of_residents"), errors="coerce"),
+        "cluster_is_low_confidence": w24.get("is_low_confidence").astype(str).str.lower() == "true",
+        "cluster_derivation": w24.get("residents_by_old_ward"),
+    }).sort_values("ward_2024_code"))
+    ov = data.ward_overlap
+    _insert(con, "ward_overlap", pd.DataFrame({
+        "ward_2022_code": ov["WD22CD"], "ward_2022_name": ov["WD22NM"], "ward_2024_code": ov["WD24CD"],
+        "ward_2024_name": ov["WD24NM"], "share_of_ward_2022_area": ov["share_of_WD22_area"],
+        "share_of_ward_2024_area": ov["share_of_WD24_area"],
+        "residents_census2021_areal_est": ov["pop_census2021_areal_est"],
+    }))
+    clusters = []
+    for key, table, names in (("2022", cl22, w22), ("2024", cl24, w24)):
+        for cluster, grp in table.groupby("cluster", sort=True):
+            note = (
+                "Published in the SMP Strategic Assessment 2024/25 (para 24)."
+                if key == "2022"
+                else "Derived by this project (not published by the SMP): each May-2024 ward joins the "
+                "pre-2024 cluster that supplied most of its residents (ONS ward overlap, Census 2021 "
+                "areal estimate). Edit boundaries/data/clusters_2024.csv to change."
+            )
+            wards = "; ".join(
+                f"{r.ward_name}{' (' + r.sub_group + ')' if r.sub_group else ''}"
+                for r in grp.sort_values("ward_name").itertuples()
+            )
+            clusters.append({
+                "boundary_set": key, "cluster": cluster, "cluster_label": grp["cluster_label"].iloc[0],
+                "cluster_type": grp["cluster_type"].iloc[0], "is_derived": key == "2024",
+                "n_wards": len(grp), "wards": wards, "note": note,
+            })
+    _insert(con, "clusters", pd.DataFrame(clusters))
+    ls = data.lsoa21
+    _insert(con, "lsoas", pd.DataFrame({
+        "lsoa21_code": ls["LSOA21CD"], "lsoa21_name": ls["LSOA21NM"], "ward_2024_code": ls["WD24CD"],
+        "ward_2022_code": ls["WD22CD_derived"], "population": ls["pop_census2021"].astype("int64"),
+        "area_km2": ls.get("area_km2"),
+    }).sort_values("lsoa21_code"))
+    lk = data.lsoa11_to_21
+    _insert(con, "lsoa_2011_to_2021", pd.DataFrame({
+        "lsoa11_code": lk["lsoa11_code"], "lsoa11_name": lk["lsoa11_name"], "lsoa21_code": lk["lsoa21_code"],
+        "lsoa21_name": lk["lsoa21_name"], "change": lk["CHGIND"],
+    }))
+    d = data.districts
+    _insert(con, "districts", pd.DataFrame({
+        "district_code": d["LADCD"], "district_name": d["LADNM"], "population": d["pop_mid2024_ons_ward_sum"],
+        "population_census2021": d["pop_census2021_lsoa_sum"], "population_mid2022": d["pop_mid2022_ons_ward_sum"],
+        "is_kent": True,
+    }).sort_values("district_code"))
+    _insert(con, "populations", _populations(data, pop22, pop24))
+    _insert(con, "crime_categories", pd.DataFrame([
+        {"crime_type": c.name, "api_slug": c.slug, "crime_class": c.crime_class,
+         "sa_categories": c.sa_categories, "is_current": c.is_current} for c in CRIME_TYPES
+    ]))
+    _insert(con, "priorities", pd.DataFrame([p.__dict__ for p in PRIORITIES]))
+    _insert(con, "priority_crime_types", pd.DataFrame(PRIORITY_CRIME_TYPES, columns=["priority_id", "crime_type", "role"]))
+
+
+def _check_clusters(df: pd.DataFrame, key: str) -> None:
+    missing = df.loc[df["cluster"].isna(), "name"].tolist()
+    if missing:
+        raise BuildError(f"boundaries/data/clusters_{key}.csv has no cluster for ward(s): {', '.join(missing)}")
+
+
+def _populations(data: BoundaryData, pop22: pd.DataFrame, pop24: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+
+    def add(area_type, codes, names, basis, values, default):
+        for c, n, v in zip(codes, names, values):
+            rows.append((area_type, c, n, basis, int(v), default))
+
+    add("ward_2022", pop22["WD22CD"], pop22["WD22NM"], "mid2022", pop22["pop_mid2022_ons"], True)
+    add("ward_2022", pop22["WD22CD"], pop22["WD22NM"], "mid2020", pop22["pop_mid2020_ons"], False)
+    add("ward_2022", pop22["WD22CD"], pop22["WD22NM"], "census2021_bestfit", pop22["pop_census2021_lsoa_bestfit"], False)
+    add("ward_2024", pop24["WD24CD"], pop24["WD24NM"], "mid2024", pop24["pop_mid2024_ons"], True)
+    add("ward_2024", pop24["WD24CD"], pop24["WD24NM"], "census2021_bestfit", pop24["pop_census2021_lsoa_bestfit"], False)
+    ls = data.lsoa21
+    add("lsoa21", ls["LSOA21CD"], ls["LSOA21NM"], "census2021", ls["pop_census2021"], True)
+    d = data.districts
+    add("district", d["LADCD"], d["LADNM"], "mid2024", d["pop_mid2024_ons_ward_sum"], True)
+    add("district", d["LADCD"], d["LADNM"], "mid2022", d["pop_mid2022_ons_ward_sum"], False)
+    add("district", d["LADCD"], d["LADNM"], "census2021", d["pop_census2021_lsoa_sum"], False)
+    return pd.DataFrame(rows, columns=["area_type", "area_code", "area_name", "basis", "population", "is_rate_default"])
+
+
+def _store_file(con, result: FileResult, enriched: dict[str, list]) -> int:
+    """Replace this file's month/force in the store with the file's rows; return Maidstone rows."""
+    month = f"{result.month}-01"
+    con.execute("delete from records where month = $m and force = $f", {"m": month, "f": result.force})
+    con.execute(
+        "delete from rejects where source_file in (select source_file from source_files where month = $m and force = $f)",
+        {"m": month, "f": result.force},
+    )
+    con.execute("delete from rejects where source_file = $s", {"s": result.source_file})
+    con.execute("delete from source_files where (month = $m and force = $f) or source_file = $s",
+                {"m": month, "f": result.force, "s": result.source_file})
+    n = result.rows_loaded
+    cols = dict(result.records)
+    cols["force"] = [result.force] * n
+    cols.update(enriched)
+    table = pa.Table.from_pydict({k: cols[k] for k in _RECORD_SCHEMA.names}, schema=_RECORD_SCHEMA)
+    con.register("_incoming_records", table)
+    try:
+        con.execute("insert into records select month::date, * exclude (month) from _incoming_records")
+    finally:
+        con.unregister("_incoming_records")
+    if result.rejects:
+        con.executemany("insert into rejects values (?, ?, ?, ?)", result.rejects)
+    maidstone = sum(1 for d in enriched["district"] if d == "Maidstone")
+    con.execute(
+        "insert into source_files values ($s, $m, $f, $read, $loaded, $rejected, $maid)",
+        {"s": result.source_file, "m": month, "f": result.force, "read": result.rows_read,
+         "loaded": result.rows_loaded, "rejected": result.rows_rejected, "maid": maidstone},
+    )
+    return maidstone
+
+
+def _write_metadata(con, source: Source, started: float, extra: dict) -> None:
+    counts = con.execute(
+        "select count(*), count(*) filter (where district = 'Maidstone'), min(month), max(month) from records"
+    ).fetchone()
+    rejected = con.execute("select count(*) from rejects").fetchone()[0]
+    meta = {
+        "source": source.description,
+        "built_at_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "build_seconds": f"{time.perf_counter() - started:.1f}",
+        "code_version": _code_version(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "rows_records": str(counts[0]),
+        "rows_maidstone": str(counts[1]),
+        "rows_rejected": str(rejected),
+        "first_month": str(counts[2]),
+        "last_month": str(counts[3]),
+        **extra,
+    }
+    con.execute("delete from build_metadata")
+    con.executemany("insert into build_metadata values (?, ?)", sorted(meta.items()))
+
+
+def build_store(
+    source_spec: str,
+    db_path: Path,
+    boundaries_root: Path,
+    *,
+    force: str = "kent",
+    update: bool = False,
+    partner_root: Path | None = None,
+    progress: Callable[[str], None] = print,
+    api_options: dict | None = None,
+    _fail_after_files: int | None = None,  # test hook: simulate a crash half-way
+) -> BuildReport:
+    """Build (or, with ``update``, refresh months of) the store at ``db_path``."""
+    started = time.perf_counter()
+    db_path = Path(db_path)
+    report = BuildReport(db_path)
+    try:
+        data = load_boundaries(Path(boundaries_root))
+        geo = GeoContext(data)
+    except (BoundaryError, ValueError) as exc:
+        raise BuildError(str(exc)) from None
+    try:
+        source = open_source(source_spec, force=force, **(api_options or {}))
+    except SourceError as exc:
+        raise BuildError(str(exc)) from None
+
+    if update and not db_path.is_file():
+        raise BuildError(f"--update needs an existing store, but {db_path} does not exist")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_path(db_path)
+    _remove(tmp)
+    con = None
+    try:
+        if update:
+            shutil.copyfile(db_path, tmp)
+        con = duckdb.connect(str(tmp))
+        if not update:
+            queries.run_script(con, "build.create_tables")
+        _load_dimensions(con, data)
+        progress(f"Building {db_path.name} from {source.description}")
+        for i, batch in enumerate(source.batches(), start=1):
+            if _fail_after_files is not None and i > _fail_after_files:
+                raise BuildError(f"simulated failure before file {i} ({batch.source_file})")
+            result = validate_batch(batch)
+            rec = result.records
+            enriched = geo.enrich(rec["longitude"], rec["latitude"], rec["lsoa_code_published"], rec["lsoa_name_published"])
+            maidstone = _store_file(con, result, {f: enriched[f] for f in ENRICHED_FIELDS})
+            assert result.rows_read == result.rows_loaded + result.rows_rejected
+            report.rows_read += result.rows_read
+            report.rows_loaded += result.rows_loaded
+            report.rows_rejected += result.rows_rejected
+            report.files.append({"source_file": result.source_file, "read": result.rows_read,
+                                 "loaded": result.rows_loaded, "rejected": result.rows_rejected})
+            progress(
+                f"  [{i:>3}] {result.source_file:<40} read {result.rows_read:>7,} = loaded {result.rows_loaded:>7,}"
+                f" + rejected {result.rows_rejected:>4,}   (Maidstone {maidstone:,})"
+            )
+        if not report.files:
+            raise BuildError(f"{source.description}: no police.uk rows found")
+        if partner_root is not None:
+            report.partner = _load_partner(con, Path(partner_root), progress)
+        queries.run_script(con, "build.create_views")
+        _write_metadata(con, source, started, {"force": force, "mode": "update" if update else "full"})
+        con.execute("checkpoint")
+        con.close()
+        con = None
+        os.replace(tmp, db_path)
+    except BaseException as exc:
+        if con is not None:
+            con.close()
+        _remove(tmp)
+        if isinstance(exc, (BuildError, KeyboardInterrupt)):
+            raise
+        if isinstance(exc, (SourceError, BoundaryError)):
+            raise BuildError(str(exc)) from None
+        if isinstance(exc, duckdb.Error):
+            raise BuildError(f"store write failed: {exc}".splitlines()[0]) from exc
+        raise
+    report.seconds = time.perf_counter() - started
+    progress(
+        f"Done in {report.seconds:.1f} s: read {report.rows_read:,} = loaded {report.rows_loaded:,}"
+        f" + rejected {report.rows_rejected:,} rows from {len(report.files)} file(s) -> {db_path}"
+    )
+    return report
+
+
+def _load_partner(con, root: Path, progress) -> dict:
+    """Load the partner indicator files (issue: partner indicators) if the module is present."""
+    from smp_data import partner  # noqa: PLC0415  (kept separate: partner data is optional)
+
+    return partner.load_into_store(con, root, progress=progress)

@@ -1,0 +1,93 @@
+"""Settings declared once, as data: name, default, environment variable, help.
+
+Every path the project reads is overridable by an environment variable (and, for the
+build, by a CLI option). Defaults point at ``../shared`` beside the repository, which is
+where CI and a developer checkout find the read-only input data.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+    def value(self) -> str:
+        return os.environ.get(self.env) or self.default
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting(
+            "shared",
+            "SMP_SHARED",
+            str(REPO_ROOT.parent / "shared"),
+            "Folder holding the read-only shared inputs (data/, context/).",
+        ),
+        Setting(
+            "source",
+            "SMP_SOURCE",
+            "",  # derived from `shared` when unset
+            "police.uk source: an archive-layout folder, an archive .zip, or an API URL "
+            "(default <shared>/data/police_uk).",
+        ),
+        Setting(
+            "db",
+            "SMP_DB",
+            str(REPO_ROOT / "smp.duckdb"),
+            "The DuckDB store the build writes and the dashboard reads.",
+        ),
+        Setting(
+            "boundaries",
+            "SMP_BOUNDARIES",
+            "",  # derived from `shared` when unset
+            "ONS boundaries, lookups and populations (default <shared>/data/boundaries).",
+        ),
+        Setting(
+            "partner",
+            "SMP_PARTNER",
+            "",  # derived from `shared` when unset
+            "Partner indicator CSVs (default <shared>/data/partner).",
+        ),
+        Setting(
+            "force",
+            "SMP_FORCE",
+            "kent",
+            "police.uk force slug to load from archive files (e.g. kent); 'all' loads every force.",
+        ),
+    )
+}
+
+
+def shared_dir() -> Path:
+    return Path(SETTINGS["shared"].value())
+
+
+def source_path() -> str:
+    return SETTINGS["source"].value() or str(shared_dir() / "data" / "police_uk")
+
+
+def db_path() -> Path:
+    return Path(SETTINGS["db"].value())
+
+
+def boundaries_dir() -> Path:
+    return Path(SETTINGS["boundaries"].value() or shared_dir() / "data" / "boundaries")
+
+
+def partner_dir() -> Path:
+    return Path(SETTINGS["partner"].value() or shared_dir() / "data" / "partner")
+
+
+def default_force() -> str:
+    return SETTINGS["force"].value()
