@@ -6,6 +6,8 @@ Nothing is dropped silently: every row read becomes either a record or a reject,
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -116,6 +118,12 @@ def validate_row(fields: list[str], file_month: str) -> tuple[tuple | None, str 
     ), None
 
 
+def _as_csv_line(fields: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(fields)
+    return buf.getvalue()
+
+
 def validate_batch(batch: Batch) -> FileResult:
     """Validate every row of a batch into a :class:`FileResult`."""
     result = FileResult(batch.source_file, batch.month, batch.force)
@@ -125,7 +133,7 @@ def validate_batch(batch: Batch) -> FileResult:
         result.rows_read += 1
         values, reason = validate_row(fields, batch.month)
         if reason is not None:
-            result.rejects.append((batch.source_file, line, reason, ",".join(fields)))
+            result.rejects.append((batch.source_file, line, reason, _as_csv_line(fields)))
             continue
         for i in range(n_typed):
             cols[i].append(values[i])
