@@ -27,6 +27,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ComparableMonths",
@@ -469,8 +473,9 @@ def comparable_months(period: Period, comparison: Period, available: Iterable[da
     ...                         [date(2023, 1, 1), date(2023, 3, 1)] + list(this.months))
     >>> [format_month(m) for m in got.current_months]
     ['2024-01', '2024-03']
-    >>> got.describe()
-    'Jan 2024 – Mar 2024 compared with Jan 2023 – Mar 2023: 2 of 3 months compared like for like; left out Feb 2024 and the matching comparison months (no data in one or both)'
+    >>> print(got.describe())  # doctest: +NORMALIZE_WHITESPACE
+    Jan 2024 – Mar 2024 compared with Jan 2023 – Mar 2023: 2 of 3 months compared like for like;
+    left out Feb 2024 and the matching comparison months (no data in one or both)
     """
     if period.n_months != comparison.n_months:
         raise ValueError(
@@ -486,10 +491,18 @@ def comparable_months(period: Period, comparison: Period, available: Iterable[da
 
 
 def _is_missing_value(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value != value
+    """True for None, NaN and pandas.NA."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # only NaN is unequal to itself
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
 
 
-def monthly_counts(counts: Mapping[date, float], months: Iterable[date], available_months: Iterable[date]):
+def monthly_counts(
+    counts: Mapping[date, float], months: Period | Iterable[date], available_months: Iterable[date]
+) -> pd.Series:
     """A monthly series over ``months``: 0 for a loaded month with no rows, NaN for a missing month.
 
     Query results have no row for a month with no crimes, and also no row for a month
@@ -499,8 +512,8 @@ def monthly_counts(counts: Mapping[date, float], months: Iterable[date], availab
     ----------
     counts : mapping of datetime.date to number
         Counts by month, e.g. ``dict(zip(df.month, df.n))``; months not listed are 0 if loaded.
-    months : iterable of datetime.date
-        The months the series should cover, e.g. ``period.months``.
+    months : Period or iterable of datetime.date
+        The months the series should cover, e.g. a ``Period``.
     available_months : iterable of datetime.date
         Every month that has data.
 
@@ -526,6 +539,8 @@ def monthly_counts(counts: Mapping[date, float], months: Iterable[date], availab
     import pandas as pd
 
     have = _month_set(available_months)
+    if isinstance(months, Period):
+        months = months.months
     months = [_check_month(m, "each month") for m in months]
     values = {}
     for month, value in counts.items():
@@ -557,10 +572,10 @@ def total_for_months(counts: Mapping[date, float], months: Iterable[date]) -> fl
     --------
     >>> total_for_months({date(2024, 1, 1): 5, date(2024, 2, 1): 7}, [date(2024, 1, 1), date(2024, 2, 1)])
     12.0
-    >>> total_for_months({date(2024, 1, 1): 5}, [date(2024, 1, 1), date(2024, 2, 1)])
+    >>> total_for_months({date(2024, 1, 1): 5}, [date(2024, 1, 1), date(2024, 2, 1)])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: no data for Feb 2024: a missing month cannot be added as zero; compare only months with data (see comparable_months)
+    ValueError: no data for Feb 2024: a missing month cannot be added as zero; ...
     """
     total = 0.0
     lacking = []
