@@ -336,6 +336,7 @@ def build_store(
         if partner_root is not None:
             report.partner = _load_partner(con, Path(partner_root), progress)
         queries.run_script(con, "build.create_views")
+        queries.run_script(con, "build.create_macros")
         _write_metadata(con, source, started, {"force": force, "mode": "update" if update else "full"})
         con.execute("checkpoint")
         con.close()

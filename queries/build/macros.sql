@@ -1,0 +1,83 @@
+-- name: create_macros
+-- Table macros stored with the data so every dashboard query filters records the same way.
+-- records_maidstone: a derived, denormalised copy of the Maidstone records (ward names and
+-- clusters of both boundary sets joined, sorted by month) that the dashboard reads.
+-- maidstone_records: Maidstone records in the given months, with the ward and cluster of the
+-- chosen boundary set, filtered by area, crime classes, crime types and SMP priority.
+--   _months       DATE[]    months to include (first of month)
+--   _ward_set     VARCHAR   '2022' (pre-May-2024 wards) | '2024' (May-2024 wards)
+--   _area_type    VARCHAR   'borough' | 'cluster' | 'ward' | 'lsoa'
+--   _area_code    VARCHAR   cluster name ('Cluster 5'), ward code or LSOA 2021 code; '' for borough
+--   _classes      VARCHAR[] subset of ['VBC', 'CAS', 'ASB']
+--   _crime_types  VARCHAR[] police.uk crime types; [] means all
+--   _priority     VARCHAR   priorities.priority_id; '' means no priority filter
+create or replace table records_maidstone as
+select
+    r.*,
+    w22.ward_2022_name,
+    w22.cluster_2022,
+    w24.ward_2024_name,
+    w24.cluster_2024
+from records as r
+left join wards_2022 as w22 on r.ward_2022_code = w22.ward_2022_code
+left join wards_2024 as w24 on r.ward_2024_code = w24.ward_2024_code
+where r.district = 'Maidstone'
+order by r.month, r.source_file, r.source_line;
+
+create or replace macro maidstone_records(
+    _months, _ward_set, _area_type, _area_code, _classes, _crime_types, _priority
+) as table
+with priority as (
+    select
+        p.priority_id,
+        p.area_rule,
+        list(pct.crime_type) filter (where pct.role = 'measure') as crime_types
+    from priorities as p
+    left join priority_crime_types as pct on p.priority_id = pct.priority_id
+    where p.priority_id = _priority
+    group by p.priority_id, p.area_rule
+),
+
+placed as (
+    select
+        r.*,
+        case when _ward_set = '2024' then r.ward_2024_code else r.ward_2022_code end as ward_code,
+        case when _ward_set = '2024' then r.ward_2024_name else r.ward_2022_name end as ward_name,
+        case when _ward_set = '2024' then r.cluster_2024 else r.cluster_2022 end as cluster
+    from records_maidstone as r
+    where list_contains(_months, r.month)
+)
+
+select placed.*
+from placed
+where
+    (
+        _area_type = 'borough'
+        or (_area_type = 'cluster' and placed.cluster = _area_code)
+        or (_area_type = 'ward' and placed.ward_code = _area_code)
+        or (_area_type = 'lsoa' and placed.lsoa21_code = _area_code)
+    )
+    and list_contains(_classes, placed.crime_class)
+    and (len(_crime_types) = 0 or list_contains(_crime_types, placed.crime_type))
+    and (
+        _priority = ''
+        or exists (
+            select 1
+            from priority
+            where coalesce(list_contains(priority.crime_types, placed.crime_type), false)
+                and (
+                    coalesce(priority.area_rule, '') = ''
+                    or placed.ward_name = replace(priority.area_rule, 'ward:', '')
+                )
+        )
+    );
+
+-- kent_records: every record of a Kent district (whole-force comparison), by months,
+-- crime classes and crime types.
+create or replace macro kent_records(_months, _classes, _crime_types) as table
+select r.*
+from records as r
+inner join districts as d on r.district = d.district_name
+where list_contains(_months, r.month)
+    and list_contains(_classes, r.crime_class)
+    and (len(_crime_types) = 0 or list_contains(_crime_types, r.crime_type))
