@@ -1,0 +1,136 @@
+"""Chart helpers: colour-blind-safe palettes, gap-aware trend lines, and every chart with
+its table alternative and a CSV download of exactly the numbers plotted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+__all__ = [
+    "OKABE_ITO",
+    "CLASS_COLOURS",
+    "INCREASE",
+    "DECREASE",
+    "SEQUENTIAL",
+    "DIVERGING",
+    "base_layout",
+    "trend_figure",
+    "add_gap_bands",
+    "show_chart",
+    "show_table",
+    "download_csv",
+    "number_columns",
+]
+
+# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+CLASS_COLOURS = {"VBC": "#0072B2", "CAS": "#E69F00", "ASB": "#009E73", "All crime": "#000000"}
+CLASS_DASHES = {"VBC": "solid", "CAS": "dash", "ASB": "dot", "All crime": "dashdot"}
+INCREASE, DECREASE = "#B35806", "#542788"  # PuOr ends: orange = more crime, purple = less
+SEQUENTIAL = "Blues"  # single-hue, ordered light to dark
+DIVERGING = "PuOr_r"  # purple (decrease) - white - orange (increase)
+GAP_FILL = "rgba(120,120,120,0.15)"
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int = 380, y_title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        font=dict(size=14, color="#1A1A1A"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        hoverlabel=dict(font_size=14),
+        separators=".,",  # decimal point, thousands comma
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#555")
+    fig.update_yaxes(gridcolor="#E5E5E5", linecolor="#555", rangemode="tozero", tickformat=",", title=y_title)
+    return fig
+
+
+def _gap_ranges(months: Iterable[dt.date], present: Iterable[bool]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive runs of missing months as (first, last).
+
+    >>> ms = [dt.date(2022, m, 1) for m in (1, 2, 3, 4)]
+    >>> _gap_ranges(ms, [True, False, False, True])
+    [(datetime.date(2022, 2, 1), datetime.date(2022, 3, 1))]
+    """
+    out, start, prev = [], None, None
+    for m, p in zip(months, present):
+        if not p and start is None:
+            start = m
+        if p and start is not None:
+            out.append((start, prev))
+            start = None
+        prev = m
+    if start is not None:
+        out.append((start, prev))
+    return out
+
+
+def add_gap_bands(fig: go.Figure, months, present) -> go.Figure:
+    """Shade the missing months and label them 'no data' (gaps are never drawn as zero)."""
+    for first, last in _gap_ranges(list(months), list(present)):
+        x0 = pd.Timestamp(first) - pd.Timedelta(days=15)
+        x1 = pd.Timestamp(last) + pd.Timedelta(days=15)
+        fig.add_vrect(x0=x0, x1=x1, fillcolor=GAP_FILL, line_width=0, layer="below",
+                      annotation_text="no data", annotation_position="top left",
+                      annotation_font=dict(size=12, color="#444"))
+    return fig
+
+
+def trend_figure(df: pd.DataFrame, x: str, y: str, series: str | None = None, title: str | None = None,
+                 colours: dict | None = None, y_title: str = "Records") -> go.Figure:
+    """Monthly line chart; NaN values break the line (a gap), they are never plotted as 0."""
+    fig = go.Figure()
+    groups = [(None, df)] if series is None else list(df.groupby(series, sort=False))
+    palette = colours or {}
+    for i, (name, grp) in enumerate(groups):
+        colour = palette.get(name, OKABE_ITO[i % len(OKABE_ITO)])
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(grp[x]), y=grp[y], name=str(name) if name is not None else y_title,
+            mode="lines+markers", connectgaps=False,
+            line=dict(color=colour, width=2.5, dash=CLASS_DASHES.get(name, "solid")),
+            marker=dict(size=6), hovertemplate="%{x|%b %Y}: %{y:,}<extra>%{fullData.name}</extra>",
+        ))
+    base_layout(fig, title, y_title=y_title)
+    fig.update_xaxes(tickformat="%b %Y")
+    return fig
+
+
+def number_columns(df: pd.DataFrame) -> dict:
+    """Column formats: thousands separators for counts, one decimal for rates and %."""
+    config = {}
+    for col in df.columns:
+        if pd.api.types.is_integer_dtype(df[col]):
+            config[col] = st.column_config.NumberColumn(format="localized")
+        elif pd.api.types.is_float_dtype(df[col]):
+            fmt = "%.1f%%" if "pct" in col or col.startswith("%") or col.endswith("%") else "%.1f"
+            config[col] = st.column_config.NumberColumn(format=fmt)
+    return config
+
+
+def download_csv(df: pd.DataFrame, filename: str, key: str, label: str = "Download CSV") -> None:
+    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=filename,
+                       mime="text/csv", key=f"dl_{key}", on_click="ignore", icon=":material/download:")
+
+
+def show_table(df: pd.DataFrame, key: str, filename: str, height: int | None = None) -> None:
+    """A sortable table with formatted numbers and a CSV download of the same rows."""
+    st.dataframe(df, hide_index=True, column_config=number_columns(df), key=f"tbl_{key}",
+                 height=height or "auto")
+    download_csv(df, filename, key)
+
+
+def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, filename: str, caption: str | None = None,
+               expanded: bool = False) -> None:
+    """Draw a chart, then its table alternative and a CSV of exactly the plotted numbers."""
+    st.plotly_chart(fig, key=f"fig_{key}", config={"displaylogo": False})
+    if caption:
+        st.caption(caption)
+    with st.expander("Table and download for this chart", expanded=expanded):
+        show_table(table, key, filename)
