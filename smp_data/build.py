@@ -296,7 +296,10 @@ def build_store(
     except (BoundaryError, ValueError) as exc:
         raise BuildError(str(exc)) from None
     try:
-        source = open_source(source_spec, force=force, **(api_options or {}))
+        options = dict(api_options or {})
+        if source_spec.startswith(("http://", "https://")):
+            options.setdefault("boundaries_root", Path(boundaries_root))
+        source = open_source(source_spec, force=force, **options)
     except SourceError as exc:
         raise BuildError(str(exc)) from None
 

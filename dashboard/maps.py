@@ -1,0 +1,193 @@
+"""Map helpers: display geometry (simplified for drawing only, never for assignment),
+class breaks with mapclassify, and an accessible discrete choropleth in plotly.
+
+The choropleth uses plotly's ``geo`` projection, not web tiles, so it draws without a
+network connection and every class has a legend entry with its value range.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+import streamlit as st
+
+from smp_data import settings
+
+__all__ = [
+    "LAYERS",
+    "SEQUENTIAL_COLOURS",
+    "DIVERGING_COLOURS",
+    "display_geojson",
+    "geojson_size_bytes",
+    "ClassBreaks",
+    "class_breaks",
+    "choropleth",
+]
+
+# layer -> (file, code property, name property)
+LAYERS = {
+    "wards_2022": ("maidstone_wards_2022.geojson", "WD22CD", "WD22NM"),
+    "wards_2024": ("maidstone_wards_2024.geojson", "WD24CD", "WD24NM"),
+    "lsoa21": ("maidstone_lsoa_2021.geojson", "LSOA21CD", "LSOA21NM"),
+    "districts": ("kent_districts.geojson", "LADCD", "LADNM"),
+}
+DISPLAY_TOLERANCE_DEG = 0.0001  # ~7-11 m: invisible at borough scale
+DISPLAY_GRID_DEG = 0.00001  # 5 decimal places (~1 m)
+
+# ColorBrewer Blues (sequential) and PuOr (diverging): colour-blind safe
+SEQUENTIAL_COLOURS = {
+    3: ["#deebf7", "#9ecae1", "#3182bd"],
+    4: ["#eff3ff", "#bdd7e7", "#6baed6", "#2171b5"],
+    5: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
+    6: ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"],
+    7: ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"],
+}
+DIVERGING_DECREASE = ["#542788", "#8073ac", "#b2abd2", "#d8daeb"]  # strongest fall first
+DIVERGING_INCREASE = ["#fee0b6", "#fdb863", "#e08214", "#b35806"]  # weakest rise first
+DIVERGING_COLOURS = DIVERGING_DECREASE + ["#f7f7f7"] + DIVERGING_INCREASE
+NO_DATA_COLOUR = "#d9d9d9"
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def display_geojson(layer: str) -> dict:
+    """The layer as GeoJSON for drawing: simplified and rounded, with ``code``/``name`` properties."""
+    filename, code_field, name_field = LAYERS[layer]
+    gdf = gpd.read_file(settings.boundaries_dir() / filename)[[code_field, name_field, "geometry"]]
+    geom = shapely.simplify(gdf.geometry.values, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    geom = shapely.set_precision(geom, DISPLAY_GRID_DEG)
+    gdf = gpd.GeoDataFrame({"code": gdf[code_field], "name": gdf[name_field]}, geometry=geom, crs="EPSG:4326")
+    return json.loads(gdf.to_json(drop_id=True))
+
+
+def geojson_size_bytes(layer: str) -> int:
+    return len(json.dumps(display_geojson(layer), separators=(",", ":")))
+
+
+@dataclass(frozen=True)
+class ClassBreaks:
+    bins: tuple[float, ...]  # upper bounds, ascending
+    labels: tuple[str, ...]
+    classes: tuple[int, ...]  # class index per value (-1 for missing)
+    scheme: str
+
+
+def _fmt(v: float, decimals: int) -> str:
+    return f"{v:,.{decimals}f}"
+
+
+def class_breaks(values, scheme: str = "natural_breaks", k: int = 5, decimals: int = 0) -> ClassBreaks:
+    """Classify values for a choropleth with mapclassify.
+
+    ``scheme`` is ``natural_breaks`` (Fisher-Jenks, exact and deterministic) or
+    ``quantiles``. ``k`` is reduced when there are fewer distinct values. Missing values get
+    class -1.
+
+    >>> b = class_breaks([1, 2, 3, 10, 11, 12, 50], "natural_breaks", k=3)
+    >>> b.bins, b.classes
+    ((3.0, 12.0, 50.0), (0, 0, 0, 1, 1, 1, 2))
+    """
+    arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype="float64")
+    ok = np.isfinite(arr)
+    if not ok.any():
+        return ClassBreaks((), (), tuple([-1] * len(arr)), scheme)
+    distinct = np.unique(arr[ok])
+    k = max(1, min(k, len(distinct)))
+    if k == 1:
+        bins = np.array([distinct.max()])
+        yb = np.zeros(ok.sum(), dtype=int)
+    else:
+        if scheme == "quantiles":
+            cls = mapclassify.Quantiles(arr[ok], k=k)
+        elif scheme == "natural_breaks":
+            cls = mapclassify.FisherJenks(arr[ok], k=k)
+        else:
+            raise ValueError(f"unknown classification scheme {scheme!r}: use natural_breaks or quantiles")
+        bins, yb = np.asarray(cls.bins, dtype=float), np.asarray(cls.yb, dtype=int)
+    classes = np.full(len(arr), -1, dtype=int)
+    classes[ok] = yb
+    lows = [arr[ok].min()] + list(bins[:-1])
+    labels = []
+    for i, (lo, hi) in enumerate(zip(lows, bins)):
+        lo_txt = _fmt(lo, decimals) if i == 0 else f"over {_fmt(lo, decimals)}"
+        labels.append(f"{lo_txt} – {_fmt(hi, decimals)}" if lo != hi or i else _fmt(hi, decimals))
+    return ClassBreaks(tuple(float(b) for b in bins), tuple(labels), tuple(int(c) for c in classes), scheme)
+
+
+def _palette(n: int, diverging: bool, bins: tuple[float, ...]) -> list[str]:
+    if not diverging:
+        return SEQUENTIAL_COLOURS.get(n, SEQUENTIAL_COLOURS[7])[:n] if n >= 3 else SEQUENTIAL_COLOURS[3][-n:]
+    # diverging: classes wholly below zero are purple (falls), above zero orange (rises)
+    lows = [-np.inf, *bins[:-1]]
+    below = [i for i, hi in enumerate(bins) if hi < 0]
+    above = [i for i, lo in enumerate(lows) if lo >= 0]
+    colours = []
+    for i in range(n):
+        if i in below:  # the class nearest zero is the lightest purple
+            pos = len(DIVERGING_DECREASE) - len(below) + below.index(i)
+            colours.append(DIVERGING_DECREASE[max(0, pos)])
+        elif i in above:  # the class nearest zero is the lightest orange
+            colours.append(DIVERGING_INCREASE[min(above.index(i), len(DIVERGING_INCREASE) - 1)])
+        else:
+            colours.append("#f7f7f7")  # a class that spans zero
+    return colours
+
+
+def choropleth(
+    geojson: dict,
+    data: pd.DataFrame,
+    code_col: str,
+    value_col: str,
+    value_label: str,
+    hover_cols: dict[str, str],
+    scheme: str = "natural_breaks",
+    k: int = 5,
+    diverging: bool = False,
+    decimals: int = 0,
+    height: int = 560,
+    highlight: str | None = None,
+) -> tuple[go.Figure, ClassBreaks]:
+    """A discrete choropleth: one trace per class, so the legend lists every value range.
+
+    ``hover_cols`` maps data columns to hover labels (name, value, rank, population...).
+    Areas with no value are grey and listed as 'No data' in the legend.
+    """
+    data = data.reset_index(drop=True)
+    breaks = class_breaks(data[value_col], scheme, k, decimals)
+    colours = _palette(len(breaks.bins), diverging, breaks.bins)
+    fig = go.Figure()
+    hover = "<br>".join(f"{label}: %{{customdata[{i}]}}" for i, label in enumerate(hover_cols.values()))
+    custom = data[list(hover_cols)].astype(object).where(data[list(hover_cols)].notna(), "no data")
+    classes = np.array(breaks.classes)
+    groups = [(i, label, colours[i]) for i, label in enumerate(breaks.labels)] + [(-1, "No data", NO_DATA_COLOUR)]
+    for idx, label, colour in groups:
+        rows = np.flatnonzero(classes == idx)
+        if len(rows) == 0:
+            continue
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.code", locations=data.loc[rows, code_col],
+            z=np.ones(len(rows)), colorscale=[[0, colour], [1, colour]], showscale=False,
+            marker_line_color="#333333", marker_line_width=0.8, name=label, showlegend=True,
+            customdata=custom.loc[rows].values, hovertemplate=f"{hover}<extra></extra>",
+        ))
+    if highlight is not None and highlight in set(data[code_col]):
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.code", locations=[highlight], z=[1],
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            marker_line_color="#000000", marker_line_width=3.5, name="Selected", showlegend=True,
+            hoverinfo="skip",
+        ))
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    fig.update_layout(
+        height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"),
+        legend=dict(title=dict(text=f"{value_label}<br>({'natural breaks' if scheme == 'natural_breaks' else 'quantiles'})"),
+                    bgcolor="rgba(255,255,255,0.9)", x=0, y=0, xanchor="left", yanchor="bottom"),
+        separators=".,",
+    )
+    return fig, breaks
