@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="refresh the existing store: months in the source replace the same months; others stay")
     b.add_argument("--months", default="",
                    help="API source only: comma-separated YYYY-MM months (default: every month the API lists)")
+    b.add_argument("--if-missing", action="store_true",
+                   help="do nothing when the store already exists (used by the README's run command)")
     b.add_argument("--quiet", action="store_true", help="print only the final summary")
     s = sub.add_parser("status", help="print what a store holds (months, rows, rejects, build metadata)")
     s.add_argument("--db", default=str(settings.db_path()), help="store to read (default %(default)s)")
@@ -48,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 def _build(args) -> int:
     from smp_data.build import BuildError, build_store
 
+    if args.if_missing and Path(args.db).is_file():
+        print(f"store exists: {args.db} (not rebuilt; run without --if-missing to rebuild)")
+        return 0
     partner = None if args.partner.lower() == "none" else Path(args.partner)
     if partner is not None and not partner.is_dir():
         print(f"error: partner folder not found: {partner} (use --partner none to skip)", file=sys.stderr)

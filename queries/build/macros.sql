@@ -27,18 +27,7 @@ order by r.month, r.source_file, r.source_line;
 create or replace macro maidstone_records(
     _months, _ward_set, _area_type, _area_code, _classes, _crime_types, _priority
 ) as table
-with priority as (
-    select
-        p.priority_id,
-        p.area_rule,
-        list(pct.crime_type) filter (where pct.role = 'measure') as crime_types
-    from priorities as p
-    left join priority_crime_types as pct on p.priority_id = pct.priority_id
-    where p.priority_id = _priority
-    group by p.priority_id, p.area_rule
-),
-
-placed as (
+with placed as (
     select
         r.*,
         case when _ward_set = '2024' then r.ward_2024_code else r.ward_2022_code end as ward_code,
@@ -46,6 +35,8 @@ placed as (
         case when _ward_set = '2024' then r.cluster_2024 else r.cluster_2022 end as cluster
     from records_maidstone as r
     where list_contains(_months, r.month)
+        and list_contains(_classes, r.crime_class)
+        and (len(_crime_types) = 0 or list_contains(_crime_types, r.crime_type))
 )
 
 select placed.*
@@ -57,18 +48,30 @@ where
         or (_area_type = 'ward' and placed.ward_code = _area_code)
         or (_area_type = 'lsoa' and placed.lsoa21_code = _area_code)
     )
-    and list_contains(_classes, placed.crime_class)
-    and (len(_crime_types) = 0 or list_contains(_crime_types, placed.crime_type))
     and (
         _priority = ''
-        or exists (
-            select 1
-            from priority
-            where coalesce(list_contains(priority.crime_types, placed.crime_type), false)
-                and (
-                    coalesce(priority.area_rule, '') = ''
-                    or placed.ward_name = replace(priority.area_rule, 'ward:', '')
-                )
+        or (
+            -- the priority's measure types (an unmeasurable priority has none, so no records)
+            list_contains(
+                coalesce(
+                    (
+                        select list(pct.crime_type)
+                        from priority_crime_types as pct
+                        where pct.priority_id = _priority and pct.role = 'measure'
+                    ),
+                    []
+                ),
+                placed.crime_type
+            )
+            -- and its area rule, e.g. 'ward:High Street' for the safe town centre priority
+            and coalesce(
+                coalesce(placed.ward_name, '') = (
+                    select replace(p.area_rule, 'ward:', '')
+                    from priorities as p
+                    where p.priority_id = _priority and p.area_rule <> ''
+                ),
+                true
+            )
         )
     );
 

@@ -1,0 +1,72 @@
+"""Helpers for Streamlit AppTest page tests: run a page of the real app against a store.
+
+Usage::
+
+    at = open_page("pages/ward_map.py", store, query_params={"wards": "2022"})
+    assert not at.exception
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from streamlit.testing.v1 import AppTest
+
+from smp_data.settings import REPO_ROOT
+
+APP = str(REPO_ROOT / "app.py")
+TIMEOUT = 120
+
+
+@contextmanager
+def store_env(store: Path):
+    old = os.environ.get("SMP_DB")
+    os.environ["SMP_DB"] = str(store)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SMP_DB", None)
+        else:
+            os.environ["SMP_DB"] = old
+
+
+def open_page(page: str | None, store: Path, query_params: dict | None = None) -> AppTest:
+    """Run app.py (the router) on ``page`` with ``SMP_DB`` pointing at ``store``."""
+    with store_env(store):
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        for k, v in (query_params or {}).items():
+            at.query_params[k] = v
+        at.run()
+        if page is not None and page != "pages/overview.py":
+            at.switch_page(page)
+            at.run()
+    return at
+
+
+def rerun(at: AppTest, store: Path) -> AppTest:
+    """Rerun after changing a widget (keeps SMP_DB pointing at the test store)."""
+    with store_env(store):
+        at.run()
+    return at
+
+
+def sql(store: Path, statement: str, params: dict | None = None):
+    """A direct SQL answer from the same store, to check the numbers the page shows."""
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        return con.execute(statement, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def texts(at: AppTest) -> str:
+    """All text the page shows (markdown, captions, info/warning/error boxes, metrics), joined."""
+    parts = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "header", "subheader"):
+        parts += [getattr(e, "body", getattr(e, "value", "")) for e in getattr(at, kind)]
+    parts += [f"{m.label}: {m.value} {m.delta}" for m in at.metric]
+    return "\n".join(str(p) for p in parts)
