@@ -18,6 +18,9 @@ __all__ = [
     "SEQUENTIAL",
     "DIVERGING",
     "base_layout",
+    "pad_bar_axis",
+    "metric_delta",
+    "delta_style",
     "trend_figure",
     "add_gap_bands",
     "show_chart",
@@ -42,13 +45,24 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int = 380, y_t
         height=height,
         margin=dict(l=10, r=10, t=50 if title else 20, b=10),
         font=dict(size=14, color="#1A1A1A"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
         hoverlabel=dict(font_size=14),
         separators=".,",  # decimal point, thousands comma
         plot_bgcolor="white",
     )
     fig.update_xaxes(showgrid=False, linecolor="#555")
     fig.update_yaxes(gridcolor="#E5E5E5", linecolor="#555", rangemode="tozero", tickformat=",", title=y_title)
+    return fig
+
+
+def pad_bar_axis(fig: go.Figure, values, axis: str = "x", pad: float = 0.22) -> go.Figure:
+    """Widen a bar chart's value axis so labels outside the bars are never cut off."""
+    vals = pd.to_numeric(pd.Series(list(values)), errors="coerce").dropna()
+    lo, hi = (min(0.0, vals.min()), max(0.0, vals.max())) if len(vals) else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+    rng = [lo - pad * span if lo < 0 else 0, hi + pad * span if hi > 0 else 0]
+    fig.update_traces(cliponaxis=False, selector=dict(type="bar"))
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(range=rng)
     return fig
 
 
@@ -100,6 +114,22 @@ def trend_figure(df: pd.DataFrame, x: str, y: str, series: str | None = None, ti
     base_layout(fig, title, y_title=y_title)
     fig.update_xaxes(tickformat="%b %Y")
     return fig
+
+
+def delta_style(change: int | None) -> tuple[str, str]:
+    """``st.metric`` colour and arrow for a change: orange up = more, purple down = fewer (never red/green).
+
+    >>> delta_style(5), delta_style(-5), delta_style(0), delta_style(None)
+    (('orange', 'up'), ('violet', 'down'), ('gray', 'off'), ('off', 'off'))
+    """
+    if change is None:
+        return "off", "off"
+    return ("orange", "up") if change > 0 else ("violet", "down") if change < 0 else ("gray", "off")
+
+
+def metric_delta(text: str) -> str:
+    """st.metric reads the sign from the first character: use an ASCII minus there."""
+    return text.replace("\u2212", "-", 1)
 
 
 def number_columns(df: pd.DataFrame) -> dict:

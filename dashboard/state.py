@@ -27,7 +27,7 @@ from dashboard.filters import (
     to_query_params,
 )
 
-__all__ = ["filter_context", "filter_bar", "current_filters", "data_currency_line", "CUSTOM"]
+__all__ = ["filter_context", "filter_bar", "current_filters", "resume_deep_link", "data_currency_line", "CUSTOM"]
 
 CUSTOM = "Custom range"
 
@@ -195,8 +195,35 @@ def _sync_url(f: Filters, ctx: FilterContext) -> None:
 
 
 def current_filters() -> Filters:
-    """The filters app.py rendered for this run (pages call this)."""
+    """The filters app.py rendered for this run (pages call this).
+
+    On a freshly started server Streamlit runs a deep-linked page from ``pages/`` on its own
+    (its pages-folder mode) until the router has run once. Then there are no filters yet:
+    remember the page and its URL parameters, and hand over to the router, which sends the
+    reader straight back (see :func:`resume_deep_link`).
+    """
+    if "filters" not in st.session_state:
+        import sys
+
+        page_file = sys._getframe(1).f_globals.get("__file__", "")
+        st.session_state["_resume_page"] = page_file
+        st.session_state["_resume_params"] = st.query_params.to_dict()
+        st.switch_page("app.py")
     return st.session_state["filters"]
+
+
+def resume_deep_link(pages) -> None:
+    """Called by the router after ``st.navigation``: return to a page that was deep-linked
+    before the router had run (keeping its URL parameters)."""
+    target = st.session_state.pop("_resume_page", None)
+    params = st.session_state.pop("_resume_params", None)
+    if not target:
+        return
+    from pathlib import Path
+
+    for page in pages:
+        if Path(str(getattr(page, "_page", ""))).resolve() == Path(target).resolve():
+            st.switch_page(page, query_params=params or None)
 
 
 def data_currency_line(ctx: FilterContext, f: Filters) -> None:

@@ -12,6 +12,9 @@ from dashboard.charts import (
     INCREASE,
     add_gap_bands,
     base_layout,
+    delta_style,
+    metric_delta,
+    pad_bar_axis,
     show_chart,
     trend_figure,
 )
@@ -39,8 +42,11 @@ def render_headlines(monthly: pd.DataFrame) -> None:
     for col, row in zip(cols, table.itertuples()):
         label = ALL_CRIME + " (VBC + CAS)" if row.measure == ALL_CRIME else CLASS_LABELS[row.measure]
         if cmp.can_compare:
-            col.metric(label, format_count(row.records), delta=change_label(row.records_compared, row.records_comparison),
-                       delta_color="inverse", help=f"{row.verdict}. {SIGNIFICANCE_NOTE}")
+            colour, arrow = delta_style(row.change)
+            col.metric(label, format_count(row.records),
+                       delta=metric_delta(change_label(row.records_compared, row.records_comparison)),
+                       delta_color=colour, delta_arrow=arrow,
+                       help=f"{row.verdict}. Orange = more, purple = fewer. {SIGNIFICANCE_NOTE}")
             col.markdown(f"**{row.verdict}**")
         else:
             col.metric(label, format_count(row.records))
@@ -86,6 +92,7 @@ def render_type_change() -> None:
     base_layout(fig, "Change by crime type (current vs comparison months)", height=480)
     fig.update_yaxes(rangemode="normal", tickformat=None)
     fig.update_xaxes(title="Change in records (orange = increase, purple = decrease)", tickformat="+,")
+    pad_bar_axis(fig, table["change"], pad=0.35)
     show_chart(fig, table, "types", "crime_type_change.csv", caption=cmp.note)
 
 
@@ -114,6 +121,7 @@ def render_kent() -> None:
                                hovertemplate=f"%{{y}}: %{{x:{fmt}}}<extra></extra>"))
         base_layout(fig, title, height=460)
         fig.update_yaxes(rangemode="normal", tickformat=None)
+        pad_bar_axis(fig, data[value], pad=0.2)
         with col:
             show_chart(fig, data[["district_name", value, "population"]], f"kent_{value}", f"kent_{value}.csv")
     st.caption(
