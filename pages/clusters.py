@@ -1,4 +1,177 @@
-"""Placeholder: being built."""
+"""Ward clusters (for ward councillors): one cluster's wards on a map, the Strategic
+Assessment Appendix 2 Tables 3-5 (VBC / CAS / ASB by cluster and year), each ward's share of
+the cluster, the monthly trend, how May-2024 clusters were derived, and a one-screen
+printable summary (``?view=print``)."""
+
 import streamlit as st
 
-st.info("This page is being built.")
+from analytics.periods import month_range
+from analytics.rates import change_label, format_count
+from dashboard import clusters_view as v
+from dashboard.charts import CLASS_COLOURS, add_gap_bands, download_csv, show_chart, show_table, trend_figure
+from dashboard.compare import ALL_CRIME, comparison_for, headline_table
+from dashboard.data import query
+from dashboard.filters import CLASS_LABELS
+from dashboard.maps import display_geojson
+from dashboard.state import current_filters, filter_context
+
+f, ctx = current_filters(), filter_context()
+args, cmp = f.query_args(), comparison_for(f, ctx)
+clusters = list(ctx.clusters[f.ward_set])
+YEARS = range(ctx.months[0].year, ctx.months[-1].year + 1)
+TABLE_NO = {"VBC": 3, "CAS": 4, "ASB": 5}
+st.markdown(v.PRINT_CSS, unsafe_allow_html=True)
+
+
+def choose_cluster() -> str:
+    ss = st.session_state
+    chosen, message = v.resolve_cluster(st.query_params.get("cluster"), clusters, f.area_type, f.area_code)
+    if message:
+        st.warning(message)
+    area = f.area_code if f.area_type == "cluster" else None
+    ss["cl_cluster"] = v.next_cluster(ss.get("cl_cluster"), chosen, area, ss.get("cl_area_seen"), clusters)
+    ss["cl_area_seen"] = area
+    if st.query_params.get("cluster") != ss["cl_cluster"]:
+        st.query_params["cluster"] = ss["cl_cluster"]  # bookmarkable, and a refused value is replaced
+    return ss["cl_cluster"]
+
+
+def load(cluster: str) -> dict:
+    years = {"months": month_range(ctx.months[0].replace(month=1), ctx.months[-1].replace(month=12))}
+    plan = v.plan_table(YEARS, ctx.present_months)
+    by_year = dict(area_level="cluster", ward_set=f.ward_set, classes=list(f.classes),
+                   crime_types=list(f.crime_types), priority=f.priority)
+    in_cluster = {**args, "area_type": "cluster", "area_code": cluster}
+    d = {"plan": plan, "info": query("clusters", ward_set=f.ward_set).set_index("cluster").loc[cluster],
+         "wards": query("wards", ward_set=f.ward_set), "derivation": query("wards_2024_derivation"),
+         "trend": query("monthly_counts_by_class", **in_cluster, **years),
+         "period": query("monthly_counts_by_class", **in_cluster, months=cmp.all_months)}
+    if cmp.has_data:
+        d["ward_rows"] = query("area_counts_by_year", months=list(cmp.period_months),
+                               **{**by_year, "area_level": "ward"})
+    d["numbers"], d["tables"] = v.appendix_tables(
+        query("area_counts_by_year", **years, **by_year), plan, f.classes, clusters,
+        *(query("area_counts_by_year", months=c.months(), **by_year) if c else None for c in (plan.diff, plan.pct)))
+    return d
+
+
+def render_key_figures(d: dict, cluster: str) -> None:
+    if not cmp.has_data:
+        st.info(f"No police.uk data for any month of {f.period.label}; key figures and ward shares need a period "
+                "with data. The yearly tables and the trend below still show every year.")
+        return
+    table = headline_table(d["period"], cmp, f.classes)
+    cols = st.columns(len(table))
+    for col, row in zip(cols, table.itertuples()):
+        label = f"{ALL_CRIME} (VBC + CAS)" if row.measure == ALL_CRIME else CLASS_LABELS[row.measure]
+        if cmp.can_compare:
+            col.metric(label, format_count(row.records), delta=change_label(row.records_compared,
+                       row.records_comparison), **v.metric_delta(row.change))
+        else:
+            col.metric(label, format_count(row.records))
+    st.caption(f"{cluster}, {f.period.label} ({cmp.note if cmp.can_compare else 'months with data'}). "
+               "Orange ↑ = more records than in the comparison months, purple ↓ = fewer.")
+
+
+def render_map(d: dict, cluster: str, height: int = 460) -> None:
+    geo = display_geojson(f"wards_{f.ward_set}")
+    table = v.map_table(geo, d["wards"], cluster)
+    show_chart(v.cluster_map_figure(geo, table, cluster, height), table, "cl_map", "cluster_wards.csv",
+               caption=v.map_caption(table, cluster))
+
+
+def render_tables(d: dict, cluster: str) -> None:
+    st.subheader("By year, as the Strategic Assessment's Appendix 2 Tables 3-5")
+    for cls, table in d["tables"].items():
+        st.markdown(f"**Table {TABLE_NO[cls]} – {CLASS_LABELS[cls]}**")
+        st.table(v.style_table(table, cluster))
+        download_csv(d["numbers"][cls], f"cluster_{cls.lower()}_by_year.csv", f"cl_tab_{cls}")
+    st.caption(v.tables_caption(d["plan"], f.ward_set, f.crime_types, f.priority))
+
+
+def render_shares(d: dict, cluster: str) -> None:
+    st.subheader(f"Each ward's share of {cluster}")
+    if "ward_rows" not in d:
+        return
+    shares = v.ward_shares(d["ward_rows"], d["wards"], cluster, f.classes)
+    fig = v.share_figure(shares, cluster)
+    show_chart(fig, shares, "cl_shares", "cluster_ward_shares.csv",
+               caption=f"Records in {f.period.label} ({len(cmp.period_months)} months with data); "
+                       "each bar adds up to 100% of the cluster.", expanded=True)
+
+
+def render_trend(d: dict, cluster: str, height: int = 380, caption: str | None = v.TREND_CAPTION) -> None:
+    data = d["trend"]
+    fig = trend_figure(data, "month", "records", series="crime_class", colours=CLASS_COLOURS,
+                       title=f"{cluster}: records per month")
+    fig.update_layout(height=height)
+    present = data.drop_duplicates("month")
+    add_gap_bands(fig, present["month"], present["is_present"])
+    show_chart(fig, data.pivot_table(index="month", columns="crime_class", values="records",
+                                     dropna=False).reset_index(), "cl_trend", "cluster_monthly.csv",
+               caption=caption)
+
+
+def render_about_cluster(d: dict, cluster: str) -> None:
+    with st.container(key="cl_print_help"):
+        c1, c2 = st.columns([1, 3])
+        if view == "print":
+            c1.button("Back to the full page", on_click=lambda: st.query_params.pop("view", None))
+        else:
+            c1.button("Print summary", icon=":material/print:", on_click=lambda: st.query_params.update(view="print"))
+        c2.caption(v.print_help(view))
+    st.markdown(v.cluster_heading(d["info"]))
+    if "(A)" in d["info"]["wards"]:
+        st.caption("Cluster 6 is split into sub-groups (A) and (B), as marked in the Strategic Assessment (para 24).")
+    if d["info"]["is_derived"]:
+        st.caption(v.derivation_summary(d["derivation"], cluster) + ("" if view == "print" else " Details below."))
+
+
+def render_derivation(d: dict, cluster: str) -> None:
+    st.subheader(f"How May-2024 {cluster} was derived")
+    st.markdown(d["info"]["note"])
+    show_table(v.derivation_table(d["derivation"], cluster), "cl_deriv", "cluster_derivation.csv")
+
+
+def render_print(d: dict, cluster: str) -> None:
+    st.markdown(v.PRINT_SCREEN_CSS, unsafe_allow_html=True)
+    left, right = st.columns([1, 1])
+    with left:
+        if cmp.has_data:
+            st.markdown(f"**Key figures, {f.period.label}**")
+            st.table(v.style_table(v.key_figures_table(headline_table(d["period"], cmp, f.classes), cmp.can_compare,
+                                                       {ALL_CRIME: "All crime (VBC + CAS)", **CLASS_LABELS}), cluster))
+            st.caption(f"Change: {cmp.note}." if cmp.can_compare else "No comparison months with data.")
+        st.markdown(f"**{cluster} by year (Appendix 2 Tables 3-5)**")
+        st.table(v.style_table(v.cluster_rows(d["tables"], cluster), cluster))
+        st.caption(v.tables_caption(d["plan"], f.ward_set, f.crime_types, f.priority, short=True))
+    with right:
+        render_map(d, cluster, height=200)
+        render_trend(d, cluster, height=180, caption=None)  # the bands are labelled "no data"
+
+
+view, view_note = v.resolve_view(st.query_params.get("view"))
+if view_note:
+    st.warning(view_note)
+if view != "print":
+    choose_cluster()
+    with st.container(key="cl_picker"):
+        cluster = st.selectbox("Ward cluster", clusters, key="cl_cluster",
+                               format_func=lambda c: f"{c} (derived)" if f.ward_set == "2024" else c)
+else:
+    cluster = choose_cluster()
+d = load(cluster)
+render_about_cluster(d, cluster)
+if view == "print":
+    render_print(d, cluster)
+else:
+    render_key_figures(d, cluster)
+    left, right = st.columns([2, 3])
+    with left:
+        render_map(d, cluster)
+    with right:
+        render_shares(d, cluster)
+    render_tables(d, cluster)
+    render_trend(d, cluster)
+    if f.ward_set == "2024":
+        render_derivation(d, cluster)

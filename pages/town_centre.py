@@ -1,4 +1,128 @@
-"""Placeholder: being built."""
+"""Town centre: High Street ward against the rest of the borough for the same window of months
+in each year (Strategic Assessment para 64, June to December by default; ``?window=6-12``),
+High Street's share of the borough's records, and the monthly trend with the Town Centre
+Task Force start (June 2022) marked."""
+
 import streamlit as st
 
-st.info("This page is being built.")
+from dashboard import town_centre_view as v
+from dashboard.charts import add_gap_bands, download_csv, show_chart, trend_figure
+from dashboard.clusters_view import style_table
+from dashboard.data import query
+from dashboard.filters import WARD_SET_LABELS
+from dashboard.state import current_filters, filter_context
+
+f, ctx = current_filters(), filter_context()
+YEARS = list(range(ctx.months[0].year, ctx.months[-1].year + 1))
+ALL_MONTHS = v.window_months(YEARS, 1, 12)
+AREA_COLOURS = {"High Street": "#D55E00", "Rest of borough": "#0072B2"}  # Okabe-Ito vermillion / blue
+
+
+def choose_window() -> tuple[int, int]:
+    ss = st.session_state
+    window, message = v.parse_window(st.query_params.get("window"))
+    if message:
+        st.warning(message)
+    if "tc_window" not in ss:
+        ss["tc_window"] = window
+    start, end = st.select_slider("Months of each year to compare", options=list(range(1, 13)), key="tc_window",
+                                  format_func=lambda m: v.MONTH_ABBR[m - 1],
+                                  help="The same months are counted in every year, as the Strategic Assessment "
+                                       "does for June to December (para 64).")
+    if st.query_params.get("window") != v.window_param(start, end):
+        st.query_params["window"] = v.window_param(start, end)
+    return start, end
+
+
+def load(start: int, end: int) -> dict:
+    plan = v.town_plan(YEARS, ctx.present_months, start, end)
+    by_year = query("town_centre_by_year", months=v.window_months(YEARS, start, end), ward_set=f.ward_set)
+    lfl = query("town_centre_by_year", months=plan.pct.months(), ward_set=f.ward_set) if plan.pct else None
+    return {"plan": plan, "by_year": by_year, "numbers": v.town_numbers(by_year, plan, lfl)}
+
+
+def render_intro() -> None:
+    st.markdown(
+        "**High Street ward** (Maidstone town centre) against **the rest of the borough**, counting the same "
+        "months in every year, as the Strategic Assessment's table in para 64 does for June to December. "
+        "The Town Centre Task Force started in June 2022 (para 61). All crime = VBC + CAS; ASB incidents are "
+        "counted separately; shoplifting is part of VBC.")
+    st.info(f"**High Street ward follows the sidebar's boundary set ({WARD_SET_LABELS[f.ward_set]}).** The ward "
+            f"changed in May 2024. {v.boundary_note(query('ward_overlap'), f.ward_set)} The sidebar's period, "
+            "area, class, type and priority filters do not apply to this page.")
+
+
+def render_table(d: dict, start: int, end: int) -> None:
+    plan, label = d["plan"], v.window_label(start, end)
+    st.subheader(f"Reported crimes and ASB, {label} of each year")
+    if not plan.years_with_data:
+        st.info(f"No year has police.uk data for any month of {label}. Choose other months.")
+        return
+    table = v.town_display(d["numbers"], plan, start, end)
+    st.table(style_table(table, ""))
+    download_csv(d["numbers"], f"town_centre_{start}_{end}.csv", "tc_table")
+    notes = [f"“no data”: police.uk has no data for {label} of that year (it is not zero)."]
+    partial = [plan.heading(y) for y in plan.years_with_data if len(plan.coverage[y]) < len(plan.window)]
+    if partial:
+        notes.append(f"Partial windows, counted for the months shown only: {', '.join(partial)}.")
+    notes.append(f"Diff and % change: {plan.pct.describe()}." if plan.pct else
+                 "Only one year has data for these months, so there is no comparison.")
+    notes.append("Computed from police.uk street-level data; will differ from the published para 64 table.")
+    st.caption(" ".join(notes))
+
+
+def render_published_comparison(d: dict | None = None, start: int | None = None, end: int | None = None) -> None:
+    """PLACEHOLDER (next task): the published para 64 table next to the computed figures.
+
+    The Strategic Assessment's para 64 table (June-December 2021-2023, transcribed in the partner
+    data) is to be drawn here beside the computed ``d["numbers"]`` (same rows: measure and area)
+    when the window is June-December, with a note that police.uk has no 2021 or 2023 data. It is
+    called in the page where it belongs and deliberately draws nothing yet.
+    """
+    return None
+
+
+def render_share(d: dict, start: int, end: int) -> None:
+    st.subheader("High Street's share of the borough")
+    shares = v.share_table(d["by_year"], d["plan"])
+    latest = d["plan"].years_with_data[:1]
+    if latest:
+        col = d["plan"].heading(latest[0])
+        st.metric(f"High Street's share of all crime in the borough, {v.window_label(start, end)} {col}",
+                  f"{shares.loc[0, col]:.1f}%" if shares.loc[0, col] == shares.loc[0, col] else "no data")
+    shown = shares.copy()
+    for c in shown.columns[1:]:
+        shown[c] = [f"{x:.1f}%" if x == x else "no data" for x in shares[c]]
+    st.table(style_table(shown, ""))
+    download_csv(shares, "high_street_share.csv", "tc_share")
+    st.caption("High Street ward's records as a percentage of all records in the borough (High Street + rest), "
+               "for the same months. The Strategic Assessment (paras 22 and 63) puts High Street at about 22% of "
+               "the borough's crime.")
+
+
+def render_trends() -> None:
+    st.subheader("Month by month: High Street and the rest of the borough")
+    common = dict(months=ALL_MONTHS, ward_set=f.ward_set, classes=["VBC", "CAS", "ASB"], crime_types=[], priority="")
+    code = next(c for c, n in ctx.wards[f.ward_set].items() if n == v.HIGH_STREET)
+    data = v.monthly_split(query("monthly_counts_by_class", area_type="borough", area_code="", **common),
+                           query("monthly_counts_by_class", area_type="ward", area_code=code, **common))
+    for measure, title in (("All crime", "All crime (VBC + CAS) per month"), ("ASB", "ASB incidents per month")):
+        part = data[data["measure"] == measure]
+        fig = trend_figure(part, "month", "records", series="area", colours=AREA_COLOURS, title=title)
+        present = part.drop_duplicates("month")
+        add_gap_bands(fig, present["month"], present["is_present"])
+        v.trend_figure_with_marker(fig)
+        table = part.pivot_table(index="month", columns="area", values="records", dropna=False).reset_index()
+        show_chart(fig, table, f"tc_trend_{measure}", f"town_centre_monthly_{measure.replace(' ', '_').lower()}.csv",
+                   caption="Vermillion: High Street ward; blue: rest of the borough. Dotted line: Town Centre "
+                           "Task Force starts (June 2022). Shaded bands: months with no police.uk data "
+                           "(gaps, not zeros).")
+
+
+render_intro()
+start, end = choose_window()
+d = load(start, end)
+render_table(d, start, end)
+render_published_comparison(d, start, end)
+render_share(d, start, end)
+render_trends()

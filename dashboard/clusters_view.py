@@ -1,0 +1,781 @@
+"""Data shaping for the Ward clusters page: the Strategic Assessment Appendix 2 Tables 3-5
+(rows = the eight clusters + Total, columns = years newest first, "Diff +/-" and "% Change
+to <first year>"), each ward's share of its cluster, and the cluster map.
+
+Pure functions over DataFrames (no Streamlit), tested in ``tests/test_clusters_view.py``.
+
+Years are compared like for like: police.uk has gaps (no data for Dec 2022 - Dec 2023 and
+May - Dec 2024), so a difference between two years only adds up the months of the year
+that have data in BOTH years, and the column headings say which months those are. The
+year helpers (:func:`year_coverage`, :func:`compare_years`, :func:`months_text`) are
+shared with the Town centre page, where the "year" is a window of months.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import shapely.geometry
+
+from analytics.rates import MINUS, change_label, format_count, pct_change
+
+__all__ = [
+    "DEFAULT_CLUSTER",
+    "MONTH_ABBR",
+    "YearComparison",
+    "TablePlan",
+    "resolve_cluster",
+    "year_coverage",
+    "months_text",
+    "year_heading",
+    "compare_years",
+    "plan_table",
+    "appendix_numbers",
+    "appendix_display",
+    "appendix_tables",
+    "next_cluster",
+    "cluster_heading",
+    "cluster_rows",
+    "signed_count",
+    "signed_pct",
+    "ward_shares",
+    "derivation_table",
+    "cluster_map_figure",
+    "map_table",
+    "share_figure",
+    "metric_delta",
+    "key_figures_table",
+    "derivation_summary",
+    "resolve_view",
+    "style_table",
+    "tables_caption",
+    "PRINT_CSS",
+    "PRINT_SCREEN_CSS",
+    "PRINT_HELP",
+    "print_help",
+    "map_caption",
+]
+
+DEFAULT_CLUSTER = "Cluster 1"
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+NO_DATA = "no data"
+NO_COMPARISON = "no comparison"
+TOTAL = "Total"
+_CLUSTER_TEXT = re.compile(r"^\s*(?:cluster\s*)?(\d{1,2})\s*$", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------- choosing the cluster
+def resolve_cluster(raw: str | None, clusters: Sequence[str], area_type: str = "borough",
+                    area_code: str = "") -> tuple[str, str | None]:
+    """The cluster to show and, when the URL value was refused, a message saying why.
+
+    The ``cluster`` URL parameter wins when it names a cluster ("Cluster 5", "cluster 5" or
+    "5"); otherwise the shared area filter's cluster; otherwise Cluster 1.
+
+    >>> cl = [f"Cluster {i}" for i in range(1, 9)]
+    >>> resolve_cluster("5", cl)
+    ('Cluster 5', None)
+    >>> resolve_cluster(None, cl, "cluster", "Cluster 6")
+    ('Cluster 6', None)
+    >>> resolve_cluster("Cluster 99", cl, "ward", "E05015603")[0]
+    'Cluster 1'
+    """
+    fallback = area_code if area_type == "cluster" and area_code in clusters else None
+    fallback = fallback or (DEFAULT_CLUSTER if DEFAULT_CLUSTER in clusters else clusters[0])
+    if raw is None or str(raw).strip() == "":
+        return fallback, None
+    text = str(raw)[:60]
+    match = _CLUSTER_TEXT.match(text)
+    candidate = f"Cluster {int(match.group(1))}" if match else text.strip()
+    if candidate in clusters:
+        return candidate, None
+    return fallback, (f"Ignored URL parameter cluster={text!r}: there are {len(clusters)} ward clusters "
+                      f"({clusters[0]} to {clusters[-1]}). Showing {fallback}.")
+
+
+def next_cluster(current: str | None, chosen: str, area: str | None, area_seen: str | None,
+                 clusters: Sequence[str]) -> str:
+    """The cluster for this run: keep the page's choice, unless there is none yet (then the
+    URL / area-filter / default choice) or the shared area filter has just moved to a cluster.
+
+    >>> cl = ["Cluster 1", "Cluster 2"]
+    >>> next_cluster(None, "Cluster 2", None, None, cl), next_cluster("Cluster 1", "Cluster 2", None, None, cl)
+    ('Cluster 2', 'Cluster 1')
+    >>> next_cluster("Cluster 1", "Cluster 1", "Cluster 2", "Cluster 1", cl)
+    'Cluster 2'
+    """
+    if current not in clusters:
+        return chosen
+    if area and area != area_seen and area in clusters:
+        return area
+    return current
+
+
+def cluster_heading(info) -> str:
+    """The cluster's label, DERIVED when it is a May-2024 cluster, and its wards.
+
+    >>> cluster_heading({"cluster_label": "Cluster 7 (Urban)", "is_derived": True, "n_wards": 2, "wards": "A; B"})
+    '**Cluster 7 (Urban)** – **DERIVED** (not published by the SMP) · 2 wards: A; B'
+    """
+    derived = " – **DERIVED** (not published by the SMP)" if info["is_derived"] else ""
+    return f"**{info['cluster_label']}**{derived} · {info['n_wards']} wards: {info['wards']}"
+
+
+# ---------------------------------------------------------------- years and months
+def months_text(month_numbers: Iterable[int]) -> str:
+    """Month numbers written as ranges: ``"Jan–Apr"``, ``"Jan–Mar, Jun"``.
+
+    >>> months_text([1, 2, 3, 4])
+    'Jan–Apr'
+    >>> months_text([6, 7, 8, 9, 10, 11])
+    'Jun–Nov'
+    >>> months_text([1, 2, 3, 6])
+    'Jan–Mar, Jun'
+    >>> months_text([])
+    'no months'
+    """
+    nums = sorted(set(month_numbers))
+    if not nums:
+        return "no months"
+    runs: list[list[int]] = []
+    for n in nums:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(MONTH_ABBR[r[0] - 1] if len(r) == 1 else f"{MONTH_ABBR[r[0] - 1]}–{MONTH_ABBR[r[-1] - 1]}"
+                     for r in runs)
+
+
+def year_coverage(years: Iterable[int], window: Sequence[int],
+                  present_months: Iterable[dt.date]) -> dict[int, tuple[int, ...]]:
+    """For each year, the months of ``window`` (month numbers) that have data.
+
+    >>> present = [dt.date(2022, m, 1) for m in range(1, 12)] + [dt.date(2024, m, 1) for m in range(1, 5)]
+    >>> cov = year_coverage([2022, 2023, 2024], range(1, 13), present)
+    >>> cov[2022][-1], cov[2023], cov[2024]
+    (11, (), (1, 2, 3, 4))
+    """
+    present = set(present_months)
+    return {y: tuple(m for m in window if dt.date(y, m, 1) in present) for y in years}
+
+
+def year_heading(year: int, covered: Sequence[int], window: Sequence[int]) -> str:
+    """A year column's heading, flagging partial years with the months they cover.
+
+    >>> year_heading(2025, range(1, 13), range(1, 13))
+    '2025'
+    >>> year_heading(2024, [1, 2, 3, 4], range(1, 13))
+    '2024 (Jan–Apr only)'
+    >>> year_heading(2023, [], range(1, 13))
+    '2023'
+    """
+    if not covered or len(covered) == len(window):
+        return str(year)
+    return f"{year} ({months_text(covered)} only)"
+
+
+@dataclass(frozen=True)
+class YearComparison:
+    """``later`` against ``earlier``, adding up the same months (``month_numbers``) of both."""
+
+    later: int
+    earlier: int
+    month_numbers: tuple[int, ...]
+    window: tuple[int, ...]
+
+    @property
+    def is_whole_window(self) -> bool:
+        return len(self.month_numbers) == len(self.window)
+
+    @property
+    def months_label(self) -> str:
+        return months_text(self.month_numbers)
+
+    def months(self) -> list[dt.date]:
+        """The months of both years to count (first of month)."""
+        return [dt.date(y, m, 1) for y in (self.earlier, self.later) for m in self.month_numbers]
+
+    def describe(self) -> str:
+        """What is compared, in words.
+
+        >>> YearComparison(2025, 2024, (1, 2, 3, 4), tuple(range(1, 13))).describe()
+        '2025 vs 2024 compares Jan–Apr of both years only (the months with data in both)'
+        """
+        if self.is_whole_window:
+            return f"{self.later} vs {self.earlier} compares {self.months_label} of both years"
+        return (f"{self.later} vs {self.earlier} compares {self.months_label} of both years only "
+                "(the months with data in both)")
+
+
+def compare_years(coverage: dict[int, tuple[int, ...]], later: int | None, earlier: int | None,
+                  window: Sequence[int]) -> YearComparison | None:
+    """Like-for-like comparison of two years: the window months with data in both, or None.
+
+    >>> cov = {2025: tuple(range(1, 13)), 2024: (1, 2, 3, 4)}
+    >>> compare_years(cov, 2025, 2024, range(1, 13)).month_numbers
+    (1, 2, 3, 4)
+    >>> compare_years(cov, 2025, None, range(1, 13)) is None
+    True
+    """
+    if later is None or earlier is None or later == earlier:
+        return None
+    common = tuple(m for m in window if m in coverage.get(later, ()) and m in coverage.get(earlier, ()))
+    return YearComparison(later, earlier, common, tuple(window)) if common else None
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """Which years the Tables 3-5 show (newest first) and what Diff and % change compare."""
+
+    years: tuple[int, ...]
+    coverage: dict
+    window: tuple[int, ...]
+    diff: YearComparison | None  # latest year with data vs the previous year with data
+    pct: YearComparison | None  # latest year with data vs the first year with data
+
+    @property
+    def years_with_data(self) -> tuple[int, ...]:
+        return tuple(y for y in self.years if self.coverage.get(y))
+
+    def heading(self, year: int) -> str:
+        return year_heading(year, self.coverage.get(year, ()), self.window)
+
+    @property
+    def diff_heading(self) -> str:
+        if self.diff is None:
+            return "Diff +/-"
+        months = "" if self.diff.is_whole_window else f", {self.diff.months_label}"
+        return f"Diff +/- ({self.diff.later} vs {self.diff.earlier}{months})"
+
+    @property
+    def pct_heading(self) -> str:
+        if self.pct is None:
+            return "% Change"
+        months = "" if self.pct.is_whole_window else f" ({self.pct.months_label})"
+        return f"% Change to {self.pct.earlier}{months}"
+
+
+def plan_table(years: Iterable[int], present_months: Iterable[dt.date],
+               window: Sequence[int] = range(1, 13)) -> TablePlan:
+    """The years newest first, their coverage, and the like-for-like Diff and % comparisons.
+
+    "Diff +/-" is the latest year with data minus the previous year with data (a year with
+    no data at all is skipped, and says "no data" in its column); "% Change" is the latest
+    year against the first year with data, as the Strategic Assessment's "% Change to 2021".
+
+    >>> present = ([dt.date(2022, m, 1) for m in range(1, 12)] + [dt.date(2024, m, 1) for m in range(1, 5)]
+    ...            + [dt.date(2025, m, 1) for m in range(1, 13)])
+    >>> p = plan_table([2022, 2023, 2024, 2025], present)
+    >>> p.years, p.diff_heading, p.pct_heading
+    ((2025, 2024, 2023, 2022), 'Diff +/- (2025 vs 2024, Jan–Apr)', '% Change to 2022 (Jan–Nov)')
+    """
+    window = tuple(window)
+    ys = tuple(sorted(set(years), reverse=True))
+    cov = year_coverage(ys, window, present_months)
+    with_data = [y for y in ys if cov[y]]
+    latest = with_data[0] if with_data else None
+    previous = with_data[1] if len(with_data) > 1 else None
+    first = with_data[-1] if len(with_data) > 1 else None
+    return TablePlan(ys, cov, window, compare_years(cov, latest, previous, window),
+                     compare_years(cov, latest, first, window))
+
+
+# ---------------------------------------------------------------- Tables 3-5
+def _year_counts(rows: pd.DataFrame, crime_class: str) -> dict[tuple[str, int], float]:
+    """(area, year) -> records (NaN = no data) from ``area_counts_by_year`` rows."""
+    sel = rows[rows["crime_class"] == crime_class]
+    values = pd.to_numeric(sel["records"], errors="coerce").astype("float64")
+    return {(a, int(y)): v for a, y, v in zip(sel["area_code"], sel["year"], values)}
+
+
+def _total(values: list[float]) -> float:
+    return float("nan") if all(pd.isna(v) for v in values) else float(sum(v for v in values if not pd.isna(v)))
+
+
+def appendix_numbers(totals: pd.DataFrame, plan: TablePlan, crime_class: str, clusters: Sequence[str],
+                     diff_rows: pd.DataFrame | None = None, pct_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The numbers of one of Tables 3-5: a row per cluster plus Total.
+
+    ``totals`` is ``area_counts_by_year`` (area_level='cluster') over whole years;
+    ``diff_rows`` / ``pct_rows`` are the same query over the like-for-like months of
+    ``plan.diff`` / ``plan.pct``. Year columns are named by the year (NaN = no data); the
+    comparison columns keep the like-for-like counts they were worked from.
+
+    >>> rows = pd.DataFrame({"area_code": ["Cluster 1"] * 2, "year": [2025, 2024], "crime_class": "VBC",
+    ...                      "records": [120, 40]})
+    >>> plan = plan_table([2025, 2024], [dt.date(2025, m, 1) for m in range(1, 13)] + [dt.date(2024, 1, 1)])
+    >>> lfl = pd.DataFrame({"area_code": ["Cluster 1"] * 2, "year": [2025, 2024], "crime_class": "VBC",
+    ...                     "records": [10, 40]})
+    >>> n = appendix_numbers(rows, plan, "VBC", ["Cluster 1"], lfl, lfl)
+    >>> n[["area", "2025", "2024", "diff", "pct_change"]].values.tolist()
+    [['Cluster 1', 120.0, 40.0, -30.0, -75.0], ['Total', 120.0, 40.0, -30.0, -75.0]]
+    """
+    counts = _year_counts(totals, crime_class)
+    diff_counts = _year_counts(diff_rows, crime_class) if diff_rows is not None and plan.diff else {}
+    pct_counts = _year_counts(pct_rows, crime_class) if pct_rows is not None and plan.pct else {}
+    out = []
+    for area in [*clusters, TOTAL]:
+        members = list(clusters) if area == TOTAL else [area]
+
+        def get(table, year, members=members):
+            return _total([table.get((a, year), float("nan")) for a in members])
+
+        row = {"area": area}
+        for y in plan.years:
+            row[str(y)] = get(counts, y)
+        for key, cmp, table in (("diff", plan.diff, diff_counts), ("pct", plan.pct, pct_counts)):
+            later = get(table, cmp.later) if cmp else float("nan")
+            earlier = get(table, cmp.earlier) if cmp else float("nan")
+            row[f"{key}_later_lfl"], row[f"{key}_earlier_lfl"] = later, earlier
+        row["diff"] = row["diff_later_lfl"] - row["diff_earlier_lfl"]
+        pc = pct_change(row["pct_later_lfl"], row["pct_earlier_lfl"])
+        row["pct_change"] = float("nan") if pc is None else pc
+        out.append(row)
+    cols = ["area", *[str(y) for y in plan.years], "diff", "pct_change",
+            "diff_later_lfl", "diff_earlier_lfl", "pct_later_lfl", "pct_earlier_lfl"]
+    return pd.DataFrame(out)[cols]
+
+
+def appendix_tables(totals: pd.DataFrame, plan: TablePlan, classes: Sequence[str], clusters: Sequence[str],
+                    diff_rows: pd.DataFrame | None, pct_rows: pd.DataFrame | None) -> tuple[dict, dict]:
+    """Tables 3-5 for each class: ``({class: numbers}, {class: display table})``."""
+    numbers = {c: appendix_numbers(totals, plan, c, clusters, diff_rows, pct_rows) for c in classes}
+    return numbers, {c: appendix_display(n, plan, c) for c, n in numbers.items()}
+
+
+def signed_count(value) -> str:
+    """``+131``, ``−85``, ``0``; ``no comparison`` when missing.
+
+    >>> signed_count(131), signed_count(-85.0), signed_count(None)
+    ('+131', '−85', 'no comparison')
+    """
+    if value is None or pd.isna(value):
+        return NO_COMPARISON
+    return ("+" if value > 0 else "") + format_count(int(value))
+
+
+def signed_pct(value) -> str:
+    """``+6.5%``, ``−33.0%``; ``no comparison`` when missing (e.g. a change from 0).
+
+    >>> signed_pct(6.54), signed_pct(-33.0), signed_pct(float("nan"))
+    ('+6.5%', '−33.0%', 'no comparison')
+    """
+    if value is None or pd.isna(value):
+        return NO_COMPARISON
+    text = f"{abs(value):.1f}%"
+    return "+" + text if value > 0 else (MINUS + text if value < 0 else text)
+
+
+def appendix_display(numbers: pd.DataFrame, plan: TablePlan, first_col: str) -> pd.DataFrame:
+    """Tables 3-5 as shown: thousands separators, "no data" for years without data, headings
+    that flag partial years and the like-for-like months of the comparisons.
+
+    >>> plan = plan_table([2025, 2023], [dt.date(2025, m, 1) for m in range(1, 13)])
+    >>> n = pd.DataFrame({"area": ["Total"], "2025": [1234.0], "2023": [float("nan")], "diff": [float("nan")],
+    ...                   "pct_change": [float("nan")]})
+    >>> appendix_display(n, plan, "VBC").values.tolist()
+    [['Total', '1,234', 'no data', 'no comparison', 'no comparison']]
+    """
+    out = pd.DataFrame({first_col: numbers["area"]})
+    for y in plan.years:
+        out[plan.heading(y)] = [format_count(v, NO_DATA) for v in numbers[str(y)]]
+    out[plan.diff_heading] = [signed_count(v) for v in numbers["diff"]]
+    out[plan.pct_heading] = [signed_pct(v) for v in numbers["pct_change"]]
+    return out
+
+
+def cluster_rows(displays: dict[str, pd.DataFrame], cluster: str) -> pd.DataFrame:
+    """One cluster's row from each class table (the print summary's compact table).
+
+    >>> d = {"VBC": pd.DataFrame({"VBC": ["Cluster 1", "Total"], "2025": ["5", "9"]})}
+    >>> cluster_rows(d, "Cluster 1").values.tolist()
+    [['VBC', '5']]
+    """
+    rows = []
+    for cls, table in displays.items():
+        row = table[table.iloc[:, 0] == cluster].iloc[0].tolist()
+        rows.append([cls, *row[1:]])
+    cols = ["Class", *list(next(iter(displays.values())).columns[1:])] if displays else ["Class"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ---------------------------------------------------------------- ward shares
+def ward_shares(ward_rows: pd.DataFrame, wards: pd.DataFrame, cluster: str, classes: Sequence[str]) -> pd.DataFrame:
+    """Each ward's records in the cluster and its % share, by class (and all crime = VBC + CAS).
+
+    ``ward_rows`` is ``area_counts_by_year`` (area_level='ward') for the period; ``wards``
+    is the ``wards`` query (ward_code, ward_name, cluster, cluster_sub_group). Sub-groups
+    (Cluster 6's (A)/(B)) get a subtotal row each; the last row is the cluster total.
+
+    >>> w = pd.DataFrame({"ward_code": ["a", "b", "c"], "ward_name": ["A", "B", "C"],
+    ...                   "cluster": ["Cluster 1", "Cluster 1", "Cluster 2"], "cluster_sub_group": [None] * 3})
+    >>> r = pd.DataFrame({"area_code": ["a", "b", "c", "a"], "year": [2025] * 4,
+    ...                   "crime_class": ["VBC", "VBC", "VBC", "ASB"], "records": [30, 10, 99, 5]})
+    >>> ward_shares(r, w, "Cluster 1", ["VBC", "ASB"])[["Ward", "VBC", "VBC %", "ASB %"]].values.tolist()
+    [['A', 30, 75.0, 100.0], ['B', 10, 25.0, 0.0], ['Cluster 1 total', 40, 100.0, 100.0]]
+    """
+    members = wards[wards["cluster"] == cluster].copy()
+    rows = ward_rows.assign(records=pd.to_numeric(ward_rows["records"], errors="coerce"))
+    sums = rows.groupby(["area_code", "crime_class"])["records"].sum(min_count=1).unstack()
+    measures = list(classes)
+    if {"VBC", "CAS"} & set(classes) and len(classes) > 1:
+        crime = [c for c in ("VBC", "CAS") if c in classes]
+        sums["All crime"] = sums[[c for c in crime if c in sums]].sum(axis=1, min_count=1) if len(sums) else []
+        measures = ["All crime", *measures]
+    table = pd.DataFrame({"Ward": members["ward_name"].values,
+                          "Sub-group": members["cluster_sub_group"].fillna("").values})
+    for m in measures:
+        col = sums[m] if m in sums else pd.Series(dtype="float64")
+        table[m] = [int(v) if pd.notna(v := col.get(code)) else 0 for code in members["ward_code"]]
+    groups = sorted(g for g in table["Sub-group"].unique() if g)
+    extra = [pd.DataFrame([{"Ward": f"Sub-group ({g}) total", "Sub-group": g,
+                            **table[table["Sub-group"] == g][measures].sum().to_dict()}]) for g in groups]
+    total = pd.DataFrame([{"Ward": f"{cluster} total", "Sub-group": "", **table[measures].sum().to_dict()}])
+    out = pd.concat([table.sort_values("Ward"), *extra, total], ignore_index=True)
+    for m in measures:
+        denom = float(total[m].iloc[0])
+        out[f"{m} %"] = [100.0 * v / denom if denom else float("nan") for v in out[m]]
+        out[m] = out[m].astype("int64")
+    ordered = ["Ward", "Sub-group"] + [c for m in measures for c in (m, f"{m} %")]
+    out = out[ordered]
+    return out if groups else out.drop(columns="Sub-group")
+
+
+def derivation_table(derivation: pd.DataFrame, cluster: str) -> pd.DataFrame:
+    """How each May-2024 ward of ``cluster`` was placed in it (``wards_2024_derivation`` rows).
+
+    >>> d = pd.DataFrame({"ward_2024_name": ["X"], "cluster_2024": ["Cluster 5"], "cluster_sub_group": [None],
+    ...                   "cluster_share_of_residents": [0.518], "cluster_is_low_confidence": [True],
+    ...                   "cluster_derivation": ["East 41%; Boxley 33%"]})
+    >>> derivation_table(d, "Cluster 5").astype(str).iloc[0].tolist()
+    ['X', '', '51.8', 'Low (under 60%)', 'East 41%; Boxley 33%']
+    """
+    sel = derivation[derivation["cluster_2024"] == cluster]
+    return pd.DataFrame({
+        "May-2024 ward": sel["ward_2024_name"].values,
+        "Sub-group": sel["cluster_sub_group"].fillna("").values,
+        "Residents from the cluster's old wards %": (100 * sel["cluster_share_of_residents"]).round(1).values,
+        "Confidence": ["Low (under 60%)" if low else "Good"
+                       for low in sel["cluster_is_low_confidence"]],
+        "Where its residents lived before May 2024 (pre-2024 wards)": sel["cluster_derivation"].values,
+    })
+
+
+# ---------------------------------------------------------------- map
+SUB_GROUP_COLOURS = {"": "#56B4E9", "A": "#56B4E9", "B": "#E69F00"}  # Okabe-Ito sky blue / orange
+OTHER_WARD_COLOUR = "#E8E8E8"
+
+
+def map_table(geojson: dict, wards: pd.DataFrame, cluster: str) -> pd.DataFrame:
+    """Every ward of the boundary set: in the cluster or not, and its sub-group."""
+    names = {f["properties"]["code"]: f["properties"]["name"] for f in geojson["features"]}
+    info = wards.set_index("ward_code")
+    rows = []
+    for code, name in names.items():
+        in_cluster = code in info.index and info.loc[code, "cluster"] == cluster
+        sub = info.loc[code, "cluster_sub_group"] if code in info.index else None
+        rows.append({"ward_code": code, "ward_name": name,
+                     "cluster": info.loc[code, "cluster"] if code in info.index else "",
+                     "in_selected_cluster": bool(in_cluster),
+                     "sub_group": sub if isinstance(sub, str) and in_cluster else ""})
+    return pd.DataFrame(rows).sort_values(["in_selected_cluster", "ward_name"], ascending=[False, True],
+                                          ignore_index=True)
+
+
+def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
+    """The exterior rings of a (Multi)Polygon GeoJSON geometry as lists of (lon, lat)."""
+    shape = shapely.geometry.shape(geometry)
+    polys = list(shape.geoms) if hasattr(shape, "geoms") else [shape]
+    return [list(p.exterior.coords) for p in polys if not p.is_empty]
+
+
+def _label_points(geojson: dict, codes: set[str]) -> pd.DataFrame:
+    pts = []
+    for f in geojson["features"]:
+        if f["properties"]["code"] in codes:
+            p = shapely.geometry.shape(f["geometry"]).representative_point()
+            pts.append({"code": f["properties"]["code"], "name": f["properties"]["name"], "lon": p.x, "lat": p.y})
+    return pd.DataFrame(pts, columns=["code", "name", "lon", "lat"])
+
+
+def _bounds(xs: list, ys: list) -> tuple[float, float, float, float]:
+    x = [v for v in xs if v is not None]
+    y = [v for v in ys if v is not None]
+    return min(x), max(x), min(y), max(y)
+
+
+def cluster_map_figure(geojson: dict, table: pd.DataFrame, cluster: str, height: int = 460,
+                       zoom_below: float = 0.45) -> go.Figure:
+    """The borough's wards with the cluster's wards coloured (by sub-group when it has them) and named.
+
+    Drawn as filled outlines on plain longitude/latitude axes (no web map tiles and no
+    plotly ``geo`` base map, which would need to download a world map), with the latitude
+    axis stretched by 1/cos(latitude) so shapes are not squashed. A cluster smaller than
+    ``zoom_below`` of the borough's width is drawn zoomed in, with the whole borough in an
+    inset on the right (the zoomed area outlined), so ward names stay readable.
+    """
+    info = table.set_index("ward_code")
+    shapes = []
+    for feat in geojson["features"]:
+        code, name = feat["properties"]["code"], feat["properties"]["name"]
+        inside = bool(info["in_selected_cluster"].get(code, False))
+        sub = info["sub_group"].get(code, "") if inside else ""
+        label = "Other wards" if not inside else (f"{cluster} wards" if not sub else f"{cluster} sub-group ({sub})")
+        xs, ys = [], []
+        for ring in _rings(feat["geometry"]):
+            xs += [c[0] for c in ring] + [None]
+            ys += [c[1] for c in ring] + [None]
+        colour = SUB_GROUP_COLOURS.get(sub, SUB_GROUP_COLOURS[""]) if inside else OTHER_WARD_COLOUR
+        shapes.append((inside, label, colour, name, info["cluster"].get(code, ""), xs, ys))
+    shapes.sort(key=lambda s: s[0])  # cluster wards drawn last (on top)
+    all_x = [x for s in shapes for x in s[5]]
+    all_y = [y for s in shapes for y in s[6]]
+    bx0, bx1, by0, by1 = _bounds(all_x, all_y)
+    ins = [s for s in shapes if s[0]]
+    cx0, cx1, cy0, cy1 = ((bx0, bx1, by0, by1) if not ins
+                          else _bounds([x for s in ins for x in s[5]], [y for s in ins for y in s[6]]))
+    zoomed = bool(ins) and (cx1 - cx0) < zoom_below * (bx1 - bx0) and (cy1 - cy0) < zoom_below * (by1 - by0)
+    ratio = 1 / math.cos(math.radians((by0 + by1) / 2))
+    fig = go.Figure()
+    shown: set[str] = set()
+    for inside, label, colour, name, cl, xs, ys in shapes:
+        line = dict(color="#333333" if inside else "#9A9A9A", width=1.6 if inside else 0.7)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, line=line, name=label,
+                                 legendgroup=label, showlegend=label not in shown, hoveron="fills",
+                                 hoverinfo="text", text=f"{name} ({cl})"))
+        shown.add(label)
+        if zoomed:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, showlegend=False,
+                                     line=dict(color=line["color"], width=0.5), hoverinfo="skip",
+                                     xaxis="x2", yaxis="y2", legendgroup=label))
+    pts = _label_points(geojson, set(table.loc[table["in_selected_cluster"], "ward_code"]))
+    if not pts.empty:
+        fig.add_trace(go.Scatter(x=pts["lon"], y=pts["lat"], text=pts["name"], mode="text", showlegend=False,
+                                 textfont=dict(size=12, color="#000000"), hoverinfo="skip"))
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=ratio, constrain="domain")
+    legend = dict(bgcolor="rgba(255,255,255,0.9)", x=0, y=0, xanchor="left", yanchor="bottom")
+    if zoomed:
+        pad_x, pad_y = 0.2 * (cx1 - cx0) + 0.004, 0.2 * (cy1 - cy0) + 0.003
+        fig.update_layout(
+            xaxis=dict(domain=[0, 0.68], range=[cx0 - pad_x, cx1 + pad_x]),
+            yaxis=dict(range=[cy0 - pad_y, cy1 + pad_y]),
+            xaxis2=dict(domain=[0.71, 1], visible=False, range=[bx0, bx1], constrain="domain"),
+            yaxis2=dict(domain=[0.45, 1], visible=False, range=[by0, by1], scaleanchor="x2", scaleratio=ratio,
+                        constrain="domain"),
+        )
+        fig.add_shape(type="rect", xref="x2", yref="y2", x0=cx0 - pad_x, x1=cx1 + pad_x, y0=cy0 - pad_y,
+                      y1=cy1 + pad_y, line=dict(color="#000000", width=1.5))
+        fig.add_annotation(text="Whole borough<br>(box = area shown)", xref="paper", yref="paper", x=0.855,
+                           y=0.43, showarrow=False, font=dict(size=12, color="#444444"), yanchor="top")
+        legend = dict(bgcolor="rgba(255,255,255,0.9)", x=0.71, y=0, xanchor="left", yanchor="bottom")
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"),
+                      plot_bgcolor="white", hovermode="closest", separators=".,", legend=legend)
+    return fig
+
+
+WARD_PALETTE = ("#0072B2", "#009E73", "#CC79A7", "#D55E00", "#F0E442", "#000000")  # Okabe-Ito, map colours last
+
+
+def metric_delta(change) -> dict:
+    """``st.metric`` colour and arrow for a change: orange up for more records, purple down for fewer.
+
+    (Streamlit reads a delta's sign from a leading ASCII "-", which the typographic minus
+    is not, so the arrow is set explicitly; orange/purple follow the dashboard's palette.)
+
+    >>> metric_delta(5), metric_delta(-3)
+    ({'delta_color': 'orange', 'delta_arrow': 'up'}, {'delta_color': 'violet', 'delta_arrow': 'down'})
+    >>> metric_delta(0)
+    {'delta_color': 'gray', 'delta_arrow': 'off'}
+    """
+    if change is None or pd.isna(change) or change == 0:
+        return {"delta_color": "gray", "delta_arrow": "off"}
+    return {"delta_color": "orange", "delta_arrow": "up"} if change > 0 else {"delta_color": "violet",
+                                                                             "delta_arrow": "down"}
+
+
+def key_figures_table(headlines: pd.DataFrame, can_compare: bool, labels: dict) -> pd.DataFrame:
+    """The key figures as a small table (the print summary): measure, records, change.
+
+    ``headlines`` is ``dashboard.compare.headline_table`` output.
+
+    >>> h = pd.DataFrame({"measure": ["VBC"], "records": [1200], "records_compared": [400],
+    ...                   "records_comparison": [500], "verdict": ["Significant decrease"]})
+    >>> key_figures_table(h, True, {"VBC": "Victim-based crime"}).values.tolist()
+    [['Victim-based crime', '1,200', '−100 (−20.0%)', 'Significant decrease']]
+    """
+    out = pd.DataFrame({"Measure": [labels.get(m, m) for m in headlines["measure"]],
+                        "Records": [format_count(r) for r in headlines["records"]]})
+    if can_compare:
+        out["Change (like-for-like months)"] = [change_label(a, b) for a, b in
+                                                zip(headlines["records_compared"], headlines["records_comparison"])]
+        out["Verdict"] = headlines["verdict"].values
+    return out
+
+
+def share_figure(shares: pd.DataFrame, cluster: str, palette: Sequence[str] = WARD_PALETTE) -> go.Figure:
+    """100% stacked bars: for each measure, each ward's share of the cluster's records."""
+    wards = shares[~shares["Ward"].str.endswith(" total")]
+    measures = [c[:-2] for c in shares.columns if c.endswith(" %")]
+    fig = go.Figure()
+    for i, idx in enumerate(wards.index):
+        name = shares.loc[idx, "Ward"]
+        values = [shares.loc[idx, f"{m} %"] for m in measures]
+        counts = [int(shares.loc[idx, m]) for m in measures]
+        fig.add_trace(go.Bar(
+            y=measures, x=values, orientation="h", name=name, marker_color=palette[i % len(palette)],
+            customdata=counts, text=[f"{x:.0f}%" if pd.notna(x) and x >= 6 else "" for x in values],
+            textposition="inside", insidetextanchor="middle",
+            hovertemplate=f"{name}<br>%{{y}}: %{{customdata:,}} records (%{{x:.1f}}%)<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    fig.update_layout(title=None, height=140 + 50 * len(measures), margin=dict(l=10, r=10, t=60, b=10),
+                      font=dict(size=14, color="#1A1A1A"), plot_bgcolor="white", separators=".,",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, traceorder="normal"))
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", title=f"Share of {cluster}'s records", gridcolor="#E5E5E5")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+# ---------------------------------------------------------------- page texts and styles
+VIEWS = ("full", "print")
+
+TREND_CAPTION = "Every month loaded. Shaded bands are months with no police.uk data: gaps, not zeros."
+PRINT_HELP = ("To print: open the **Print summary**, then use your browser's print command "
+              "(**Ctrl+P**, or **⌘+P** on a Mac; landscape fits best). The sidebar, buttons and "
+              "table expanders are left out of the printout.")
+
+
+def print_help(view: str) -> str:
+    """How to print, worded for the page the reader is on.
+
+    >>> print_help("print").startswith("Print this summary")
+    True
+    """
+    if view == "print":
+        return ("Print this summary with your browser's print command (**Ctrl+P**, or **⌘+P** on a Mac; "
+                "landscape, one page). Buttons, the sidebar and table expanders are left out of the printout.")
+    return PRINT_HELP
+
+
+def map_caption(table: pd.DataFrame, cluster: str) -> str:
+    """What the map's colours mean.
+
+    >>> map_caption(pd.DataFrame({"sub_group": ["", "A"]}), "Cluster 6").split("; ")[1]
+    'sky blue = sub-group (A), orange = sub-group (B).'
+
+    """
+    subs = "; sky blue = sub-group (A), orange = sub-group (B)." if table["sub_group"].ne("").any() else "."
+    return f"{cluster}'s wards in colour within the borough (grey: other wards){subs}"
+
+# hides the dashboard chrome and every widget when printing (any view)
+PRINT_CSS = """<style>
+@media print {
+  section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-testid="stExpander"], [data-testid="stDownloadButton"], [data-testid="stButton"],
+  [data-testid="stSelectbox"], [data-testid="stElementToolbar"], .st-key-cl_print_help,
+  .st-key-cl_picker { display: none !important; }
+  [data-testid="stMainBlockContainer"], .block-container {
+    padding: 0.3rem 0.6rem !important; max-width: 100% !important; }
+  [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; }
+  html { font-size: 11px !important; }
+  h1 { font-size: 1.6rem !important; padding: 0 !important; }
+  [data-testid="stVerticalBlock"] { gap: 0.3rem !important; }
+  [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 0.95rem !important; }
+  table { font-size: 0.9rem !important; }
+  table td, table th { padding: 0.15rem 0.35rem !important; }
+  @page { size: A4 landscape; margin: 7mm; }
+}
+</style>"""
+
+# the print summary on screen: no sidebar, tighter spacing
+PRINT_SCREEN_CSS = """<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none !important; }
+[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; }
+[data-testid="stVerticalBlock"] { gap: 0.4rem; }
+[data-testid="stMetricValue"] { font-size: 1.7rem !important; }
+</style>"""
+
+
+def resolve_view(raw: str | None) -> tuple[str, str | None]:
+    """``full`` or ``print`` from the ``view`` URL parameter, with a message for anything else.
+
+    >>> resolve_view("print"), resolve_view(None)
+    (('print', None), ('full', None))
+    >>> resolve_view("<b>")[1]
+    "Ignored URL parameter view='<b>': use view=print for the print summary."
+    """
+    if raw is None or str(raw).strip() in ("", "full"):
+        return "full", None
+    if str(raw).strip().lower() == "print":
+        return "print", None
+    return "full", f"Ignored URL parameter view={str(raw)[:60]!r}: use view=print for the print summary."
+
+
+def style_table(table: pd.DataFrame, cluster: str):
+    """A static table (prints well): the selected cluster's row shaded and bold, numbers right-aligned."""
+    def shade(row):
+        hit = row.iloc[0] == cluster
+        return ["background-color: #DCEBF7; font-weight: bold" if hit else
+                ("font-weight: bold" if row.iloc[0] == TOTAL else "") for _ in row]
+
+    return (table.style.apply(shade, axis=1).hide(axis="index")
+            .set_properties(subset=list(table.columns[1:]), **{"text-align": "right"}))
+
+
+def tables_caption(plan: TablePlan, ward_set: str, crime_types: Sequence[str] = (), priority: str = "",
+                   short: bool = False) -> str:
+    """What the Tables 3-5 compare and why they differ from the published report.
+
+    >>> p = plan_table([2025, 2024], [dt.date(2025, m, 1) for m in range(1, 13)] + [dt.date(2024, 1, 1)])
+    >>> "2025 vs 2024 compares Jan of both years only" in tables_caption(p, "2022")
+    True
+    """
+    parts = [] if short else ["Calendar years, newest first. Years with no police.uk data say “no data”; "
+                              "a year with missing months says which months it covers."]
+    if short:
+        parts += [f"{what}: {c.months_label} of {c.earlier} and {c.later} only (months with data in both)."
+                  for what, c in (("Diff", plan.diff), ("% change", plan.pct)) if c]
+    else:
+        if plan.diff:
+            parts.append(f"Diff +/-: {plan.diff.describe()}.")
+        if plan.pct and plan.pct != plan.diff:
+            parts.append(f"% Change: {plan.pct.describe()}.")
+    if not plan.diff:
+        parts.append("There are not two years with data in the same months, so there is no comparison.")
+    parts.append("Computed from police.uk street-level data; will differ from the published Strategic Assessment."
+                 if short else
+                 "Numbers are computed by this dashboard from police.uk street-level data (records placed in "
+                 "wards by their location) and will differ from the published Strategic Assessment, whose "
+                 "Tables 3-5 come from Kent Police's own extracts and contain arithmetic errors in some "
+                 "differences and percentages; the dashboard computes its own.")
+    if ward_set == "2024" and not short:
+        parts.append("May-2024 clusters are DERIVED by this dashboard, not published by the SMP.")
+    if crime_types or priority:
+        parts.append("Filtered by the sidebar's crime type / priority selection.")
+    return " ".join(parts)
+
+
+def derivation_summary(derivation: pd.DataFrame, cluster: str) -> str:
+    """One sentence: how the derived cluster was made and which of its wards are low confidence.
+
+    >>> d = pd.DataFrame({"ward_2024_name": ["X", "Y"], "cluster_2024": ["Cluster 5"] * 2,
+    ...                   "cluster_share_of_residents": [0.518, 1.0], "cluster_is_low_confidence": [True, False]})
+    >>> print(derivation_summary(d, "Cluster 5"))  # doctest: +NORMALIZE_WHITESPACE
+    Derived: each May-2024 ward joins the pre-2024 cluster that supplied most of its residents (X 52%, Y 100%).
+    Low confidence (under 60%): X.
+    """
+    sel = derivation[derivation["cluster_2024"] == cluster]
+    shares = ", ".join(f"{n} {s:.0%}" for n, s in zip(sel["ward_2024_name"], sel["cluster_share_of_residents"]))
+    low = [n for n, flag in zip(sel["ward_2024_name"], sel["cluster_is_low_confidence"]) if flag]
+    text = ("Derived: each May-2024 ward joins the pre-2024 cluster that supplied most of its residents "
+            f"({shares}).")
+    return text + (f" Low confidence (under 60%): {', '.join(low)}." if low else " No ward is low confidence.")

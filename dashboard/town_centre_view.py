@@ -1,0 +1,285 @@
+"""Data shaping for the Town centre page: High Street ward against the rest of the borough
+for a window of months in each year (Strategic Assessment para 64: June to December), its
+share of the borough's records, and the monthly trend with the Town Centre Task Force start.
+
+Pure functions over DataFrames (no Streamlit), tested in ``tests/test_town_centre_view.py``.
+Years are compared like for like with the helpers of :mod:`dashboard.clusters_view`: a
+difference only adds up the window months that have data in both years, and says which.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.rates import format_count
+from dashboard.clusters_view import MONTH_ABBR, TablePlan, plan_table, signed_count, signed_pct
+
+__all__ = [
+    "DEFAULT_WINDOW",
+    "MEASURES",
+    "AREAS",
+    "TASK_FORCE_START",
+    "parse_window",
+    "window_param",
+    "window_label",
+    "window_months",
+    "town_plan",
+    "town_numbers",
+    "town_display",
+    "share_table",
+    "monthly_split",
+    "trend_figure_with_marker",
+    "boundary_note",
+    "HIGH_STREET",
+]
+
+DEFAULT_WINDOW = (6, 12)  # June to December, as the Strategic Assessment's para 64 table
+HIGH_STREET = "High Street"
+AREAS = ("High Street", "Rest of borough")
+# the town_centre_by_year measures, in para 64's order, with the labels the table uses
+MEASURES = {
+    "All crime (VBC + CAS)": "All crime",
+    "Victim-based crime (VBC)": "VBC",
+    "Crimes against society (CAS)": "CAS",
+    "Anti-social behaviour (ASB)": "ASB",
+    "Shoplifting": "Shoplifting",
+}
+TASK_FORCE_START = dt.date(2022, 6, 1)  # Town Centre Task Force launched June 2022 (SA para 61)
+NO_DATA = "no data"
+_WINDOW = re.compile(r"^\s*(\d{1,2})\s*[-–:]\s*(\d{1,2})\s*$")
+
+
+def parse_window(raw: str | None) -> tuple[tuple[int, int], str | None]:
+    """The window ``(first month, last month)`` from the ``window`` URL parameter, and a
+    message when it was refused (the default, June-December, is used instead).
+
+    >>> parse_window("6-12"), parse_window(None)
+    (((6, 12), None), ((6, 12), None))
+    >>> parse_window("1-4")[0]
+    (1, 4)
+    >>> print(parse_window("13-2")[1])  # doctest: +NORMALIZE_WHITESPACE
+    Ignored URL parameter window='13-2': use two month numbers 1-12, first no later than last (e.g. window=6-12).
+    Showing Jun–Dec.
+    """
+    if raw is None or str(raw).strip() == "":
+        return DEFAULT_WINDOW, None
+    text = str(raw)[:60]
+    match = _WINDOW.match(text)
+    if match:
+        start, end = int(match.group(1)), int(match.group(2))
+        if 1 <= start <= end <= 12:
+            return (start, end), None
+    return DEFAULT_WINDOW, (f"Ignored URL parameter window={text!r}: use two month numbers 1-12, first no later "
+                            f"than last (e.g. window=6-12). Showing {window_label(*DEFAULT_WINDOW)}.")
+
+
+def window_param(start: int, end: int) -> str:
+    """The ``window`` URL parameter for a window.
+
+    >>> window_param(6, 12)
+    '6-12'
+    """
+    return f"{start}-{end}"
+
+
+def window_label(start: int, end: int) -> str:
+    """``"Jun–Dec"``; a single month is its name.
+
+    >>> window_label(6, 12), window_label(3, 3)
+    ('Jun–Dec', 'Mar')
+    """
+    return MONTH_ABBR[start - 1] if start == end else f"{MONTH_ABBR[start - 1]}–{MONTH_ABBR[end - 1]}"
+
+
+def window_months(years: Iterable[int], start: int, end: int) -> list[dt.date]:
+    """Every month of the window in every year (the ``$months`` of ``town_centre_by_year``).
+
+    >>> [m.isoformat() for m in window_months([2024, 2025], 11, 12)]
+    ['2024-11-01', '2024-12-01', '2025-11-01', '2025-12-01']
+    """
+    return [dt.date(y, m, 1) for y in sorted(years) for m in range(start, end + 1)]
+
+
+def town_plan(years: Iterable[int], present_months: Iterable[dt.date], start: int, end: int) -> TablePlan:
+    """Years newest first with the window months each has data for; ``.pct`` is the like-for-like
+    comparison of the latest year with data against the first (para 64's "since 2021").
+
+    >>> present = [dt.date(2022, m, 1) for m in range(1, 12)] + [dt.date(2025, m, 1) for m in range(1, 13)]
+    >>> p = town_plan([2022, 2023, 2024, 2025], present, 6, 12)
+    >>> p.heading(2022), p.heading(2024), p.pct.months_label
+    ('2022 (Jun–Nov only)', '2024', 'Jun–Nov')
+    """
+    return plan_table(years, present_months, range(start, end + 1))
+
+
+def _counts(rows: pd.DataFrame | None) -> dict[tuple[str, str, int], float]:
+    if rows is None:
+        return {}
+    values = pd.to_numeric(rows["records"], errors="coerce").astype("float64")
+    return {(m, a, int(y)): v for m, a, y, v in zip(rows["measure"], rows["area"], rows["year"], values)}
+
+
+def town_numbers(by_year: pd.DataFrame, plan: TablePlan, lfl_rows: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per measure and area (para 64's rows): year columns (NaN = no data), then the
+    difference and % change of the latest year against the first, like for like.
+
+    ``by_year`` is ``town_centre_by_year`` over the window of every year; ``lfl_rows`` the
+    same query over ``plan.pct.months()``.
+
+    >>> rows = pd.DataFrame({"measure": "Shoplifting", "area": "High Street", "year": [2025, 2022],
+    ...                      "records": [300, 200]})
+    >>> plan = town_plan([2025, 2022], [dt.date(y, m, 1) for y in (2022, 2025) for m in (6, 7)], 6, 7)
+    >>> n = town_numbers(rows, plan, rows)
+    >>> n.loc[(n["area"] == "High Street") & (n["measure"] == "Shoplifting"),
+    ...       ["2025", "2022", "diff", "pct_change"]].values.tolist()
+    [[300.0, 200.0, 100.0, 50.0]]
+    """
+    counts, lfl = _counts(by_year), _counts(lfl_rows)
+    cmp = plan.pct
+    out = []
+    for measure, short in MEASURES.items():
+        for area in AREAS:
+            row = {"measure": short, "area": area}
+            for y in plan.years:
+                row[str(y)] = counts.get((measure, area, y), float("nan"))
+            later = lfl.get((measure, area, cmp.later), float("nan")) if cmp else float("nan")
+            earlier = lfl.get((measure, area, cmp.earlier), float("nan")) if cmp else float("nan")
+            row.update({"later_lfl": later, "earlier_lfl": earlier, "diff": later - earlier,
+                        "pct_change": 100.0 * (later - earlier) / earlier if earlier and earlier == earlier
+                        else float("nan")})
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def _row_label(measure: str, area: str) -> str:
+    return f"{measure} – {'High Street' if area == HIGH_STREET else 'rest of borough'}"
+
+
+def town_display(numbers: pd.DataFrame, plan: TablePlan, start: int, end: int) -> pd.DataFrame:
+    """Para 64's table as shown: "no data" for a window without data, partial windows flagged,
+    differences labelled with the years and months they compare.
+
+    >>> plan = town_plan([2025, 2024], [dt.date(2025, m, 1) for m in range(6, 13)], 6, 12)
+    >>> n = pd.DataFrame({"measure": ["ASB"], "area": ["High Street"], "2025": [365.0], "2024": [float("nan")],
+    ...                   "diff": [float("nan")], "pct_change": [float("nan")]})
+    >>> town_display(n, plan, 6, 12).values.tolist()
+    [['ASB – High Street', '365', 'no data', 'no comparison', 'no comparison']]
+    """
+    first = f"Reported ({window_label(start, end)})"
+    out = pd.DataFrame({first: [_row_label(m, a) for m, a in zip(numbers["measure"], numbers["area"])]})
+    for y in plan.years:
+        out[plan.heading(y)] = [format_count(v, NO_DATA) for v in numbers[str(y)]]
+    cmp = plan.pct
+    since = f"since {cmp.earlier}" + ("" if cmp.is_whole_window else f", {cmp.months_label} only") if cmp else ""
+    out[f"Diff ({since})" if cmp else "Diff"] = [signed_count(v) for v in numbers["diff"]]
+    out[f"% Change ({since})" if cmp else "% Change"] = [signed_pct(v) for v in numbers["pct_change"]]
+    return out
+
+
+def share_table(by_year: pd.DataFrame, plan: TablePlan) -> pd.DataFrame:
+    """High Street's share of the borough's records (%), per measure and year; NaN = no data.
+
+    >>> rows = pd.DataFrame({"measure": ["Shoplifting"] * 2, "area": list(AREAS), "year": [2025] * 2,
+    ...                      "records": [25, 75]})
+    >>> plan = town_plan([2025], [dt.date(2025, 6, 1)], 6, 6)
+    >>> share_table(rows, plan).loc[4].astype(str).tolist()
+    ['Shoplifting', '25.0']
+    """
+    counts = _counts(by_year)
+    out = []
+    for measure, short in MEASURES.items():
+        row = {"Measure": short}
+        for y in plan.years:
+            hs = counts.get((measure, AREAS[0], y), float("nan"))
+            rest = counts.get((measure, AREAS[1], y), float("nan"))
+            total = hs + rest
+            row[plan.heading(y)] = 100.0 * hs / total if total and total == total else float("nan")
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def monthly_split(borough: pd.DataFrame, high_street: pd.DataFrame) -> pd.DataFrame:
+    """Monthly all crime (VBC + CAS) and ASB for High Street and the rest of the borough.
+
+    Both inputs are ``monthly_counts_by_class`` rows (month, crime_class, is_present,
+    records); a month with no data stays NaN (a gap), never 0.
+
+    >>> m = [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+    >>> b = pd.DataFrame({"month": m * 2, "crime_class": ["VBC", "VBC", "ASB", "ASB"],
+    ...                   "is_present": [True, False] * 2, "records": [10, None, 4, None]})
+    >>> h = b.assign(records=[3, None, 1, None])
+    >>> out = monthly_split(b, h)
+    >>> out[out["month"] == m[0]][["measure", "area", "records"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['All crime', 'High Street', 3.0], ['All crime', 'Rest of borough', 7.0],
+     ['ASB', 'High Street', 1.0], ['ASB', 'Rest of borough', 3.0]]
+    >>> bool(out[out["month"] == m[1]]["records"].isna().all())
+    True
+    """
+    def by_measure(df: pd.DataFrame) -> pd.DataFrame:
+        d = df.assign(records=pd.to_numeric(df["records"], errors="coerce").astype("float64"),
+                      measure=df["crime_class"].map({"VBC": "All crime", "CAS": "All crime", "ASB": "ASB"}))
+        return d.groupby(["month", "measure"], as_index=False).agg(
+            records=("records", lambda s: s.sum(min_count=1)), is_present=("is_present", "max"))
+
+    b, h = by_measure(borough), by_measure(high_street)
+    merged = b.merge(h, on=["month", "measure"], suffixes=("_borough", "_hs"))
+    rows = []
+    for r in merged.itertuples(index=False):
+        rows.append({"month": r.month, "measure": r.measure, "area": AREAS[0], "records": r.records_hs,
+                     "is_present": bool(r.is_present_borough)})
+        rows.append({"month": r.month, "measure": r.measure, "area": AREAS[1],
+                     "records": r.records_borough - r.records_hs, "is_present": bool(r.is_present_borough)})
+    out = pd.DataFrame(rows)
+    order = {"All crime": 0, "ASB": 1}
+    return out.sort_values(["month", "measure", "area"], key=lambda s: s.map(order) if s.name == "measure" else s,
+                           ignore_index=True)
+
+
+def trend_figure_with_marker(fig: go.Figure, when: dt.date = TASK_FORCE_START,
+                             text: str = "Town Centre Task Force starts (Jun 2022)") -> go.Figure:
+    """Mark a date with a dotted vertical line labelled just above the plot area (so the label
+    never hides data or the "no data" bands); the legend moves to the right-hand end.
+
+    Drawn as a shape and an annotation, which works on date axes where
+    ``add_vline(annotation_text=...)`` does not always.
+    """
+    x = pd.Timestamp(when)
+    fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1.0,
+                  line=dict(color="#000000", width=2, dash="dot"))
+    fig.add_annotation(x=x, y=1.0, xref="x", yref="paper", text=f"▼ {text}", showarrow=False, xanchor="left",
+                       xshift=-6, yanchor="bottom", font=dict(size=12, color="#000000"))
+    fig.update_layout(legend=dict(x=1, xanchor="right", y=1.08, yanchor="bottom"),
+                      margin=dict(t=fig.layout.margin.t + 25 if fig.layout.margin.t else 75))
+    return fig
+
+
+def boundary_note(overlap: pd.DataFrame, ward_set: str) -> str:
+    """How High Street ward changed in May 2024, from the ONS ward overlap (residents).
+
+    >>> ov = pd.DataFrame({"ward_2024_name": ["High Street", "High Street", "Tovil"],
+    ...                    "ward_2022_name": ["High Street", "East", "High Street"],
+    ...                    "residents_census2021_areal_est": [900.0, 100.0, 300.0]})
+    >>> print(boundary_note(ov, "2024"))  # doctest: +NORMALIZE_WHITESPACE
+    The May-2024 High Street ward took 90% of its residents from the old High Street ward (East 10%);
+    75% of the old ward's residents are in the new one (Tovil 25%). This page uses the May-2024 High Street
+    ward for every year (each record is placed by its location), so the years compare like with like.
+    """
+    pop = "residents_census2021_areal_est"
+    new = overlap[overlap["ward_2024_name"] == HIGH_STREET]
+    old = overlap[overlap["ward_2022_name"] == HIGH_STREET]
+    same_new = new.loc[new["ward_2022_name"] == HIGH_STREET, pop].sum() / new[pop].sum()
+    same_old = old.loc[old["ward_2024_name"] == HIGH_STREET, pop].sum() / old[pop].sum()
+    others_new = ", ".join(f"{r.ward_2022_name} {getattr(r, pop) / new[pop].sum():.0%}"
+                           for r in new[new["ward_2022_name"] != HIGH_STREET].itertuples())
+    moved = old[old["ward_2024_name"] != HIGH_STREET].sort_values(pop, ascending=False)
+    others_old = ", ".join(f"{r.ward_2024_name} {getattr(r, pop) / old[pop].sum():.0%}" for r in moved.itertuples())
+    which = "May-2024" if ward_set == "2024" else "pre-May-2024"
+    return (f"The May-2024 High Street ward took {same_new:.0%} of its residents from the old High Street ward"
+            f"{f' ({others_new})' if others_new else ''}; {same_old:.0%} of the old ward's residents are in the "
+            f"new one{f' ({others_old})' if others_old else ''}. This page uses the {which} High Street ward for "
+            "every year (each record is placed by its location), so the years compare like with like.")

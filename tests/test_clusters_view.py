@@ -1,0 +1,265 @@
+"""dashboard.clusters_view: the Appendix 2 Tables 3-5 shaping, like-for-like year comparisons,
+ward shares, the derivation, the cluster map and the print helpers (no full store needed)."""
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import queries
+from dashboard import clusters_view as v
+
+D = dt.date
+CLUSTERS = [f"Cluster {i}" for i in range(1, 9)]
+FULL = tuple(range(1, 13))
+# the real archive's shape: 2022 Jan-Nov, nothing in 2023, 2024 Jan-Apr, 2025 complete
+PRESENT = ([D(2022, m, 1) for m in range(1, 12)] + [D(2024, m, 1) for m in range(1, 5)]
+           + [D(2025, m, 1) for m in range(1, 13)])
+
+
+@pytest.mark.parametrize("raw, area_type, area_code, expected, refused", [
+    (None, "borough", "", "Cluster 1", False),
+    ("", "borough", "", "Cluster 1", False),
+    ("Cluster 5", "borough", "", "Cluster 5", False),
+    ("cluster 5", "borough", "", "Cluster 5", False),
+    (" 7 ", "borough", "", "Cluster 7", False),
+    (None, "cluster", "Cluster 6", "Cluster 6", False),  # the shared area filter's cluster
+    ("Cluster 3", "cluster", "Cluster 6", "Cluster 3", False),  # the URL parameter wins
+    (None, "ward", "E05015603", "Cluster 1", False),
+    ("Cluster 99", "borough", "", "Cluster 1", True),
+    ("Cluster 99", "cluster", "Cluster 4", "Cluster 4", True),
+    ("0", "borough", "", "Cluster 1", True),
+    ("<script>alert(1)</script>", "borough", "", "Cluster 1", True),
+    ("x" * 5000, "borough", "", "Cluster 1", True),
+])
+def test_resolve_cluster(raw, area_type, area_code, expected, refused):
+    chosen, message = v.resolve_cluster(raw, CLUSTERS, area_type, area_code)
+    assert chosen == expected
+    assert (message is not None) == refused
+    if refused:
+        assert "Ignored URL parameter cluster=" in message and len(message) < 250
+
+
+@pytest.mark.parametrize("current, chosen, area, seen, expected", [
+    (None, "Cluster 2", None, None, "Cluster 2"),
+    ("Cluster 9", "Cluster 2", None, None, "Cluster 2"),  # stale value from another boundary set
+    ("Cluster 1", "Cluster 2", None, None, "Cluster 1"),  # the page's own choice is kept
+    ("Cluster 1", "Cluster 1", "Cluster 3", "Cluster 1", "Cluster 3"),  # area filter moved: follow it
+    ("Cluster 1", "Cluster 1", "Cluster 3", "Cluster 3", "Cluster 1"),  # area unchanged: keep the page's choice
+])
+def test_next_cluster(current, chosen, area, seen, expected):
+    assert v.next_cluster(current, chosen, area, seen, CLUSTERS) == expected
+
+
+@pytest.mark.parametrize("months, text", [
+    ([1, 2, 3, 4], "Jan–Apr"), (range(1, 12), "Jan–Nov"), ([12], "Dec"), ([1, 3, 5], "Jan, Mar, May"),
+    ([1, 2, 6, 7, 8], "Jan–Feb, Jun–Aug"), ([], "no months"), ([4, 3, 3, 2], "Feb–Apr"),
+])
+def test_months_text(months, text):
+    assert v.months_text(months) == text
+
+
+def test_plan_table_on_the_real_archive_shape():
+    plan = v.plan_table([2022, 2023, 2024, 2025], PRESENT)
+    assert plan.years == (2025, 2024, 2023, 2022)
+    assert plan.years_with_data == (2025, 2024, 2022)
+    assert [plan.heading(y) for y in plan.years] == ["2025", "2024 (Jan–Apr only)", "2023", "2022 (Jan–Nov only)"]
+    assert (plan.diff.later, plan.diff.earlier, plan.diff.month_numbers) == (2025, 2024, (1, 2, 3, 4))
+    assert (plan.pct.later, plan.pct.earlier, plan.pct.month_numbers) == (2025, 2022, tuple(range(1, 12)))
+    assert plan.diff.months() == [D(2024, m, 1) for m in range(1, 5)] + [D(2025, m, 1) for m in range(1, 5)]
+
+
+def test_plan_table_when_the_latest_year_is_the_partial_one():
+    present = [D(2024, m, 1) for m in range(1, 13)] + [D(2025, m, 1) for m in (1, 2, 3)]
+    plan = v.plan_table([2024, 2025], present)
+    assert plan.heading(2025) == "2025 (Jan–Mar only)"
+    assert plan.diff.month_numbers == (1, 2, 3) and plan.diff_heading == "Diff +/- (2025 vs 2024, Jan–Mar)"
+
+
+@pytest.mark.parametrize("present", [[], [D(2025, m, 1) for m in range(1, 13)],
+                                     [D(2024, 12, 1), D(2025, 1, 1)]])  # no year, one year, no common month
+def test_plan_table_without_a_comparison(present):
+    plan = v.plan_table([2024, 2025], present)
+    assert plan.diff is None and plan.pct is None
+    assert plan.diff_heading == "Diff +/-" and plan.pct_heading == "% Change"
+    assert "no comparison" in v.tables_caption(plan, "2022")
+
+
+def _rows(counts: dict, crime_class="VBC") -> pd.DataFrame:
+    """area_counts_by_year-shaped rows from {(area, year): records or None}."""
+    return pd.DataFrame([{"area_code": a, "year": y, "crime_class": crime_class,
+                          "records": pd.NA if r is None else r} for (a, y), r in counts.items()]).astype(
+        {"records": "Int64"})
+
+
+def test_appendix_numbers_total_no_data_and_like_for_like_comparisons():
+    plan = v.plan_table([2022, 2023, 2024, 2025], PRESENT)
+    cl = ["Cluster 1", "Cluster 2"]
+    totals = _rows({("Cluster 1", 2025): 120, ("Cluster 2", 2025): 30, ("Cluster 1", 2024): 40,
+                    ("Cluster 2", 2024): 10, ("Cluster 1", 2023): None, ("Cluster 2", 2023): None,
+                    ("Cluster 1", 2022): 100, ("Cluster 2", 2022): 0})
+    diff = _rows({("Cluster 1", 2025): 35, ("Cluster 2", 2025): 12, ("Cluster 1", 2024): 40, ("Cluster 2", 2024): 10})
+    pct = _rows({("Cluster 1", 2025): 110, ("Cluster 2", 2025): 28, ("Cluster 1", 2022): 100, ("Cluster 2", 2022): 0})
+    n = v.appendix_numbers(totals, plan, "VBC", cl, diff, pct).set_index("area")
+    assert n.loc["Total", "2025"] == 150 and n.loc["Total", "2022"] == 100
+    assert math.isnan(n.loc["Total", "2023"])  # no data stays missing, not 0
+    assert n.loc["Cluster 1", "diff"] == -5 and n.loc["Cluster 2", "diff"] == 2 and n.loc["Total", "diff"] == -3
+    assert n.loc["Cluster 1", "pct_change"] == pytest.approx(10.0)
+    assert math.isnan(n.loc["Cluster 2", "pct_change"])  # change from 0 has no percentage
+    assert n.loc["Total", "pct_change"] == pytest.approx(38.0)
+    shown = v.appendix_display(n.reset_index(), plan, "VBC").set_index("VBC")
+    assert list(shown.columns) == ["2025", "2024 (Jan–Apr only)", "2023", "2022 (Jan–Nov only)",
+                                   "Diff +/- (2025 vs 2024, Jan–Apr)", "% Change to 2022 (Jan–Nov)"]
+    assert shown.loc["Cluster 1"].tolist() == ["120", "40", "no data", "100", "−5", "+10.0%"]
+    assert shown.loc["Cluster 2", "% Change to 2022 (Jan–Nov)"] == "no comparison"
+    assert shown.loc["Total", "2025"] == "150"
+
+
+def test_appendix_numbers_match_direct_sql_on_the_tiny_store(tiny_con):
+    present = [D(2022, 1, 1), D(2022, 2, 1), D(2022, 4, 1), D(2024, 1, 1)]
+    plan = v.plan_table([2022, 2023, 2024], present)
+    base = dict(area_level="cluster", ward_set="2022", classes=["VBC", "CAS", "ASB"], crime_types=[], priority="")
+    months = [D(y, m, 1) for y in (2022, 2023, 2024) for m in range(1, 13)]
+    totals = queries.run_df(tiny_con, "area_counts_by_year", months=months, **base)
+    diff = queries.run_df(tiny_con, "area_counts_by_year", months=plan.diff.months(), **base)
+    numbers, tables = v.appendix_tables(totals, plan, ["VBC", "ASB"], CLUSTERS, diff, diff)
+    got = numbers["VBC"].set_index("area")
+    for cluster in ("Cluster 5", "Cluster 6", "Total"):
+        cond = "" if cluster == "Total" else f"and cluster_2022 = '{cluster}'"
+        expected = tiny_con.execute(
+            f"select count(*) from crime_records where district = 'Maidstone' and crime_class = 'VBC' "
+            f"and year(month) = 2022 {cond}").fetchone()[0]
+        assert got.loc[cluster, "2022"] == expected
+    assert plan.diff.month_numbers == (1,)  # Jan is the only month with data in both 2022 and 2024
+    jan = {y: tiny_con.execute("select count(*) from crime_records where cluster_2022 = 'Cluster 5' and "
+                               f"crime_class = 'VBC' and month = DATE '{y}-01-01'").fetchone()[0] for y in (2022, 2024)}
+    assert got.loc["Cluster 5", "diff"] == jan[2024] - jan[2022]
+    assert tables["VBC"].set_index("VBC").loc["Cluster 1", "2023"] == "no data"
+
+
+def _wards() -> pd.DataFrame:
+    return pd.DataFrame({"ward_code": ["h", "m", "s", "x"], "ward_name": ["Headcorn", "Marden", "Staplehurst", "X"],
+                         "cluster": ["Cluster 6"] * 3 + ["Cluster 1"], "cluster_sub_group": ["A", "B", "A", None]})
+
+
+def test_ward_shares_with_sub_groups_and_all_crime():
+    rows = pd.DataFrame({"area_code": ["h", "h", "m", "s", "x", "h", "s"], "year": [2025] * 5 + [2024] * 2,
+                         "crime_class": ["VBC", "CAS", "VBC", "VBC", "VBC", "VBC", "ASB"],
+                         "records": [10, 2, 20, 5, 99, 5, pd.NA]}).astype({"records": "Int64"})
+    out = v.ward_shares(rows, _wards(), "Cluster 6", ["VBC", "CAS", "ASB"]).set_index("Ward")
+    assert list(out.index) == ["Headcorn", "Marden", "Staplehurst", "Sub-group (A) total", "Sub-group (B) total",
+                               "Cluster 6 total"]
+    assert out.loc["Headcorn", "VBC"] == 15 and out.loc["Headcorn", "All crime"] == 17
+    assert out.loc["Cluster 6 total", "VBC"] == 40 and out.loc["Cluster 6 total", "VBC %"] == 100.0
+    assert out.loc["Sub-group (A) total", "VBC %"] == pytest.approx(50.0)
+    assert out.loc["Marden", "Sub-group"] == "B"
+    assert np.isnan(out.loc["Headcorn", "ASB %"])  # no ASB at all in the cluster: no share, not 0%
+    assert out.loc["Headcorn", "ASB"] == 0
+
+
+def test_ward_shares_without_sub_groups_has_no_sub_group_column():
+    rows = pd.DataFrame({"area_code": ["x"], "year": [2025], "crime_class": ["ASB"], "records": [4]})
+    out = v.ward_shares(rows, _wards(), "Cluster 1", ["ASB"])
+    assert list(out.columns) == ["Ward", "ASB", "ASB %"]
+    assert out["ASB"].tolist() == [4, 4]
+
+
+def test_derivation_table_and_summary_flag_low_confidence():
+    d = pd.DataFrame({"ward_2024_name": ["A", "B"], "cluster_2024": ["Cluster 5", "Cluster 5"],
+                      "cluster_sub_group": [None, None], "cluster_share_of_residents": [0.518, 1.0],
+                      "cluster_is_low_confidence": [True, False], "cluster_derivation": ["East 41%", "North 100%"]})
+    t = v.derivation_table(d, "Cluster 5")
+    assert t["Confidence"].tolist() == ["Low (under 60%)", "Good"]
+    assert t["Residents from the cluster's old wards %"].tolist() == [51.8, 100.0]
+    assert v.derivation_summary(d, "Cluster 5").endswith("Low confidence (under 60%): A.")
+    assert v.derivation_table(d, "Cluster 1").empty
+
+
+def _square(code, name, x0, y0, size=0.01):
+    ring = [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
+    return {"type": "Feature", "properties": {"code": code, "name": name},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def test_cluster_map_zooms_on_a_small_cluster_and_shows_the_borough_inset():
+    geo = {"type": "FeatureCollection", "features": [
+        _square(f"w{i}", f"Ward {i}", 0.4 + 0.05 * (i % 5), 51.1 + 0.05 * (i // 5), 0.05) for i in range(25)]}
+    wards = pd.DataFrame({"ward_code": [f"w{i}" for i in range(25)], "ward_name": [f"Ward {i}" for i in range(25)],
+                          "cluster": ["Cluster 5" if i in (12, 13) else "Cluster 1" for i in range(25)],
+                          "cluster_sub_group": [None] * 25})
+    table = v.map_table(geo, wards, "Cluster 5")
+    assert table["in_selected_cluster"].sum() == 2 and table["ward_name"].iloc[0] == "Ward 12"
+    fig = v.cluster_map_figure(geo, table, "Cluster 5")
+    names = {t.name for t in fig.data if t.showlegend is not False and t.name}
+    assert names == {"Other wards", "Cluster 5 wards"}
+    assert any(t.xaxis == "x2" for t in fig.data)  # the whole-borough inset
+    assert fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0] < 0.25  # zoomed in on the cluster
+    labels = [t for t in fig.data if t.mode == "text"][0]
+    assert sorted(labels.text) == ["Ward 12", "Ward 13"]
+    assert fig.layout.yaxis.scaleratio == pytest.approx(1 / math.cos(math.radians(51.225)), rel=1e-3)
+
+
+def test_cluster_map_of_a_large_cluster_with_sub_groups_is_not_zoomed():
+    geo = {"type": "FeatureCollection", "features": [_square("h", "Headcorn", 0.4, 51.1, 0.2),
+                                                     _square("m", "Marden", 0.6, 51.1, 0.2),
+                                                     _square("x", "X", 0.8, 51.1, 0.1)]}
+    table = v.map_table(geo, _wards(), "Cluster 6")
+    fig = v.cluster_map_figure(geo, table, "Cluster 6")
+    names = {t.name for t in fig.data if t.showlegend is not False and t.name}
+    assert names == {"Other wards", "Cluster 6 sub-group (A)", "Cluster 6 sub-group (B)"}
+    assert not any(t.xaxis == "x2" for t in fig.data)
+    assert "sub-group (A)" in v.map_caption(table, "Cluster 6")
+
+
+def test_share_figure_stacks_each_ward_to_100_percent():
+    rows = pd.DataFrame({"area_code": ["h", "m", "s"], "year": [2025] * 3, "crime_class": ["VBC"] * 3,
+                         "records": [10, 20, 10]})
+    shares = v.ward_shares(rows, _wards(), "Cluster 6", ["VBC"])
+    fig = v.share_figure(shares, "Cluster 6")
+    assert [t.name for t in fig.data] == ["Headcorn", "Marden", "Staplehurst"]
+    assert sum(t.x[0] for t in fig.data) == pytest.approx(100.0)
+    assert fig.layout.barmode == "stack"
+
+
+@pytest.mark.parametrize("raw, view, refused", [
+    (None, "full", False), ("", "full", False), ("full", "full", False), ("print", "print", False),
+    ("PRINT", "print", False), ("pdf", "full", True), ("<script>", "full", True),
+])
+def test_resolve_view(raw, view, refused):
+    got, message = v.resolve_view(raw)
+    assert got == view and (message is not None) == refused
+
+
+def test_metric_delta_uses_orange_up_and_purple_down():
+    assert v.metric_delta(12) == {"delta_color": "orange", "delta_arrow": "up"}
+    assert v.metric_delta(-1) == {"delta_color": "violet", "delta_arrow": "down"}
+    assert v.metric_delta(0)["delta_arrow"] == "off" and v.metric_delta(None)["delta_arrow"] == "off"
+
+
+def test_cluster_rows_and_key_figures_for_the_print_summary():
+    plan = v.plan_table([2024, 2025], PRESENT)
+    tables = {c: v.appendix_display(pd.DataFrame({"area": ["Cluster 2", "Total"], "2025": [5.0, 9.0],
+                                                  "2024": [1.0, 2.0], "diff": [1.0, 0.0],
+                                                  "pct_change": [float("nan")] * 2}), plan, c)
+              for c in ("VBC", "ASB")}
+    rows = v.cluster_rows(tables, "Cluster 2")
+    assert rows["Class"].tolist() == ["VBC", "ASB"] and rows.iloc[0, 1] == "5"
+    h = pd.DataFrame({"measure": ["All crime"], "records": [10], "records_compared": [4],
+                      "records_comparison": [2], "verdict": ["No significant change"]})
+    assert v.key_figures_table(h, True, {}).iloc[0].tolist() == ["All crime", "10", "+2 (+100.0%)",
+                                                                 "No significant change"]
+    assert list(v.key_figures_table(h, False, {}).columns) == ["Measure", "Records"]
+
+
+def test_tables_caption_says_computed_derived_and_filtered():
+    plan = v.plan_table([2022, 2023, 2024, 2025], PRESENT)
+    text = v.tables_caption(plan, "2024", crime_types=("Shoplifting",))
+    assert "will differ from the published Strategic Assessment" in text and "arithmetic errors" in text
+    assert "DERIVED" in text and "Filtered" in text
+    assert "2025 vs 2024 compares Jan–Apr" in text and "2025 vs 2022 compares Jan–Nov" in text
+    short = v.tables_caption(plan, "2022", short=True)
+    assert "DERIVED" not in short and len(short) < len(text)
+    assert "@media print" in v.PRINT_CSS and "stSidebar" in v.PRINT_CSS
+    assert "Ctrl+P" in v.print_help("full") and "Ctrl+P" in v.print_help("print")

@@ -1,0 +1,112 @@
+"""AppTest: the Ward clusters page on the full store (expected numbers from direct SQL on the
+``cluster_2022`` / ``cluster_2024`` columns of ``crime_records``)."""
+
+import pytest
+
+from tests.apptest_helpers import open_page, sql, texts
+
+pytestmark = pytest.mark.integration
+
+PAGE = "pages/clusters.py"
+MINUS = "\u2212"
+
+
+def _table(at, first_column: str):
+    """The st.table whose first column is ``first_column`` (Tables 3-5 start with VBC / CAS / ASB)."""
+    for t in at.table:
+        if t.value.columns[0] == first_column:
+            return t.value
+    raise AssertionError(f"no table starting with column {first_column!r}")
+
+
+def _count(store, where: str, params: dict | None = None) -> int:
+    return sql(store, f"select count(*) from crime_records where district = 'Maidstone' and {where}", params)[0][0]
+
+
+def _signed(n: int) -> str:
+    return "0" if n == 0 else f"{n:+,}".replace("-", MINUS)
+
+
+def _pct(now: int, before: int) -> str:
+    return f"{100 * (now - before) / before:+.1f}%".replace("-", MINUS)
+
+
+def test_default_page_renders_map_tables_shares_trend_and_derivation(full_store):
+    at = open_page(PAGE, full_store)
+    assert not at.exception
+    assert at.selectbox(key="cl_cluster").value == "Cluster 1"  # borough area filter -> Cluster 1
+    assert [t.value.columns[0] for t in at.table] == ["VBC", "CAS", "ASB"]
+    assert len(at.get("plotly_chart")) >= 3  # map, ward shares, trend
+    shown = texts(at)
+    assert "DERIVED" in shown and "How May-2024 Cluster 1 was derived" in shown
+    assert "will differ from the published Strategic Assessment" in shown
+    assert "Print summary" in [b.label for b in at.button]
+    assert "Ctrl+P" in shown and "@media print" in shown
+
+
+def test_cluster_table_values_equal_sql_on_the_may_2024_clusters(full_store):
+    at = open_page(PAGE, full_store, {"cluster": "Cluster 5"})
+    assert not at.exception
+    assert at.selectbox(key="cl_cluster").value == "Cluster 5"
+    vbc = _table(at, "VBC").set_index("VBC")
+    where = "cluster_2024 = 'Cluster 5' and crime_class = 'VBC'"
+    y2025 = _count(full_store, f"{where} and year(month) = 2025")
+    y2024 = _count(full_store, f"{where} and year(month) = 2024")
+    assert vbc.loc["Cluster 5", "2025"] == f"{y2025:,}"
+    assert vbc.loc["Cluster 5", "2024 (Jan–Apr only)"] == f"{y2024:,}"  # partial year flagged
+    assert vbc.loc["Cluster 5", "2023"] == "no data"  # a year with no data is not zero
+    # Diff: like for like, Jan-Apr 2025 against Jan-Apr 2024
+    now = _count(full_store, f"{where} and year(month) = 2025 and month(month) <= 4")
+    assert vbc.loc["Cluster 5", "Diff +/- (2025 vs 2024, Jan–Apr)"] == _signed(now - y2024)
+    # % change to the first year: Jan-Nov 2025 against Jan-Nov 2022 (Dec 2022 is missing)
+    now, before = (_count(full_store, f"{where} and year(month) = {y} and month(month) <= 11") for y in (2025, 2022))
+    assert vbc.loc["Cluster 5", "% Change to 2022 (Jan–Nov)"] == _pct(now, before)
+    total = _count(full_store, "crime_class = 'VBC' and year(month) = 2025")
+    assert vbc.loc["Total", "2025"] == f"{total:,}"
+
+
+def test_pre_2024_clusters_follow_the_area_filter_and_class_filter(full_store):
+    at = open_page(PAGE, full_store, {"wards": "2022", "area": "cluster:Cluster 6", "class": "VBC,CAS"})
+    assert not at.exception
+    assert at.selectbox(key="cl_cluster").value == "Cluster 6"
+    assert [t.value.columns[0] for t in at.table] == ["VBC", "CAS"]  # no ASB table
+    cas = _table(at, "CAS").set_index("CAS")
+    expected = _count(full_store, "cluster_2022 = 'Cluster 6' and crime_class = 'CAS' and year(month) = 2022")
+    assert cas.loc["Cluster 6", "2022 (Jan–Nov only)"] == f"{expected:,}"
+    shown = texts(at)
+    assert "DERIVED" not in shown
+    assert "Headcorn (A)" in shown and "Marden and Yalding (B)" in shown and "sub-groups (A) and (B)" in shown
+    metric = next(m for m in at.metric if m.label.startswith("Crimes against"))
+    in_2025 = _count(full_store, "cluster_2022 = 'Cluster 6' and crime_class = 'CAS' and year(month) = 2025")
+    assert metric.value == f"{in_2025:,}"
+
+
+def test_print_view_renders_a_compact_summary(full_store):
+    at = open_page(PAGE, full_store, {"view": "print", "cluster": "Cluster 2"})
+    assert not at.exception
+    assert not [s for s in at.selectbox if s.key == "cl_cluster"]  # the picker is hidden
+    compact = _table(at, "Class").set_index("Class")
+    assert list(compact.index) == ["VBC", "CAS", "ASB"]
+    asb = _count(full_store, "cluster_2024 = 'Cluster 2' and crime_class = 'ASB' and year(month) = 2025")
+    assert compact.loc["ASB", "2025"] == f"{asb:,}"
+    assert len(at.get("plotly_chart")) == 2  # map and trend
+    shown = texts(at)
+    assert "Ctrl+P" in shown and "@media print" in shown
+    assert "Back to the full page" in [b.label for b in at.button]
+
+
+def test_unknown_cluster_and_view_are_explained(full_store):
+    at = open_page(PAGE, full_store, {"cluster": "Cluster 99", "view": "<script>"})
+    assert not at.exception
+    shown = texts(at)
+    assert "Ignored URL parameter cluster='Cluster 99'" in shown and "Showing Cluster 1" in shown
+    assert "Ignored URL parameter view=" in shown
+    assert at.selectbox(key="cl_cluster").value == "Cluster 1"
+
+
+def test_a_period_inside_the_gap_says_so_but_keeps_the_yearly_tables(full_store):
+    at = open_page(PAGE, full_store, {"from": "2023-02", "to": "2023-10", "cluster": "Cluster 8"})
+    assert not at.exception
+    assert "No police.uk data for any month of Feb 2023 – Oct 2023" in texts(at)
+    assert not at.metric
+    assert len(at.table) == 3
