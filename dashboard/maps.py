@@ -1,8 +1,9 @@
 """Map helpers: display geometry (simplified for drawing only, never for assignment),
 class breaks with mapclassify, and an accessible discrete choropleth in plotly.
 
-The choropleth uses plotly's ``geo`` projection, not web tiles, so it draws without a
-network connection and every class has a legend entry with its value range.
+The choropleth uses plotly's MapLibre ``choroplethmap`` on the built-in ``white-bg`` style (no
+web tiles, no downloaded base map), so it draws without a network connection, and every
+class has a legend entry with its value range.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ __all__ = [
     "ClassBreaks",
     "class_breaks",
     "choropleth",
+    "subset_geojson",
+    "map_view",
 ]
 
 # layer -> (file, code property, name property)
@@ -139,6 +142,37 @@ def _palette(n: int, diverging: bool, bins: tuple[float, ...]) -> list[str]:
     return colours
 
 
+def subset_geojson(geojson: dict, codes) -> dict:
+    """Only the features whose ``code`` is in ``codes``."""
+    keep = set(codes)
+    return {"type": "FeatureCollection",
+            "features": [f for f in geojson["features"] if f["properties"]["code"] in keep]}
+
+
+_TILE_PX = 512  # MapLibre: the world is 512 px wide at zoom 0
+
+
+def _mercator_y(lat: float) -> float:
+    """Web Mercator y in degrees-equivalent (so it compares with a longitude span)."""
+    return float(np.degrees(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))))
+
+
+def map_view(bounds: tuple[float, float, float, float], width_px: float, height_px: float,
+             pad: float = 0.04) -> tuple[dict, float]:
+    """Centre and zoom that fit ``bounds`` (min lon, min lat, max lon, max lat) in a map of that size.
+
+    >>> centre, zoom = map_view((0.378, 51.134, 0.796, 51.339), 620, 540)
+    >>> round(centre["lon"], 3), round(centre["lat"], 3), round(zoom, 2)
+    (0.587, 51.237, 9.92)
+    """
+    x0, y0, x1, y1 = bounds
+    my0, my1 = _mercator_y(y0), _mercator_y(y1)
+    lat = float(np.degrees(2 * np.arctan(np.exp(np.radians((my0 + my1) / 2))) - np.pi / 2))
+    zoom_x = np.log2(width_px * 360 / (_TILE_PX * max(x1 - x0, 1e-6)))
+    zoom_y = np.log2(height_px * 360 / (_TILE_PX * max(my1 - my0, 1e-6)))
+    return {"lon": (x0 + x1) / 2, "lat": lat}, float(min(zoom_x, zoom_y) - np.log2(1 + 2 * pad))
+
+
 def choropleth(
     geojson: dict,
     data: pd.DataFrame,
@@ -152,11 +186,17 @@ def choropleth(
     decimals: int = 0,
     height: int = 560,
     highlight: str | None = None,
+    legend_share: float = 0.22,
+    width_px: float = 820,
 ) -> tuple[go.Figure, ClassBreaks]:
     """A discrete choropleth: one trace per class, so the legend lists every value range.
 
-    ``hover_cols`` maps data columns to hover labels (name, value, rank, population...).
-    Areas with no value are grey and listed as 'No data' in the legend.
+    Drawn with plotly's MapLibre ``choroplethmap`` on the built-in ``white-bg`` style: no
+    web tiles and no downloaded base map, so it draws offline (plotly's ``geo`` maps fetch a
+    world map from a CDN first). Each class trace carries only its own features, so the
+    boundaries are sent once. ``hover_cols`` maps data columns to hover labels (name,
+    value, rank, population...). Areas with no value are grey and listed as 'No data'.
+    The legend takes the left ``legend_share`` of the width; the view fits the areas.
     """
     data = data.reset_index(drop=True)
     breaks = class_breaks(data[value_col], scheme, k, decimals)
@@ -166,28 +206,36 @@ def choropleth(
     custom = data[list(hover_cols)].astype(object).where(data[list(hover_cols)].notna(), "no data")
     classes = np.array(breaks.classes)
     groups = [(i, label, colours[i]) for i, label in enumerate(breaks.labels)] + [(-1, "No data", NO_DATA_COLOUR)]
+    drawn = []
     for idx, label, colour in groups:
         rows = np.flatnonzero(classes == idx)
         if len(rows) == 0:
             continue
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="properties.code", locations=data.loc[rows, code_col],
+        codes = list(data.loc[rows, code_col])
+        subset = subset_geojson(geojson, codes)
+        drawn += subset["features"]
+        fig.add_trace(go.Choroplethmap(
+            geojson=subset, featureidkey="properties.code", locations=codes,
             z=np.ones(len(rows)), colorscale=[[0, colour], [1, colour]], showscale=False,
             marker_line_color="#333333", marker_line_width=0.8, name=label, showlegend=True,
             customdata=custom.loc[rows].values, hovertemplate=f"{hover}<extra></extra>",
         ))
     if highlight is not None and highlight in set(data[code_col]):
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="properties.code", locations=[highlight], z=[1],
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
-            marker_line_color="#000000", marker_line_width=3.5, name="Selected", showlegend=True,
+        fig.add_trace(go.Choroplethmap(
+            geojson=subset_geojson(geojson, [highlight]), featureidkey="properties.code", locations=[highlight],
+            z=[1], colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            marker_line_color="#000000", marker_line_width=3.5, name="Selected (black outline)", showlegend=True,
             hoverinfo="skip",
         ))
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    features = drawn or geojson["features"]
+    bounds = shapely.geometry.shape(
+        {"type": "GeometryCollection", "geometries": [f["geometry"] for f in features]}).bounds
+    centre, zoom = map_view(bounds, width_px * (1 - legend_share), height - 20)
     fig.update_layout(
         height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"),
+        map=dict(style="white-bg", center=centre, zoom=zoom, domain=dict(x=[legend_share, 1], y=[0, 1])),
         legend=dict(title=dict(text=f"{value_label}<br>({'natural breaks' if scheme == 'natural_breaks' else 'quantiles'})"),
-                    bgcolor="rgba(255,255,255,0.9)", x=0, y=0, xanchor="left", yanchor="bottom"),
+                    bgcolor="rgba(255,255,255,0.9)", x=0, y=0.5, xanchor="left", yanchor="middle"),
         separators=".,",
     )
     return fig, breaks

@@ -1,0 +1,129 @@
+"""AppTest: the Ward map page on the full store (expected numbers from direct SQL)."""
+
+import pytest
+
+from tests.apptest_helpers import open_page, sql, texts
+
+pytestmark = pytest.mark.integration
+
+PAGE = "pages/ward_map.py"
+HIGH_STREET_2024 = "E05015603"
+HIGH_STREET_2022 = "E05004996"
+
+
+def _frame(at, column_start: str):
+    """The first table that has a column starting with ``column_start``."""
+    for df in at.dataframe:
+        if any(str(c).startswith(column_start) for c in df.value.columns):
+            return df.value
+    raise AssertionError(f"no table with a column starting {column_start!r}")
+
+
+def _ward_table(at):
+    return _frame(at, "Per 1,000 comparison")
+
+
+def _count(store, where: str, params: dict | None = None) -> int:
+    return sql(store, f"select count(*) from crime_records where district = 'Maidstone' and {where}", params)[0][0]
+
+
+def test_default_view_map_and_ward_table_equal_sql(full_store):
+    at = open_page(PAGE, full_store)
+    assert not at.exception
+    assert len(at.get("plotly_chart")) >= 3  # ward map and the two boundary maps
+    table = _ward_table(at).set_index("Ward code")
+    assert len(table) == 22
+    hs = table.loc[HIGH_STREET_2024]
+    assert hs["Ward"] == "High Street"
+    assert hs["Records"] == _count(full_store, "ward_2024_code = $w and year(month) = 2025", {"w": HIGH_STREET_2024})
+    # change columns: like for like, Jan-Apr 2025 against Jan-Apr 2024 (the only 2024 months with data)
+    now = _count(full_store, "ward_2024_code = $w and year(month) = 2025 and month(month) <= 4",
+                 {"w": HIGH_STREET_2024})
+    before = _count(full_store, "ward_2024_code = $w and year(month) = 2024", {"w": HIGH_STREET_2024})
+    assert (hs["This period"], hs["Comparison"], hs["Change"]) == (now, before, now - before)
+    (pop,), = sql(full_store, "select population from wards_2024 where ward_2024_code = $w", {"w": HIGH_STREET_2024})
+    assert hs["Per 1,000"] == pytest.approx(1000 * hs["Records"] / pop)
+    assert hs["% change"] == pytest.approx(100 * (now - before) / before)
+    shown = texts(at)
+    assert "Jan–Apr 2025 against Jan–Apr 2024" in shown
+    assert "ONS mid-2024" in shown
+
+
+def test_old_boundaries_from_the_url_give_26_wards_and_their_numbers(full_store):
+    at = open_page(PAGE, full_store, {"wards": "2022", "class": "ASB"})
+    assert not at.exception
+    table = _ward_table(at).set_index("Ward code")
+    assert len(table) == 26
+    asb = _count(full_store, "ward_2022_code = $w and crime_class = 'ASB' and year(month) = 2025",
+                 {"w": HIGH_STREET_2022})
+    assert table.loc[HIGH_STREET_2022, "Records"] == asb
+    (pop,), = sql(full_store, "select population from wards_2022 where ward_2022_code = $w", {"w": HIGH_STREET_2022})
+    assert table.loc[HIGH_STREET_2022, "Per 1,000"] == pytest.approx(1000 * asb / pop)
+    assert "ONS mid-2022" in texts(at)
+
+
+def test_table_8_by_year_shows_gaps_partial_years_and_sql_counts(full_store):
+    at = open_page(PAGE, full_store)
+    t8 = _frame(at, "2023").set_index("Ward code")
+    cols = list(t8.columns)
+    y2023 = next(c for c in cols if c.startswith("2023"))
+    assert set(t8[y2023]) == {"no data"}
+    assert any(c.startswith("2024 (4 of 12 months: Jan–Apr 2024)") for c in cols)
+    assert any(c.startswith("2022 (11 of 12 months") for c in cols)
+    # ASB (Table 8's class) by year for High Street, and the like-for-like annual change
+    by_year = dict(sql(full_store, "select year(month), count(*) from crime_records where ward_2024_code = $w "
+                                   "and crime_class = 'ASB' group by 1", {"w": HIGH_STREET_2024}))
+    row = t8.loc[HIGH_STREET_2024]
+    assert row["2025"] == by_year[2025]
+    assert row[next(c for c in cols if c.startswith("2024"))] == by_year[2024]
+    jan_apr_2025 = _count(full_store, "ward_2024_code = $w and crime_class = 'ASB' and year(month) = 2025 "
+                                      "and month(month) <= 4", {"w": HIGH_STREET_2024})
+    annual = next(c for c in cols if c.startswith("Annual change 2025 vs 2024"))
+    assert row[annual] == jan_apr_2025 - by_year[2024]
+
+
+def test_profile_param_opens_that_wards_profile_with_sql_numbers(full_store):
+    at = open_page(PAGE, full_store, {"profile": HIGH_STREET_2024})
+    assert not at.exception
+    assert at.selectbox(key="wm_profile").value == HIGH_STREET_2024
+    assert "### High Street" in texts(at)
+    records = next(m for m in at.metric if m.label.startswith("Records"))
+    expected = _count(full_store, "ward_2024_code = $w and year(month) = 2025", {"w": HIGH_STREET_2024})
+    assert records.value == f"{expected:,}"
+    assert "derived by this dashboard" in texts(at)  # May-2024 clusters are derived
+    mix = _frame(at, "crime_type").set_index("crime_type")
+    shop = _count(full_store, "ward_2024_code = $w and year(month) = 2025 and crime_type = 'Shoplifting'",
+                  {"w": HIGH_STREET_2024})
+    assert mix.loc["Shoplifting", "records"] == shop
+    assert "On or near" in str(_frame(at, "Location").iloc[0, 0])
+    assert at.query_params["profile"] in (HIGH_STREET_2024, [HIGH_STREET_2024])  # bookmarkable
+
+
+def test_a_new_ward_profile_on_the_old_boundaries_moves_to_the_ward_sharing_most_residents(full_store):
+    at = open_page(PAGE, full_store, {"wards": "2022", "profile": HIGH_STREET_2024})
+    assert not at.exception
+    assert at.selectbox(key="wm_profile").value == HIGH_STREET_2022
+    assert "was moved to High Street" in texts(at)
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"profile": "nonsense"}, "Ignored URL parameter profile='nonsense'"),
+    ({"measure": "<b>x</b>", "breaks": "jenks"}, "Ignored URL parameter measure="),
+    ({"cmp": "none", "measure": "change"}, "Change cannot be mapped"),
+    ({"from": "2023-02", "to": "2023-10"}, "No police.uk data exists for any month"),
+    ({"class": "ASB", "type": "Burglary"}, "No records match the filters"),
+])
+def test_nonsense_params_gaps_and_empty_selections_explain_themselves(full_store, params, expected):
+    at = open_page(PAGE, full_store, params)
+    assert not at.exception
+    assert expected in texts(at)
+    if "profile" in params:
+        assert at.selectbox(key="wm_profile").value == ""
+
+
+def test_quantile_breaks_and_percent_change_from_the_url(full_store):
+    at = open_page(PAGE, full_store, {"measure": "pct_change", "breaks": "quantiles"})
+    assert not at.exception
+    assert at.radio(key="wm_measure").value == "pct_change"
+    assert at.radio(key="wm_breaks").value == "quantiles"
+    assert "Change compares Jan–Apr 2025 with Jan–Apr 2024" in texts(at)
