@@ -9,6 +9,7 @@ class has a legend entry with its value range.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -109,7 +110,9 @@ def class_breaks(values, scheme: str = "natural_breaks", k: int = 5, decimals: i
         if scheme == "quantiles":
             cls = mapclassify.Quantiles(arr[ok], k=k)
         elif scheme == "natural_breaks":
-            cls = mapclassify.FisherJenks(arr[ok], k=k)
+            with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fast enough here
+                warnings.filterwarnings("ignore", message="Numba not installed")
+                cls = mapclassify.FisherJenks(arr[ok], k=k)
         else:
             raise ValueError(f"unknown classification scheme {scheme!r}: use natural_breaks or quantiles")
         bins, yb = np.asarray(cls.bins, dtype=float), np.asarray(cls.yb, dtype=int)
