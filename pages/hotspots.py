@@ -1,4 +1,154 @@
-"""Placeholder: being built."""
+"""Hotspots: where records concentrate in the last few months with data (for Town Centre
+and Neighbourhood Task Force sergeants): a hexagon density map over LSOA shading, the top
+LSOAs and "on or near" locations with REPEAT locations flagged, and Getis-Ord Gi* hot and
+cold spots across the borough's 99 LSOAs (SA paras 35-37)."""
+
 import streamlit as st
 
-st.info("This page is being built.")
+from analytics.hotspots import repeat_threshold
+from dashboard import hotspots_view as hv
+from dashboard.charts import download_csv, number_columns, show_table
+from dashboard.data import query
+from dashboard.maps import display_geojson
+from dashboard.state import current_filters, filter_context
+
+f = current_filters()
+ctx = filter_context()
+args = f.query_args()
+
+
+def choose_window() -> tuple[int, str]:
+    ss = st.session_state
+    n_url, n_msg = hv.parse_recent(st.query_params.get("recent"))
+    m_url, m_msg = hv.parse_measure(st.query_params.get("measure"))
+    for msg in (n_msg, m_msg):
+        if msg:
+            st.warning(msg)
+    ss.setdefault("hs_recent", n_url)
+    ss.setdefault("hs_measure", m_url)
+    c1, c2 = st.columns([1, 2])
+    n = c1.selectbox("Months in the window", list(range(1, hv.MAX_RECENT + 1)), key="hs_recent",
+                     format_func=lambda k: f"Last {k} month{'s' if k > 1 else ''} with data")
+    measure = c2.radio("Shade LSOAs and find hot spots by", list(hv.MEASURES), key="hs_measure",
+                       format_func=hv.MEASURES.get, horizontal=True)
+    for key, value, default in (("recent", str(n), str(hv.DEFAULT_RECENT)), ("measure", measure, "records")):
+        if value == default:
+            st.query_params.pop(key, None)  # also drops a refused value, once its warning has been shown
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+    return n, measure
+
+
+n_wanted, measure = choose_window()
+win = hv.recent_window(f.period, ctx.present_months, n_wanted, f.comparison)
+st.markdown(f"**{f.area_label(ctx)}** · {win.window_note}")
+if not win.has_data:
+    st.info("Choose a period that has police.uk data (for example \"Last 12 months\") to see hotspots.")
+    st.stop()
+if win.can_compare:
+    st.info(win.comparison_note)
+else:
+    st.warning(win.comparison_note)
+st.caption("Filters in use (from the sidebar): " + hv.active_filters_text(f, ctx))
+
+months, cmp_months = list(win.months), list(win.comparison_months)
+lsoa = query("lsoa_summary", months=months, comparison_months=cmp_months, **args)
+points = query("hotspot_points", months=months, **args)
+totals = query("monthly_counts_by_class", months=months, **args)
+total = int(totals["records"].fillna(0).sum())
+if total == 0:
+    st.info(f"No records match these filters in {win.label}. Widen the filters or the period in the sidebar.")
+    st.stop()
+unplaced = total - len(points)
+st.markdown(f"**{total:,} records** in the window"
+            + (f" ({unplaced:,} have no location and are not on the map)." if unplaced else "."))
+if f.area_type == "lsoa":
+    st.info(hv.LSOA_AREA_NOTE)
+in_area = set(lsoa.loc[lsoa["has_records_in_area"], "lsoa21_code"]) if f.area_type != "borough" else set()
+
+
+def render_density_map() -> None:
+    st.subheader("Where records concentrate")
+    snaps = hv.snap_points(points)
+    radius = hv.HEX_RADIUS_BY_AREA[f.area_type]
+    hexes, hex_legend = hv.hexagons(snaps, radius)
+    outline = in_area if f.area_type == "lsoa" else None
+    geo, lsoa_legend = hv.lsoa_layer(display_geojson("lsoa21"), lsoa, measure, win.can_compare, outline)
+    view = hv.MAIDSTONE_VIEW if f.area_type == "borough" else hv.area_view(snaps, geo, outline)
+    st.pydeck_chart(hv.density_deck(geo, hexes, view), key="hs_density", height=560)
+    across = round(radius * 3 ** 0.5, -1)
+    c1, c2 = st.columns(2)
+    c1.markdown(hv.legend_html(f"Hexagons: records (each about {across:.0f} m across)", hex_legend,
+                               "Natural breaks. Hexagons with no records are not drawn."), unsafe_allow_html=True)
+    c2.markdown(hv.legend_html(f"LSOA shading: {hv.MEASURES[measure].lower()}", lsoa_legend,
+                               "Natural breaks, over the window. No shading: outside the selected area."),
+                unsafe_allow_html=True)
+    st.caption(f"{win.label}. Hexagons sum police.uk snap points (anonymised points on or near a street, not exact "
+               "addresses). No background map is drawn (works offline); LSOA outlines give the geography. Hover "
+               "for numbers; the tables below are the accessible alternative.")
+    with st.expander("Table and download for this map"):
+        show_table(hv.top_lsoa_table(lsoa, measure, win.can_compare, n=None), "hs_map_lsoa", "hotspot_lsoas.csv")
+        show_table(hexes[["lon", "lat", "records", "busiest_place", "busiest_records"]], "hs_map_hex",
+                   "hotspot_hexagons.csv")
+
+
+def render_top_lsoas() -> None:
+    st.subheader("Top LSOAs")
+    table = hv.top_lsoa_table(lsoa, measure, win.can_compare)
+    show_table(table, "hs_top_lsoas", "top_lsoas.csv")
+    st.caption(f"Ranked by {hv.MEASURES[measure].lower()} in {win.label}. Rates are per 1,000 usual residents "
+               "(Census 2021) over the window, not per year; the town centre has few residents and many visitors, "
+               "so its rate is high. " + (f"Change: {win.comparison_note}" if win.can_compare else ""))
+
+
+def render_top_locations() -> None:
+    st.subheader('Top "on or near" locations')
+    threshold = repeat_threshold(win.n)
+    loc = query("top_locations", months=months, comparison_months=cmp_months, repeat_min_months=threshold,
+                top_n=100_000, **args)
+    table = hv.top_locations_table(loc, win.n, win.can_compare)
+    n_repeat = int(loc["is_repeat_location"].sum())
+    st.markdown(f"**{n_repeat:,} REPEAT location{'s' if n_repeat != 1 else ''}** among {len(loc):,} locations "
+                f"with records in {win.label}. {hv.repeat_rule_text(win.n)}")
+    show_table(table, "hs_top_locations", "top_locations.csv", height=35 * (len(table) + 1) + 3)
+    download_csv(hv.top_locations_table(loc, win.n, win.can_compare, n=None), "all_locations.csv",
+                 "hs_all_locations", label="Download all locations (CSV)")
+    st.caption("Locations are police.uk snap points: each stands for several nearby addresses. "
+               + (f"Change: {win.comparison_note}" if win.can_compare else ""))
+
+
+def render_gi() -> None:
+    st.subheader("Hot and cold spots (Getis-Ord Gi*)")
+    borough = lsoa if f.area_type == "borough" else query(
+        "lsoa_summary", months=months, comparison_months=cmp_months,
+        **{**args, "area_type": "borough", "area_code": ""})
+    values = borough.set_index("lsoa21_code")[hv.MEASURE_COLUMN[measure]].astype(float)
+    try:
+        gi = hv.gi_results(tuple(values.index), tuple(values.to_numpy()))
+    except ValueError as exc:
+        st.info(f"The hot/cold spot test cannot run for these filters: {exc}.")
+        return
+    table = hv.gi_table(gi, borough, measure, in_area or None)
+    st.markdown(hv.gi_statement(measure, win.label, len(table)))
+    if f.area_type != "borough":
+        st.caption("Gi* is always computed for the whole borough (a hot spot is defined against the borough); "
+                   "LSOAs with records in your selected area are outlined in black.")
+    geo = display_geojson("lsoa21")
+    c1, c2 = st.columns([5, 2])
+    c1.pydeck_chart(hv.gi_deck(geo, table, measure, hv.geojson_bounds_view(geo, 520), in_area or None), key="hs_gi",
+                    height=520)
+    c2.markdown(hv.legend_html("Getis-Ord Gi* class", hv.gi_class_counts(gi),
+                               "Orange: high values cluster (hot); purple: low values cluster (cold); grey: not "
+                               "significant." + (" Thick black outline: your selected area." if in_area else "")),
+                unsafe_allow_html=True)
+    st.markdown(f"**All {len(table)} LSOAs, hottest first** (table alternative to the map):")
+    st.dataframe(table, hide_index=True, height=400, key="tbl_hs_gi", column_config={
+        **number_columns(table), "Gi* z-score": st.column_config.NumberColumn(format="%.2f"),
+        "p-value (folded)": st.column_config.NumberColumn(format="%.3f")})
+    download_csv(table, "hot_cold_spots.csv", "hs_gi")
+    st.caption(hv.measure_note(measure, borough["population"]))
+
+render_density_map()
+render_top_lsoas()
+render_top_locations()
+render_gi()

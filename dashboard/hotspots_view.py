@@ -1,0 +1,627 @@
+"""Data shaping for the Hotspots page: the recent window and its comparison, page
+parameters, map layers (LSOA shading and hexagon density), legends, the top-LSOA and
+top-location tables and the Getis-Ord Gi* table and map.
+
+Pure functions (tested without Streamlit), plus two cached wrappers at the end: the
+LSOA contiguity weights (``st.cache_resource``) and Gi* results (``st.cache_data``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from analytics.hotspots import (
+    GI_CLASSES,
+    GI_PERMUTATIONS,
+    GI_SEED,
+    NOT_SIGNIFICANT,
+    getis_ord_classes,
+    hex_bin,
+    natural_breaks,
+    hex_index,
+    hexagon_vertices,
+    queen_weights,
+    repeat_threshold,
+)
+from analytics.periods import Period, shift_months
+from dashboard.filters import CLASS_LABELS, CLASSES, FilterContext, Filters
+from dashboard.maps import NO_DATA_COLOUR, SEQUENTIAL_COLOURS
+
+__all__ = [
+    "DEFAULT_RECENT", "MAX_RECENT", "MEASURES", "MEASURE_COLUMN", "HEX_RADIUS_M", "HEX_RADIUS_BY_AREA", "HEX_COLOURS",
+    "GI_COLOURS", "MAIDSTONE_VIEW", "LSOA_AREA_NOTE", "Window", "parse_recent", "parse_measure", "recent_window",
+    "months_text", "active_filters_text", "repeat_rule_text", "gi_statement", "measure_note", "snap_points",
+    "hexagons", "colour_scale", "lsoa_layer", "legend_html", "fit_view", "area_view", "density_deck",
+    "top_lsoa_table", "top_locations_table", "gi_table", "gi_class_counts", "gi_deck", "geojson_bounds_view",
+    "lsoa_weights", "gi_results",
+]
+
+DEFAULT_RECENT, MAX_RECENT = 3, 12
+MEASURES = {"records": "Records", "rate": "Rate per 1,000 residents"}
+MEASURE_COLUMN = {"records": "records", "rate": "rate_per_1000_residents"}
+HEX_RADIUS_M = 200  # centre to corner: hexagons about 350 m across (borough view)
+HEX_RADIUS_BY_AREA = {"borough": HEX_RADIUS_M, "cluster": 150, "ward": 100, "lsoa": 50}  # finer for small areas
+HEX_COLOURS = ["#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603"]  # ColorBrewer Oranges
+GI_COLOURS = {
+    "Hot spot 99% confidence": "#b35806",
+    "Hot spot 95% confidence": "#e08214",
+    "Hot spot 90% confidence": "#fdb863",
+    NOT_SIGNIFICANT: "#d9d9d9",
+    "Cold spot 90% confidence": "#b2abd2",
+    "Cold spot 95% confidence": "#8073ac",
+    "Cold spot 99% confidence": "#542788",
+}  # PuOr: orange hot, purple cold, grey not significant
+MAIDSTONE_VIEW = {"latitude": 51.24, "longitude": 0.57, "zoom": 10.3}  # deck.gl zoom: the borough fits
+LSOA_FILE = "maidstone_lsoa_2021.geojson"
+
+
+LSOA_AREA_NOTE = (
+    "You chose a single LSOA. A hotspot map of one LSOA says little, and Gi* compares each LSOA with its "
+    "neighbours, so the hot/cold spot test below needs the whole borough: it is computed borough-wide with your "
+    "LSOA outlined.")
+
+
+def gi_statement(measure: str, window_label: str, n_areas: int) -> str:
+    """What Gi* does, at what confidence, and what it does not correct for (shown above the map).
+
+    >>> "not corrected for multiple testing" in gi_statement("records", "Dec 2025", 99)
+    True
+    """
+    return (
+        f"Gi* compares each LSOA and its neighbours (LSOAs sharing a boundary or corner, 'queen' contiguity) with "
+        f"the borough as a whole, using **{MEASURES[measure].lower()}** in {window_label} across all {n_areas} "
+        f"LSOAs. **Confidence levels** (99%, 95%, 90%) come from {GI_PERMUTATIONS} random rearrangements of the "
+        f"other LSOAs' values (fixed seed {GI_SEED}, so results repeat); p-values are folded (as extreme in either "
+        f"direction). They are **not corrected for multiple testing**: with {n_areas} LSOAs, about "
+        f"{round(n_areas / 10)} could reach 90% confidence by chance alone, so read single 90% LSOAs with care.")
+
+
+def measure_note(measure: str, population) -> str:
+    """Why counts are the default for Gi* and the map, and what the rate adds.
+
+    >>> measure_note("records", [1080, 2763])[:42]
+    'Why records by default: LSOAs are built to'
+    """
+    pop = pd.Series(population, dtype="float64")
+    span = f"{int(pop.min()):,}–{int(pop.max()):,}"
+    why = (f"LSOAs are built to hold similar numbers of residents (here {span}), so counts already compare like "
+           "with like, and a residents' rate overstates places many people visit but few live in (the town "
+           "centre).")
+    if measure == "records":
+        return f"Why records by default: {why} Choose the rate above to test resident-based risk instead."
+    return ("Rates use Census 2021 usual residents over the window. Records are the default because "
+            f"{why[0].lower()}{why[1:]}")
+
+
+# ---------------------------------------------------------------- page parameters
+def parse_recent(raw) -> tuple[int, str | None]:
+    """The window length from the ``recent`` URL parameter, and a message if it was refused.
+
+    >>> parse_recent(None), parse_recent("6")
+    ((3, None), (6, None))
+    >>> parse_recent("99")[0], parse_recent("abc")[1]
+    (3, "Ignored URL parameter recent='abc': use a whole number of months from 1 to 12. Showing the last 3 months.")
+    """
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return DEFAULT_RECENT, None
+    if isinstance(raw, (list, tuple)):
+        raw = raw[-1] if raw else ""
+    text = str(raw).strip()
+    if re.fullmatch(r"[0-9]{1,2}", text) and 1 <= int(text) <= MAX_RECENT:  # ASCII digits only
+        return int(text), None
+    shown = text[:20] + ("…" if len(text) > 20 else "")
+    return DEFAULT_RECENT, (f"Ignored URL parameter recent={shown!r}: use a whole number of months from 1 to "
+                            f"{MAX_RECENT}. Showing the last {DEFAULT_RECENT} months.")
+
+
+def parse_measure(raw) -> tuple[str, str | None]:
+    """``records`` (default) or ``rate`` from the ``measure`` URL parameter.
+
+    >>> parse_measure("rate"), parse_measure("x")[0]
+    (('rate', None), 'records')
+    """
+    if raw is None or str(raw).strip() == "":
+        return "records", None
+    text = str(raw).strip().lower()
+    if text in MEASURES:
+        return text, None
+    return "records", f"Ignored URL parameter measure={str(raw)[:20]!r}: use records or rate. Showing records."
+
+
+# ---------------------------------------------------------------- the window
+@dataclass(frozen=True)
+class Window:
+    """The recent months the page counts, and the months it compares them with."""
+
+    requested: int
+    months: tuple[dt.date, ...]  # months with data, oldest first
+    comparison_months: tuple[dt.date, ...]
+    comparison_kind: str  # 'previous' | 'last_year' | 'none'
+    window_note: str
+    comparison_note: str
+
+    @property
+    def n(self) -> int:
+        return len(self.months)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.months)
+
+    @property
+    def can_compare(self) -> bool:
+        return bool(self.comparison_months)
+
+    @property
+    def label(self) -> str:
+        return months_text(self.months)
+
+
+def months_text(months) -> str:
+    """Months written as runs of consecutive months.
+
+    >>> ms = [dt.date(2022, 10, 1), dt.date(2022, 11, 1), dt.date(2024, 1, 1)]
+    >>> months_text(ms)
+    'Oct 2022 – Nov 2022, Jan 2024'
+    >>> months_text([])
+    'no months'
+    """
+    months = sorted(months)
+    if not months:
+        return "no months"
+    runs, start, prev = [], months[0], months[0]
+    for m in months[1:]:
+        if m != shift_months(prev, 1):
+            runs.append(Period(start, prev).label)
+            start = m
+        prev = m
+    runs.append(Period(start, prev).label)
+    return ", ".join(runs)
+
+
+def _previous_with_data(before: dt.date, present, n: int) -> tuple[dt.date, ...]:
+    return tuple(sorted(m for m in present if m < before)[-n:]) if n else ()
+
+
+def recent_window(period: Period, present_months, n: int, comparison: str) -> Window:
+    """The last ``n`` months with data in ``period``, and the comparison months.
+
+    ``comparison`` is the filter bar's choice: ``previous`` compares with the previous
+    ``n`` months with data; ``last_year`` with the same months a year earlier when all of
+    them have data, otherwise (not like for like) with the previous ``n`` months with data,
+    saying so; ``none`` does not compare.
+
+    >>> present = {dt.date(2024, m, 1) for m in range(1, 5)} | {dt.date(2025, m, 1) for m in range(1, 13)}
+    >>> w = recent_window(Period(dt.date(2025, 1, 1), dt.date(2025, 12, 1)), present, 3, "last_year")
+    >>> w.label, months_text(w.comparison_months), w.comparison_kind
+    ('Oct 2025 – Dec 2025', 'Jul 2025 – Sep 2025', 'previous')
+    >>> w = recent_window(Period(dt.date(2025, 1, 1), dt.date(2025, 4, 1)), present, 2, "last_year")
+    >>> w.label, months_text(w.comparison_months), w.comparison_kind
+    ('Mar 2025 – Apr 2025', 'Mar 2024 – Apr 2024', 'last_year')
+    """
+    present = set(present_months)
+    in_period = sorted(m for m in present if period.start <= m <= period.end)
+    months = tuple(in_period[-n:])
+    if not months:
+        note = f"No month of {period.label} has police.uk data, so there is no window to show."
+        return Window(n, (), (), "none", note, "")
+    note = (f"Window: the last {len(months)} month{'s' if len(months) != 1 else ''} with data in the selected period "
+            f"({period.label}): **{months_text(months)}**.")
+    if len(months) < n:
+        note += (f" You asked for {n} months but only {len(months)} month{'s' if len(months) != 1 else ''} of the "
+                 "selected period have data; widen the period in the filter bar to use more.")
+    k = len(months)
+    previous = _previous_with_data(months[0], present, k)
+    prev_text = f"the previous {k} month{'s' if k != 1 else ''} with data ({months_text(previous)})"
+    if comparison == "none":
+        return Window(n, months, (), "none", note, "No comparison (the filter bar says 'No comparison').")
+    if comparison == "last_year":
+        year_before = tuple(shift_months(m, -12) for m in months)
+        have = [m for m in year_before if m in present]
+        if len(have) == len(year_before):
+            return Window(n, months, year_before, "last_year", note,
+                          f"Compared with the same months a year earlier ({months_text(year_before)}), "
+                          "as chosen in the filter bar.")
+        why = (f"{months_text(year_before)} "
+               + ("have no police.uk data" if not have else f"have data for only {len(have)} of {k} months")
+               + ", so that would not be like for like")
+        if len(previous) == k:
+            return Window(n, months, previous, "previous", note,
+                          f"Compared with {prev_text}. The filter bar asks for the same months a year earlier, "
+                          f"but {why}.")
+        return Window(n, months, (), "none", note, f"No comparison: the filter bar asks for the same months a year "
+                      f"earlier, but {why}; and fewer than {k} months with data come before the window.")
+    if len(previous) == k:
+        return Window(n, months, previous, "previous", note, f"Compared with {prev_text}.")
+    return Window(n, months, (), "none", note,
+                  f"No comparison: only {len(previous)} month{'s' if len(previous) != 1 else ''} with data come "
+                  f"before the window ({k} needed for a like-for-like comparison).")
+
+
+def active_filters_text(f: Filters, ctx: FilterContext) -> str:
+    """Which shared filters are active (and which are not).
+
+    >>> ctx = FilterContext((), frozenset(), {"2024": {}}, {}, {}, {}, {"asb": "Tackling ASB"})
+    >>> text = active_filters_text(Filters(dt.date(2025, 1, 1), dt.date(2025, 12, 1), priority="asb"), ctx)
+    >>> for part in text.split(" · "):
+    ...     print(part)
+    Area: Maidstone borough
+    Crime classes: all (VBC, CAS, ASB)
+    Crime types: all
+    SMP priority: **Tackling ASB**
+    """
+    classes = ("all (VBC, CAS, ASB)" if tuple(f.classes) == CLASSES
+               else "**" + ", ".join(CLASS_LABELS[c] for c in f.classes) + "**")
+    types = "**" + ", ".join(f.crime_types) + "**" if f.crime_types else "all"
+    prio = f"**{ctx.priorities.get(f.priority, f.priority)}**" if f.priority else "none"
+    area = f.area_label(ctx)
+    area = area if f.area_type == "borough" else f"**{area}**"
+    return f"Area: {area} · Crime classes: {classes} · Crime types: {types} · SMP priority: {prio}"
+
+
+def repeat_rule_text(n: int) -> str:
+    """The repeat-location rule, stated for this window.
+
+    >>> repeat_rule_text(3).startswith("A REPEAT location has records in at least ⌈N/2⌉+1 of the N months")
+    True
+    >>> repeat_rule_text(3).endswith("or in every month when N ≤ 2: here, at least 3 of 3 months.")
+    True
+    """
+    return ("A REPEAT location has records in at least ⌈N/2⌉+1 of the N months of the window, or in every month "
+            f"when N ≤ 2: here, at least {repeat_threshold(n)} of {n} month{'s' if n != 1 else ''}.")
+
+
+# ---------------------------------------------------------------- density map
+def snap_points(points: pd.DataFrame) -> pd.DataFrame:
+    """Records per police.uk snap point (the ``hotspot_points`` rows summed).
+
+    >>> p = pd.DataFrame({"longitude": [0.5, 0.5, 0.6], "latitude": [51.2, 51.2, 51.3],
+    ...                   "location": ["On or near A", "On or near A", "On or near B"]})
+    >>> snap_points(p).values.tolist()
+    [[0.5, 51.2, 'A', 2], [0.6, 51.3, 'B', 1]]
+    """
+    if points.empty:
+        return pd.DataFrame(columns=["longitude", "latitude", "place", "records"])
+    out = points.groupby(["longitude", "latitude"], as_index=False).agg(
+        location=("location", "first"), records=("location", "size"))
+    out["place"] = (out["location"].fillna("").str.replace("On or near", "", regex=False).str.strip()
+                    .replace("", "(unnamed location)"))
+    out = out.sort_values(["records", "place"], ascending=[False, True], kind="stable")
+    return out[["longitude", "latitude", "place", "records"]].reset_index(drop=True)
+
+
+def colour_scale(values, colours: list[str], k: int = 5, decimals: int = 0) -> tuple[list[str], list[tuple[str, str]]]:
+    """Natural-breaks (Fisher-Jenks) classes of ``values``: a colour per value and the
+    legend entries (labelled as the dashboard's other maps label their classes).
+
+    >>> cols, legend = colour_scale([1, 2, 50], HEX_COLOURS, k=2)
+    >>> cols, legend
+    (['#feedde', '#feedde', '#a63603'], [('#feedde', '1 – 2'), ('#a63603', 'over 2 – 50')])
+    """
+    arr = np.asarray(pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce"), dtype="float64")
+    bins = natural_breaks(arr, k)
+    if not bins:
+        return [NO_DATA_COLOUR] * len(arr), []
+    n = len(bins)
+    idx = np.round(np.linspace(0, len(colours) - 1, n)).astype(int) if n > 1 else [len(colours) - 1]
+    palette = [colours[i] for i in idx]
+    cls = np.searchsorted(np.asarray(bins), arr, side="left")
+    out = [palette[min(c, n - 1)] if np.isfinite(a) else NO_DATA_COLOUR for a, c in zip(arr, cls)]
+    lows = [float(np.nanmin(arr)), *bins[:-1]]
+    labels = []
+    for i, (lo, hi) in enumerate(zip(lows, bins)):
+        lo_txt = f"{lo:,.{decimals}f}" if i == 0 else f"over {lo:,.{decimals}f}"
+        labels.append(f"{lo_txt} – {hi:,.{decimals}f}" if lo != hi or i else f"{hi:,.{decimals}f}")
+    return out, list(zip(palette, labels))
+
+
+def _rgba(hex_colour: str, alpha: int) -> list[int]:
+    h = hex_colour.lstrip("#")
+    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def hexagons(snaps: pd.DataFrame, radius_m: float = HEX_RADIUS_M) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Hexagon totals of the snap points, with each hexagon's busiest place, corners,
+    fill colour and tooltip; and the colour legend.
+
+    >>> s = pd.DataFrame({"longitude": [0.55, 0.5501], "latitude": [51.27, 51.2701],
+    ...                   "place": ["A", "B"], "records": [2, 5]})
+    >>> h, legend = hexagons(s)
+    >>> h[["records", "busiest_place", "busiest_records"]].values.tolist()
+    [[7, 'B', 5]]
+    """
+    cols = ["lon", "lat", "records", "busiest_place", "busiest_records", "polygon", "fill", "tip"]
+    if snaps.empty:
+        return pd.DataFrame(columns=["q", "r", *cols]), []
+    out = hex_bin(snaps["longitude"], snaps["latitude"], snaps["records"], radius_m)
+    q, r = hex_index(snaps["longitude"], snaps["latitude"], radius_m)
+    top = (snaps.assign(q=q, r=r).sort_values(["records", "place"], ascending=[False, True], kind="stable")
+           .drop_duplicates(["q", "r"])[["q", "r", "place", "records"]]
+           .rename(columns={"place": "busiest_place", "records": "busiest_records"}))
+    out = out.merge(top, on=["q", "r"], how="left")
+    colours, legend = colour_scale(out["records"], HEX_COLOURS)
+    out["polygon"] = [hexagon_vertices(lo, la, radius_m) for lo, la in zip(out["lon"], out["lat"])]
+    out["fill"] = [_rgba(c, 255) for c in colours]
+    out["tip"] = [f"Hexagon (about {round(radius_m * math.sqrt(3), -1):.0f} m across): {n:,} records\n"
+                  f"Busiest point: {p} ({b:,})" for n, p, b in
+                  zip(out["records"], out["busiest_place"], out["busiest_records"])]
+    return out[["q", "r", *cols]], legend
+
+
+def lsoa_layer(geojson: dict, lsoa: pd.DataFrame, measure: str, can_compare: bool,
+               highlight: set[str] | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    """The LSOA GeoJSON with a fill colour and tooltip per feature, and the legend.
+
+    LSOAs not in ``lsoa`` (outside the selected area) get no fill. ``highlight`` codes
+    get a thick outline.
+    """
+    col = MEASURE_COLUMN[measure]
+    data = lsoa.set_index("lsoa21_code")
+    colours, legend = colour_scale(data[col], SEQUENTIAL_COLOURS[5], decimals=0 if measure == "records" else 1)
+    fill = dict(zip(data.index, colours))
+    features = []
+    for feat in geojson["features"]:
+        code = feat["properties"]["code"]
+        props = {"code": code, "name": feat["properties"]["name"]}
+        if code in data.index:
+            row = data.loc[code]
+            props["fill"] = _rgba(fill[code], 255)
+            change = (f"\nChange vs comparison: {int(row['change']):+,}".replace("-", "\u2212")
+                      if can_compare else "")
+            props["tip"] = (f"LSOA {props['name']} ({code}), {row['ward_name']} ward\n"
+                            f"Records: {int(row['records']):,} · {row['rate_per_1000_residents']:.1f} per 1,000 "
+                            f"residents{change}")
+        else:
+            props["fill"] = [0, 0, 0, 0]
+            props["tip"] = f"LSOA {props['name']} ({code}): outside the selected area"
+        props["line"] = [0, 0, 0, 255] if highlight and code in highlight else [90, 90, 90, 200]
+        props["line_width"] = 3 if highlight and code in highlight else 1
+        features.append({"type": "Feature", "geometry": feat["geometry"], "properties": props})
+    return {"type": "FeatureCollection", "features": features}, legend
+
+
+def legend_html(title: str, entries: list[tuple[str, str]], note: str = "") -> str:
+    """Colour keys as HTML for ``st.markdown(..., unsafe_allow_html=True)``.
+
+    >>> "background:#a63603" in legend_html("Records", [("#a63603", "over 10 – 20")])
+    True
+    """
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;gap:0.5em;margin:2px 0">'
+        f'<span style="display:inline-block;width:1.4em;height:1em;background:{c};border:1px solid #444"></span>'
+        f"<span>{html.escape(label)}</span></div>" for c, label in entries)
+    extra = f'<div style="font-size:0.85em;color:#444">{html.escape(note)}</div>' if note else ""
+    label = html.escape(title)
+    return f'<div role="group" aria-label="{label}"><strong>{label}</strong>{rows}{extra}</div>'
+
+
+def fit_view(lons, lats, width_px: int = 880, height_px: int = 560) -> dict:
+    """Centre and deck.gl zoom that fit the points (deck.gl's web-mercator world is 512 px
+    wide at zoom 0), clamped to 10–16.
+
+    >>> v = fit_view([0.52, 0.53], [51.27, 51.28])
+    >>> round(v["longitude"], 3), round(v["latitude"], 3), v["zoom"]
+    (0.525, 51.275, 14.1)
+    """
+    lons = np.asarray(lons, dtype="float64")
+    lats = np.asarray(lats, dtype="float64")
+    ok = np.isfinite(lons) & np.isfinite(lats)
+    if not ok.any():
+        return dict(MAIDSTONE_VIEW)
+    lo0, lo1, la0, la1 = lons[ok].min(), lons[ok].max(), lats[ok].min(), lats[ok].max()
+
+    def merc(lat):
+        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+    lon_span = max(lo1 - lo0, 0.002) * 1.4
+    lat_span = max(merc(la1) - merc(la0), 0.002) * 1.4
+    zoom = min(math.log2(width_px * 360 / (512 * lon_span)), math.log2(height_px * 360 / (512 * lat_span)))
+    return {"latitude": float((la0 + la1) / 2), "longitude": float((lo0 + lo1) / 2),
+            "zoom": float(min(16.0, max(10.0, round(zoom, 2))))}
+
+
+def area_view(snaps: pd.DataFrame, geojson: dict | None = None, codes: set[str] | None = None) -> dict:
+    """The view for an area filter: fitted to its records and, when given, to the outlines of
+    the LSOAs in ``codes`` (so a single LSOA is shown whole, not just its busiest streets).
+
+    >>> s = pd.DataFrame({"longitude": [0.52, 0.53], "latitude": [51.27, 51.28]})
+    >>> area_view(s) == fit_view([0.52, 0.53], [51.27, 51.28])
+    True
+    """
+    lons, lats = list(snaps["longitude"]), list(snaps["latitude"])
+    for feat in (geojson or {}).get("features", []):
+        if codes and feat["properties"]["code"] in codes:
+            for ring in _outer_rings(feat["geometry"]):
+                lons += [pt[0] for pt in ring]
+                lats += [pt[1] for pt in ring]
+    return fit_view(lons, lats)
+
+
+def density_deck(lsoa_geojson: dict, hexes: pd.DataFrame, view: dict, height: int = 560) -> pdk.Deck:
+    """LSOA shading with the hexagon density on top; no basemap tiles (works offline)."""
+    layers = [
+        pdk.Layer("GeoJsonLayer", lsoa_geojson, id="lsoa", pickable=True, stroked=True, filled=True,
+                  get_fill_color="properties.fill", get_line_color="properties.line",
+                  get_line_width="properties.line_width", line_width_units="'pixels'", line_width_min_pixels=1),
+        pdk.Layer("PolygonLayer", hexes[["polygon", "fill", "tip", "records"]].to_dict("records"), id="hexagons",
+                  pickable=True, stroked=True, filled=True, get_polygon="polygon", get_fill_color="fill",
+                  get_line_color=[80, 40, 10, 220], line_width_min_pixels=0.6),
+    ]
+    return pdk.Deck(layers=layers, map_style=None, initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
+                    tooltip={"text": "{tip}"}, height=height)
+
+
+# ---------------------------------------------------------------- tables
+def top_lsoa_table(lsoa: pd.DataFrame, measure: str, can_compare: bool, n: int | None = 10) -> pd.DataFrame:
+    """LSOAs ranked by the measure (records, or rate per 1,000 residents), for display.
+
+    ``n`` rows (a compact table: name and code in one column); ``n=None`` gives every LSOA
+    with all columns (the map's table alternative).
+
+    >>> d = pd.DataFrame({"lsoa21_code": ["a", "b"], "lsoa21_name": ["A 1", "B 2"], "ward_name": ["W", "V"],
+    ...     "population": [1000, 2000], "records": [5, 8], "records_comparison": [4, 10],
+    ...     "change": [1, -2], "pct_change": [25.0, -20.0], "rate_per_1000_residents": [5.0, 4.0]})
+    >>> top_lsoa_table(d, "rate", True)[["LSOA", "Records", "Change"]].values.tolist()
+    [['A 1 (a)', 5, 1], ['B 2 (b)', 8, -2]]
+    >>> list(top_lsoa_table(d, "records", False, n=None).columns)
+    ['Rank', 'LSOA', 'LSOA code', 'Ward (best fit)', 'Records', 'Rate per 1,000 residents', 'Residents (Census 2021)']
+    """
+    col = MEASURE_COLUMN[measure]
+    data = lsoa.sort_values([col, "records", "lsoa21_code"], ascending=[False, False, True], kind="stable")
+    if n is not None:
+        data = data.head(n)
+    compact = n is not None
+    out = pd.DataFrame({"Rank": range(1, len(data) + 1)})
+    if compact:
+        out["LSOA"] = (data["lsoa21_name"] + " (" + data["lsoa21_code"] + ")").to_numpy()
+    else:
+        out["LSOA"] = data["lsoa21_name"].to_numpy()
+        out["LSOA code"] = data["lsoa21_code"].to_numpy()
+    out["Ward (best fit)"] = data["ward_name"].to_numpy()
+    out["Records"] = data["records"].astype("int64").to_numpy()
+    out["Rate per 1,000 residents"] = data["rate_per_1000_residents"].astype(float).round(1).to_numpy()
+    if not compact:
+        out["Residents (Census 2021)"] = data["population"].astype("int64").to_numpy()
+    if can_compare:
+        out["Comparison"] = data["records_comparison"].astype("int64").to_numpy()
+        out["Change"] = data["change"].astype("int64").to_numpy()
+        out["% change"] = data["pct_change"].astype(float).round(1).to_numpy()
+    return out
+
+
+def top_locations_table(loc: pd.DataFrame, n_months: int, can_compare: bool, n: int | None = 15) -> pd.DataFrame:
+    """The ``top_locations`` rows for display, REPEAT locations flagged.
+
+    >>> d = pd.DataFrame({"place": ["High St"], "ward_name": ["High Street"], "records": [9],
+    ...     "records_comparison": [4], "change": [5], "months_with_records": [3],
+    ...     "is_repeat_location": [True], "most_common_type": ["Shoplifting"]})
+    >>> list(top_locations_table(d, 3, True).to_dict("records")[0].values())
+    [1, 'High St', 'High Street', 9, 4, 5, '3 of 3', 'REPEAT', 'Shoplifting']
+    """
+    data = loc if n is None else loc.head(n)
+    out = pd.DataFrame({
+        "Rank": range(1, len(data) + 1),
+        "Place (on or near)": data["place"].to_numpy(),
+        "Ward": data["ward_name"].to_numpy(),
+        "Records": data["records"].astype("int64").to_numpy(),
+    })
+    if can_compare:
+        out["Comparison"] = data["records_comparison"].astype("int64").to_numpy()
+        out["Change"] = data["change"].astype("int64").to_numpy()
+    out["Months"] = [f"{int(m)} of {n_months}" for m in data["months_with_records"]]
+    out["Repeat"] = np.where(data["is_repeat_location"].astype(bool), "REPEAT", "")
+    out["Most common type"] = data["most_common_type"].to_numpy()
+    return out
+
+
+def gi_table(gi: pd.DataFrame, lsoa: pd.DataFrame, measure: str, highlight: set[str] | None = None) -> pd.DataFrame:
+    """The Gi* result for every LSOA, hottest first, with names and wards (for display:
+    the z-score to 2 decimals, the p-value to 3).
+
+    >>> gi = pd.DataFrame({"area_id": ["a", "b"], "value": [1.0, 9.0], "gi_z": [-0.2, 3.0],
+    ...                    "p_sim": [0.6, 0.001], "gi_class": ["Not significant", "Hot spot 99% confidence"]})
+    >>> ls = pd.DataFrame({"lsoa21_code": ["a", "b"], "lsoa21_name": ["A", "B"], "ward_name": ["W", "W"]})
+    >>> gi_table(gi, ls, "records")[["LSOA code", "Hot/cold spot"]].values.tolist()
+    [['b', 'Hot spot 99% confidence'], ['a', 'Not significant']]
+    """
+    names = lsoa.set_index("lsoa21_code")
+    order = {c: i for i, c in enumerate(GI_CLASSES)}
+    data = gi.assign(_o=gi["gi_class"].map(order)).sort_values(["_o", "gi_z"], ascending=[True, False], kind="stable")
+    value = data["value"].round(1) if measure == "rate" else data["value"].astype("int64")
+    out = pd.DataFrame({
+        "LSOA": names.loc[data["area_id"], "lsoa21_name"].to_numpy(),
+        "LSOA code": data["area_id"].to_numpy(),
+        "Ward (best fit)": names.loc[data["area_id"], "ward_name"].to_numpy(),
+        MEASURES[measure]: value.to_numpy(),
+        "Gi* z-score": data["gi_z"].round(2).to_numpy(),
+        "p-value (folded)": data["p_sim"].round(3).to_numpy(),
+        "Hot/cold spot": data["gi_class"].to_numpy(),
+    })
+    if highlight:
+        out["In selected area"] = np.where(out["LSOA code"].isin(highlight), "yes", "")
+    return out
+
+
+def gi_class_counts(gi: pd.DataFrame) -> list[tuple[str, str]]:
+    """Legend entries (colour, 'class: n LSOAs') for every class, hottest first.
+
+    >>> gi_class_counts(pd.DataFrame({"gi_class": ["Not significant"] * 3}))[3]
+    ('#d9d9d9', 'Not significant: 3 LSOAs')
+    """
+    counts = gi["gi_class"].value_counts()
+    return [(GI_COLOURS[c], f"{c}: {int(counts.get(c, 0))} LSOA{'s' if counts.get(c, 0) != 1 else ''}")
+            for c in GI_CLASSES]
+
+
+def geojson_bounds_view(geojson: dict, width_px: int = 640, height_px: int = 560) -> dict:
+    """The deck.gl view that fits every feature of ``geojson``."""
+    lons, lats = [], []
+    for feat in geojson["features"]:
+        for ring in _outer_rings(feat["geometry"]):
+            lons += [pt[0] for pt in ring]
+            lats += [pt[1] for pt in ring]
+    return fit_view(lons, lats, width_px, height_px)
+
+
+def _outer_rings(geometry: dict) -> list:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [poly[0] for poly in geometry["coordinates"]]
+    return []
+
+
+def gi_deck(geojson: dict, table: pd.DataFrame, measure: str, view: dict, highlight: set[str] | None = None,
+            height: int = 560) -> pdk.Deck:
+    """A categorical map of the Gi* classes (orange hot, purple cold, grey not significant),
+    drawn with deck.gl like the density map, so it needs no base map or network."""
+    rows = table.set_index("LSOA code")
+    label = MEASURES[measure]
+    features = []
+    for feat in geojson["features"]:
+        code = feat["properties"]["code"]
+        if code not in rows.index:
+            continue
+        row = rows.loc[code]
+        value = f"{row[label]:,.1f}" if measure == "rate" else f"{int(row[label]):,}"
+        selected = bool(highlight) and code in highlight
+        features.append({"type": "Feature", "geometry": feat["geometry"], "properties": {
+            "fill": _rgba(GI_COLOURS[row["Hot/cold spot"]], 255),
+            "line": [0, 0, 0, 255] if selected else [70, 70, 70, 220],
+            "line_width": 3 if selected else 1,
+            "tip": (f"LSOA {row['LSOA']} ({code}), {row['Ward (best fit)']} ward\n{row['Hot/cold spot']}\n"
+                    f"{label}: {value} · Gi* z = {row['Gi* z-score']:.2f}, p = {row['p-value (folded)']:.3f}"),
+        }})
+    layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="gi", pickable=True,
+                      stroked=True, filled=True, get_fill_color="properties.fill", get_line_color="properties.line",
+                      get_line_width="properties.line_width", line_width_units="'pixels'", line_width_min_pixels=1)
+    return pdk.Deck(layers=[layer], map_style=None, initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
+                    tooltip={"text": "{tip}"}, height=height)
+
+
+# ---------------------------------------------------------------- cached spatial statistics
+@st.cache_resource(show_spinner=False)
+def lsoa_weights():
+    """Queen contiguity of the 99 LSOAs, from the full-resolution boundary file (cached)."""
+    import geopandas as gpd
+
+    from smp_data import settings
+
+    gdf = gpd.read_file(settings.boundaries_dir() / LSOA_FILE)
+    return queen_weights(gdf.geometry, gdf["LSOA21CD"])
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gi_results(codes: tuple[str, ...], values: tuple[float, ...], permutations: int = GI_PERMUTATIONS,
+               seed: int = GI_SEED) -> pd.DataFrame:
+    """Gi* classes for the LSOA values (cached on the values themselves)."""
+    return getis_ord_classes(pd.Series(values, index=list(codes)), lsoa_weights(), permutations, seed)
