@@ -1,4 +1,144 @@
-"""Placeholder: being built."""
+"""About the data: sources and licences, months loaded and missing, how police.uk data is made,
+LSOA vintages, boundary sets, derived clusters, population bases, what police.uk cannot measure,
+accessibility, and the build's own record (metadata and per-file reconciliation)."""
+
 import streamlit as st
 
-st.info("This page is being built.")
+from analytics.rates import format_count
+from dashboard import about_view as v
+from dashboard.charts import download_csv, show_chart, show_table
+from dashboard.data import query
+from dashboard.state import current_filters, filter_context
+
+current_filters()  # not used here, but hands a deep link on a fresh server over to the router first
+ctx = filter_context()
+
+st.markdown(
+    "Where the figures in this dashboard come from, what they can and cannot tell you, and how they were "
+    "built. This page describes the whole data store: the sidebar filters do not change it."
+)
+
+
+def table(df, key: str, filename: str) -> None:
+    """A static, screen-reader-friendly table (long text wraps) and a CSV of the same rows."""
+    st.table(v.display_strings(df), hide_index=True)
+    download_csv(df, filename, key)
+
+
+def render_sources() -> None:
+    st.subheader("Sources and licences")
+    st.markdown(v.SOURCES_MD)
+
+
+def render_months() -> None:
+    st.subheader("Months loaded and missing")
+    months = query("months_loaded")
+    n_missing = int((~months["is_present"].astype(bool)).sum())
+    st.markdown(
+        f"**{len(months) - n_missing} months loaded** from {format_count(len(months))} calendar months between the "
+        f"first and the last month. {v.describe_missing(months)} Missing months are shown as gaps (\"no data\") "
+        "everywhere in this dashboard, never as zero: police.uk did not publish files for them in this archive."
+    )
+    grid = v.month_grid(months)
+    show_chart(v.month_grid_figure(grid), v.month_grid_table(grid), "about_months", "months_grid.csv",
+               caption="Blue cells: month loaded, with the number of Kent Police rows. Grey cells marked "
+                       "'no data': month missing.")
+    with st.expander("Every month, loaded or missing"):
+        table(v.months_table(months), "about_months_loaded", "months_loaded.csv")
+
+
+def render_police_uk() -> None:
+    st.subheader("How police.uk data is made")
+    st.markdown(v.POLICE_UK_MD)
+    st.markdown(v.locations_md(query("about_locations").iloc[0].to_dict()))
+
+
+def render_geography() -> None:
+    st.subheader("LSOAs: 2011 and 2021 codes")
+    vintage = query("about_lsoa_vintage")
+    st.markdown(v.lsoa_md(vintage))
+    table(v.lsoa_vintage_table(vintage), "about_lsoa", "lsoa_vintages.csv")
+    st.subheader("Ward boundary sets and how records are placed")
+    st.markdown(v.placement_md(query("location_methods"), {k: len(w) for k, w in ctx.wards.items()}))
+
+
+def render_clusters() -> None:
+    st.subheader("Ward clusters (May-2024 clusters are derived)")
+    c22, c24 = query("clusters", ward_set="2022"), query("clusters", ward_set="2024")
+    st.markdown(
+        f"The **{len(c22)} clusters of pre-May-2024 wards** are published in the Strategic Assessment 2024/25 "
+        f"(para 24). The **{len(c24)} May-2024 clusters are derived by this dashboard, not published by the SMP**: "
+        f"{v.derivation_note(c24['note'].iloc[0])}"
+    )
+    deriv = query("wards_2024_derivation")
+    low = deriv.loc[deriv["cluster_is_low_confidence"].astype(bool), "ward_2024_name"].tolist()
+    if low:
+        st.warning(
+            f"{len(low)} May-2024 wards take less than {v.LOW_CONFIDENCE_SHARE:.0%} of their residents from one old "
+            f"cluster, so their cluster is a low-confidence choice: {', '.join(low)}."
+        )
+    table(v.derivation_table(deriv), "about_derivation", "wards_2024_cluster_derivation.csv")
+    with st.expander("The clusters on both boundary sets"):
+        table(c22, "about_clusters_2022", "clusters_pre_2024.csv")
+        table(c24, "about_clusters_2024", "clusters_may_2024_derived.csv")
+
+
+def render_populations() -> None:
+    st.subheader("Population bases for rates")
+    st.markdown(
+        "Rates per 1,000 residents use: the **ONS mid-2022 estimates** for the pre-May-2024 wards, the **ONS "
+        "mid-2024 estimates** for the May-2024 wards (LSOAs do not nest in the new wards, so Census LSOA sums are "
+        "poor there), **Census 2021** usual residents for LSOAs, and for Kent districts the **ONS mid-2024 "
+        "estimates** (or Census 2021, the Strategic Assessment's basis, where a page offers the choice). Residents "
+        "are not the whole population at risk: the town centre, for example, has many visitors."
+    )
+    table(v.population_table(query("about_populations")), "about_populations", "population_bases.csv")
+
+
+def render_cannot_measure() -> None:
+    st.subheader("What police.uk cannot measure")
+    st.markdown("Several SMP priorities and themes cannot be measured, or only partly, from police.uk. The "
+                "partner figures from the Strategic Assessment fill some of these gaps.")
+    table(v.unmeasurable_table(query("priorities")), "about_unmeasurable", "not_measurable.csv")
+
+
+def render_build() -> None:
+    st.subheader("Build record and reconciliation")
+    files = query("source_files")
+    totals = v.reconciliation_totals(files)
+    cols = st.columns(4)
+    for col, (label, key) in zip(cols, [("Files", "files"), ("Rows read", "rows_read"),
+                                        ("Rows loaded", "rows_loaded"), ("Rows rejected", "rows_rejected")]):
+        col.metric(label, format_count(totals[key]))
+    files_table = v.reconciliation_table(files)
+    if files_table["reconciles"].all() and totals["rows_read"] == totals["rows_loaded"] + totals["rows_rejected"]:
+        read, loaded, rejected = (format_count(totals[k]) for k in ("rows_read", "rows_loaded", "rows_rejected"))
+        st.success(f"Every file reconciles: rows read ({read}) = rows loaded ({loaded}) + rows rejected ({rejected}).")
+    else:
+        bad = files_table.loc[~files_table["reconciles"], "source_file"].tolist()
+        st.error(f"These files do not reconcile (read ≠ loaded + rejected): {', '.join(bad) or 'the totals'}.")
+    show_table(files_table.rename(columns=v.RECONCILIATION_LABELS), "about_files", "source_files_reconciliation.csv")
+    rejects = query("rejects_summary")
+    if rejects.empty:
+        st.caption("No rows were rejected by the build.")
+    else:
+        st.markdown("**Rejected rows by file and reason**")
+        table(rejects, "about_rejects", "rejected_rows.csv")
+    st.markdown("**Build metadata**")
+    table(v.metadata_table(query("build_metadata")), "about_metadata", "build_metadata.csv")
+
+
+def render_accessibility() -> None:
+    st.subheader("Accessibility statement")
+    st.markdown(v.ACCESSIBILITY_MD)
+
+
+render_sources()
+render_months()
+render_police_uk()
+render_geography()
+render_clusters()
+render_populations()
+render_cannot_measure()
+render_build()
+render_accessibility()
