@@ -7,9 +7,10 @@ Run with ``streamlit run app.py`` (build the store first: ``python -m smp_data b
 
 import streamlit as st
 
+from dashboard.auth import ROUTER_RAN, is_partner, mode_caption
 from dashboard.data import StoreMissing
-from dashboard.layout import ATTRIBUTION, PAGES
-from dashboard.state import data_currency_line, filter_bar, filter_context
+from dashboard.layout import ATTRIBUTION, is_partner_page, navigation
+from dashboard.state import data_currency_line, filter_bar, filter_context, resume_deep_link
 
 st.set_page_config(
     page_title="Maidstone crime & ASB dashboard",
@@ -18,7 +19,11 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-page = st.navigation(PAGES)
+# public mode unless this session signed in (nothing from the URL can change the mode)
+sections = navigation(signed_in=is_partner())
+page = st.navigation(sections)
+resume_deep_link([p for pages in sections.values() for p in pages])
+st.session_state[ROUTER_RAN] = True
 
 try:
     context = filter_context()
@@ -26,9 +31,11 @@ except StoreMissing as exc:
     st.error(str(exc))
     st.stop()
 
-filters = filter_bar(context)
 st.title(page.title)
-data_currency_line(context, filters)
+if not is_partner_page(page):  # the partner pages are not police.uk views: no filter bar
+    filters = filter_bar(context)
+    data_currency_line(context, filters)
+mode_caption()
 page.run()
 st.divider()
 st.caption(ATTRIBUTION)

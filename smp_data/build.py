@@ -49,6 +49,7 @@ class BuildReport:
     rows_rejected: int = 0
     seconds: float = 0.0
     partner: dict | None = None
+    uploads: dict | None = None
 
 
 _RECORD_SCHEMA = pa.schema(
@@ -282,11 +283,17 @@ def build_store(
     force: str = "kent",
     update: bool = False,
     partner_root: Path | None = None,
+    uploads_root: Path | None = None,
     progress: Callable[[str], None] = print,
     api_options: dict | None = None,
     _fail_after_files: int | None = None,  # test hook: simulate a crash half-way
 ) -> BuildReport:
-    """Build (or, with ``update``, refresh months of) the store at ``db_path``."""
+    """Build (or, with ``update``, refresh months of) the store at ``db_path``.
+
+    ``partner_root``: the published partner CSV folder (None = skip). ``uploads_root``: the partner
+    uploads folder whose ``uploads.duckdb`` rows replace the store's ``partner_uploads`` (None = leave
+    them as they are), so a full rebuild keeps dashboard uploads.
+    """
     started = time.perf_counter()
     db_path = Path(db_path)
     report = BuildReport(db_path)
@@ -336,6 +343,8 @@ def build_store(
             )
         if not report.files:
             raise BuildError(f"{source.description}: no police.uk rows found")
+        if uploads_root is not None:
+            report.uploads = _copy_uploads(con, Path(uploads_root), progress)
         if partner_root is not None:
             report.partner = _load_partner(con, Path(partner_root), progress)
         queries.run_script(con, "build.create_views")
@@ -369,3 +378,10 @@ def _load_partner(con, root: Path, progress) -> dict:
     from smp_data import partner  # noqa: PLC0415  (kept separate: partner data is optional)
 
     return partner.load_into_store(con, root, progress=progress)
+
+
+def _copy_uploads(con, root: Path, progress) -> dict:
+    """Copy the partner uploads of record (``<root>/uploads.duckdb``) into the new store."""
+    from smp_data import uploads  # noqa: PLC0415
+
+    return uploads.copy_into_store(con, root, progress=progress)

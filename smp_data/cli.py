@@ -1,4 +1,4 @@
-"""Command line: ``python -m smp_data build`` (and ``status``).
+"""Command line: ``python -m smp_data build`` (and ``status``, ``add-partner-user``).
 
 Exit status 0 on success; on failure a one-line reason on stderr and a non-zero status.
 """
@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="ONS boundaries folder (env SMP_BOUNDARIES; default %(default)s)")
     b.add_argument("--partner", default=str(settings.partner_dir()),
                    help="partner indicator CSV folder (env SMP_PARTNER; default %(default)s); 'none' to skip")
+    b.add_argument("--uploads", default=str(settings.uploads_dir()),
+                   help="partner uploads folder whose uploads.duckdb rows are copied into the store "
+                   "(env SMP_UPLOADS; default %(default)s); 'none' to keep the store's uploads as they are")
     b.add_argument("--force", default=settings.default_force(),
                    help="police.uk force slug to load from archive files, or 'all' (default %(default)s)")
     b.add_argument("--update", action="store_true",
@@ -44,6 +47,22 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", action="store_true", help="print only the final summary")
     s = sub.add_parser("status", help="print what a store holds (months, rows, rejects, build metadata)")
     s.add_argument("--db", default=str(settings.db_path()), help="store to read (default %(default)s)")
+    u = sub.add_parser(
+        "add-partner-user",
+        help="add (or replace) a partner sign-in user: the password is stored as a bcrypt hash",
+        description="Write a partner user into the sign-in config (a streamlit-authenticator YAML kept OUTSIDE "
+        "the repository). The config is created, with a random cookie key, if it does not exist. The password "
+        "is prompted for (twice) or read from standard input with --password-stdin; only its bcrypt hash is "
+        "written.",
+    )
+    u.add_argument("--config", default=str(settings.auth_config_path()),
+                   help="the sign-in config YAML (env SMP_AUTH_CONFIG; default %(default)s)")
+    u.add_argument("--username", required=True, help="sign-in name (lower case letters, digits, . _ -)")
+    u.add_argument("--name", required=True, help="the person's name, shown when signed in")
+    u.add_argument("--email", required=True, help="the person's email address")
+    u.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input instead of prompting")
+    u.add_argument("--replace", action="store_true", help="replace the user if the username already exists")
     return parser
 
 
@@ -57,6 +76,7 @@ def _build(args) -> int:
     if partner is not None and not partner.is_dir():
         print(f"error: partner folder not found: {partner} (use --partner none to skip)", file=sys.stderr)
         return 2
+    uploads = None if args.uploads.lower() == "none" else Path(args.uploads)
     api_options = {}
     if args.months:
         api_options["months"] = [m.strip() for m in args.months.split(",") if m.strip()]
@@ -65,7 +85,7 @@ def _build(args) -> int:
     try:
         report = build_store(
             args.source, Path(args.db), Path(args.boundaries), force=args.force, update=args.update,
-            partner_root=partner, progress=progress, api_options=api_options,
+            partner_root=partner, uploads_root=uploads, progress=progress, api_options=api_options,
         )
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -91,10 +111,39 @@ def _status(args) -> int:
     return 0
 
 
+def _add_partner_user(args) -> int:
+    import getpass
+
+    from smp_data.auth_config import AuthConfigError, add_user, inside_repository
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {args.username}: ")
+        if getpass.getpass("Repeat the password: ") != password:
+            print("error: the passwords do not match", file=sys.stderr)
+            return 2
+    try:
+        created = add_user(Path(args.config).expanduser(), args.username, args.name, args.email, password,
+                           replace=args.replace)
+    except AuthConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    what = "created" if created else "updated"
+    user = args.username.strip().lower()
+    print(f"{what} {args.config}: user {user!r} (password stored as a bcrypt hash)")
+    if inside_repository(Path(args.config)):
+        print("warning: this config is inside the repository; keep sign-in configs outside it "
+              "(e.g. ~/.config/smp-dashboard/partner_users.yaml) and never commit one", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
         return _build(args)
+    if args.command == "add-partner-user":
+        return _add_partner_user(args)
     return _status(args)
 
 

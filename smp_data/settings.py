@@ -60,6 +60,21 @@ SETTINGS: dict[str, Setting] = {
             "Partner indicator CSVs (default <shared>/data/partner).",
         ),
         Setting(
+            "auth_config",
+            "SMP_AUTH_CONFIG",
+            str(Path("~/.config/smp-dashboard/partner_users.yaml")),
+            "Partner sign-in: the streamlit-authenticator YAML (users with bcrypt password hashes, cookie "
+            "name/key/expiry). Keep it OUTSIDE the repository; create or add users with "
+            "`python -m smp_data add-partner-user`. No file = partner sign-in not configured.",
+        ),
+        Setting(
+            "uploads",
+            "SMP_UPLOADS",
+            str(REPO_ROOT / "partner_uploads"),
+            "Folder for partner uploads: uploads.duckdb (the system of record) and its exports "
+            "public_uploads.parquet / all_uploads.parquet. Copied into the store by every build.",
+        ),
+        Setting(
             "force",
             "SMP_FORCE",
             "kent",
@@ -91,3 +106,11 @@ def partner_dir() -> Path:
 
 def default_force() -> str:
     return SETTINGS["force"].value()
+
+
+def auth_config_path() -> Path:
+    return Path(SETTINGS["auth_config"].value()).expanduser()
+
+
+def uploads_dir() -> Path:
+    return Path(SETTINGS["uploads"].value()).expanduser()
