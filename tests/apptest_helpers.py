@@ -1,6 +1,6 @@
 """Helpers for Streamlit AppTest page tests: run a page of the real app against a store.
 
-Usage::
+Every run goes through app.py (the router), as in the browser. Usage::
 
     at = open_page("pages/ward_map.py", store, query_params={"wards": "2022"})
     assert not at.exception
@@ -13,12 +13,33 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import streamlit.testing.v1.app_test as _app_test_module
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from smp_data.settings import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
 TIMEOUT = 120
+
+
+class _RouterPagesManager(PagesManager):
+    """Run app.py (the router) on every AppTest run, as a browser session does.
+
+    AppTest re-detects the ``pages/`` folder before each run and then runs a page file on
+    its own (Streamlit's pages-folder mode), skipping the router: no filter bar, title or
+    attribution, and a rerun would not resend the router's widgets. In a real server
+    ``st.navigation`` switches that mode off for the whole process once the router has
+    run (and a deep link before then is sent through the router by
+    ``dashboard.state.current_filters``).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+_app_test_module.PagesManager = _RouterPagesManager
 
 
 @contextmanager
