@@ -155,7 +155,7 @@ def _load_dimensions(con, data: BoundaryData) -> None:
                 if key == "2022"
                 else "Derived by this project (not published by the SMP): each May-2024 ward joins the "
                 "pre-2024 cluster that supplied most of its residents (ONS ward overlap, Census 2021 "
-                "areal estimate). Edit boundaries/data/clusters_2024.csv to change."
+                "areal estimate). The partnership has not published its own; this assignment can be revised."
             )
             wards = "; ".join(
                 f"{r.ward_name}{' (' + r.sub_group + ')' if r.sub_group else ''}"
