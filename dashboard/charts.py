@@ -149,18 +149,22 @@ def download_csv(df: pd.DataFrame, filename: str, key: str, label: str = "Downlo
                        mime="text/csv", key=f"dl_{key}", on_click="ignore", icon=":material/download:")
 
 
-def show_table(df: pd.DataFrame, key: str, filename: str, height: int | None = None) -> None:
-    """A sortable table with formatted numbers and a CSV download of the same rows."""
+def show_table(df: pd.DataFrame, key: str, filename: str, height: int | None = None,
+               placeholder: str | None = "no data") -> None:
+    """A sortable table with formatted numbers and a CSV download of the same rows.
+
+    Empty cells (a missing month, a year with no data) read ``placeholder``, never blank or 0.
+    """
     st.dataframe(df, hide_index=True, column_config=number_columns(df), key=f"tbl_{key}",
-                 height=height or "auto")
+                 height=height or "auto", placeholder=placeholder)
     download_csv(df, filename, key)
 
 
 def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, filename: str, caption: str | None = None,
-               expanded: bool = False) -> None:
+               expanded: bool = False, placeholder: str | None = "no data") -> None:
     """Draw a chart, then its table alternative and a CSV of exactly the plotted numbers."""
     st.plotly_chart(fig, key=f"fig_{key}", config={"displaylogo": False})
     if caption:
         st.caption(caption)
     with st.expander("Table and download for this chart", expanded=expanded):
-        show_table(table, key, filename)
+        show_table(table, key, filename, placeholder=placeholder)
