@@ -520,11 +520,12 @@ def _band(fig: go.Figure, first: dt.date, last: dt.date, fill: str, text: str, p
 
 
 def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None = None,
-               show_baseline: bool = True) -> go.Figure:
+               show_baseline: bool = True, value_name: str = "Monthly records") -> go.Figure:
     """XmR chart: the monthly line (broken at gaps), centre line, control limits, signal markers.
 
     ``period`` (the selected period) is shaded orange; the baseline light blue when
     ``show_baseline`` (leave it out when the baseline is every month: it would cover the chart).
+    ``value_name`` names the monthly line in the legend (e.g. "Monthly needle finds").
 
     >>> s = pd.Series([10, 12, 11, 13, 12, 11, 10, 12, 11, 13, 40, 12],
     ...               index=[dt.date(2024, m, 1) for m in range(1, 13)])
@@ -535,7 +536,7 @@ def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None 
     t, lim = chart.table, chart.limits
     x = pd.to_datetime(pd.Series(list(t["month"])))
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=t["value"], name="Monthly records", mode="lines+markers", connectgaps=False,
+    fig.add_trace(go.Scatter(x=x, y=t["value"], name=value_name, mode="lines+markers", connectgaps=False,
                              line=dict(color=VALUE_COLOUR, width=2.5), marker=dict(size=6),
                              hovertemplate="%{x|%b %Y}: %{y:,}<extra></extra>"))
     ends = [x.iloc[0], x.iloc[-1]]

@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics.periods import Period, coverage, month_label
 from analytics.rates import change_label, format_count
+from dashboard import partner_sections
 from dashboard import priorities_view as pv
 from dashboard.charts import download_csv, number_columns
 from dashboard.compare import SIGNIFICANCE_NOTE, comparison_for
@@ -23,12 +24,8 @@ DEFAULT_BASELINE = pv.default_baseline(ctx.present_months)
 
 
 def render_partner_indicators(priority_id: str) -> None:
-    """Partner indicators for one priority or theme (Strategic Assessment figures, not police.uk).
-
-    Called in every section, right after the police.uk explanation. It shows nothing yet: the
-    next task fills it from the store's partner tables (rows whose theme is ``priority_id``).
-    """
-    return None
+    """Partner indicators for one priority or theme (Strategic Assessment figures, not police.uk)."""
+    partner_sections.render(priority_id)
 
 
 def _table(df, key: str, filename: str, placeholder: str = "no data", config: dict | None = None) -> None:
@@ -135,8 +132,10 @@ def render_section(p, s: dict) -> None:
     render_partner_indicators(p.priority_id)
     if p.measurable == "no":
         if len(p.context_types):
+            st.markdown("#### police.uk records")
             render_context(p)
         return
+    st.markdown("#### police.uk records")
     if not s["types"]:
         st.info(f"The crime class/type filters leave out every police.uk type this is measured by "
                 f"({', '.join(p.measure_types)}). Clear them to see it.")

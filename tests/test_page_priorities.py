@@ -1,16 +1,21 @@
 """AppTest: the SMP priorities page on the full store.
 
 Every expected number comes from direct SQL on the same store (or is worked from those SQL
-numbers by hand), never from the page's own output.
+numbers by hand), or for partner figures from the partner CSV files read directly, never from
+the page's own output.
 """
 
+import csv
 import datetime as dt
+import json
+import re
 
 import pandas as pd
 import pytest
 from streamlit.proto.Block_pb2 import Block as BlockProto
 
 from analytics.significance import compare_counts
+from smp_data import settings
 from tests.apptest_helpers import open_page, sql, texts
 
 pytestmark = pytest.mark.integration
@@ -87,12 +92,17 @@ def _assert_xmr_matches(table, expected, present):
             assert pd.isna(value), month
 
 
+def _sections(at):
+    """The priority tabs only (each section has inner tabs of its own)."""
+    return [t for t in at.tabs if t.label in LABELS]
+
+
 def test_renders_every_section(page, full_store):
     assert not page.exception
-    assert [t.label for t in page.tabs] == LABELS
+    assert [t.label for t in _sections(page)] == LABELS
     names = dict(sql(full_store, "select priority_id, name from priorities"))
     measurable = dict(sql(full_store, "select name, measurable from priorities"))
-    for tab in page.tabs:
+    for tab in _sections(page):
         heading = [h.value for h in tab.subheader]
         assert len(heading) == 1 and heading[0] in names.values()
         text = _tab_text(tab)
@@ -140,9 +150,11 @@ def test_domestic_abuse_says_there_is_no_flag_and_shows_no_count(page):
     assert "police.uk has no domestic-abuse flag" in text and "cannot be counted from police.uk" in text
     assert "Context only, not domestic abuse" in text
     assert not tab.metric
-    # its only table is the context series, labelled as not domestic abuse
-    assert [c for d in tab.dataframe for c in d.value.columns if c != "month"] == [
-        "all Violence and sexual offences (context, not domestic abuse)"]
+    # its only police.uk table is the context series, labelled as not domestic abuse (no SPC, no records column)
+    monthly = [d.value for d in tab.dataframe if "month" in d.value.columns]
+    assert [list(t.columns) for t in monthly] == [
+        ["month", "all Violence and sexual offences (context, not domestic abuse)"]]
+    assert not any({"centre line", "records"} & set(d.value.columns) for d in tab.dataframe)
     row = _summary(page).loc["Domestic abuse"]
     assert pd.isna(row["Records"]) and pd.isna(row["Change"]) and row["SPC signal (latest month)"] == "—"
 
@@ -229,3 +241,179 @@ def test_a_period_entirely_inside_the_gap_says_so_and_still_charts(full_store):
     assert "no police.uk data for any month of the selected period" in texts(at)
     assert _summary(at)["Records"].isna().all()
     assert len(_xmr(at, "Anti-social behaviour")) == 48  # the SPC still uses every loaded month
+
+
+# --- partner indicators (Strategic Assessment figures beside police.uk) -----------------------------
+# Expected values are read straight from the partner CSV files (../shared/data/partner) or by SQL on the
+# store's partner_indicators_public view, never from the page.
+
+
+def _partner_rows(filename):
+    with open(settings.partner_dir() / filename, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _csv_value(filename, **match):
+    rows = [r for r in _partner_rows(filename) if all(r[k] == v for k, v in match.items())]
+    assert len(rows) == 1, (filename, match, len(rows))
+    return float(rows[0]["value"])
+
+
+def _static_table(node, first_column):
+    return next(t.value for t in node.table if t.value.columns[0] == first_column)
+
+
+def _count(value):
+    return f"{value:,.0f}"
+
+
+def test_domestic_abuse_para_53_table_shows_the_published_totals_by_dec_nov_year(page):
+    table = _static_table(_tab(page, "Domestic abuse"), "Domestic abuse crimes (para 53)").set_index(
+        "Domestic abuse crimes (para 53)")
+    total = next(i for i in table.index if i.startswith("Total (as published)"))
+    totals = {r["period_start"]: float(r["value"]) for r in _partner_rows("domestic_abuse.csv")
+              if r["indicator_id"] == "da_crimes" and r["area_type"] == "borough"}
+    assert len(totals) == 5 and totals["2022-12-01"] == 2706
+    for start, value in totals.items():
+        first = dt.date.fromisoformat(start)
+        label = f"{first:%b %Y} – {dt.date(first.year + 1, 11, 1):%b %Y}"  # Dec–Nov year, as published
+        assert table.loc[total, label] == _count(value)
+    assert table.loc[total, "Dec 2022 – Nov 2023"] == "2,706"
+    # nested categories are shown as parts, never added: VAP includes stalking/harassment and coercion/control
+    vap = _csv_value("domestic_abuse.csv", indicator_id="da_crimes_vap", period_start="2022-12-01")
+    assert table.loc["Violence against the person (VAP)", "Dec 2022 – Nov 2023"] == _count(vap)
+    assert any(i.startswith("↳ of which stalking") for i in table.index)
+    assert not any(c.startswith(("calendar year", "2022", "2023")) for c in table.columns[1:])
+
+
+def test_domestic_abuse_by_ward_has_the_26_pre_2024_wards_table_6_values_and_the_table_7_flag(page, full_store):
+    tab = _tab(page, "Domestic abuse")
+    wards = next(d.value for d in tab.dataframe if "Ward (pre-May-2024)" in d.value.columns)
+    assert len(wards) == 26 == sql(full_store, "select count(*) from wards_2022")[0][0]
+    high = wards.set_index("Ward (pre-May-2024)").loc["High Street"]
+    expected = _csv_value("domestic_abuse.csv", indicator_id="da_crimes", area_type="ward_2022",
+                          area_name="High Street", period_start="2022-12-01")
+    assert high["DA crimes, Dec 2022 – Nov 2023"] == expected == 419
+    per_1000 = _csv_value("domestic_abuse.csv", indicator_id="da_crimes_per_1000", area_type="ward_2022",
+                          area_name="North Downs", period_start="2022-12-01")
+    assert wards.set_index("Ward (pre-May-2024)").loc["North Downs", "Per 1,000 people, Dec 2022 – Nov 2023"] == \
+        pytest.approx(per_1000)  # shown as published (60.1), not corrected
+    # the choropleth draws exactly the 26 wards, on the pre-2024 codes
+    codes = {c for (c,) in sql(full_store, "select ward_2022_code from wards_2022")}
+    drawn = []
+    for chart in tab.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            if trace.get("type") == "choroplethmap" and trace.get("name") != "Selected (black outline)":
+                drawn += trace["locations"]
+    assert len(drawn) == 26 and set(drawn) == codes
+    # the published Table 7 North / North Downs inconsistency is flagged with its note
+    north_note = next(r["note"] for r in _partner_rows("domestic_abuse.csv")
+                      if r["indicator_id"] == "da_crimes_per_1000" and r["area_name"] == "North")
+    flagged = "\n".join(w.value for w in tab.warning)
+    assert "Table 7 North row (3.8 / 4.2 per 1000, -9.3%) is not consistent" in north_note
+    assert "Table 7 North row (3.8 / 4.2 per 1000, -9.3%) is not consistent" in flagged and "North Downs" in flagged
+
+
+def test_needle_finds_spc_table_equals_the_csv_months_and_april_2021_is_a_gap(page):
+    tab = _tab(page, "Substance misuse")
+    table = next(d.value for d in tab.dataframe if "needle finds" in d.value.columns)
+    monthly = {dt.date.fromisoformat(r["period_start"]): float(r["value"]) for r in _partner_rows("needle_finds.csv")
+               if r["period_type"] == "month" and r["area_type"] == "borough"}
+    assert len(monthly) == 59
+    assert list(table["month"]) == [dt.date(y, m, 1) for y in range(2019, 2024) for m in range(1, 13)]
+    for month, value, signal in zip(table["month"], table["needle finds"], table["signal"]):
+        if month == dt.date(2021, 4, 1):
+            assert pd.isna(value) and signal == "no data (gap)"  # blank in the source: a gap, not 0
+        else:
+            assert value == monthly[month], month
+    spike = table.set_index("month").loc[dt.date(2020, 4, 1)]
+    assert spike["needle finds"] == 1542 and "upper control limit" in spike["signal"].lower()
+    assert "No figure published for Apr 2021" in _tab_text(tab)
+
+
+def test_youth_hub_shows_its_open_ended_period(page):
+    tab = _tab(page, "Children & young people")
+    table = next(t.value for t in tab.table if "Indicator" in t.value.columns
+                 and t.value["Indicator"].str.startswith("326 Youth Hub").any())
+    visits = table.set_index("Indicator").loc["326 Youth Hub: visits"]
+    assert visits["Period"] == "since Feb 2023 (open-ended, as published)"
+    assert visits["Value"] == _count(_csv_value("youth_hub.csv", indicator_id="youth_hub_visits"))
+
+
+def test_missing_children_table_keeps_the_published_diff_and_flags_it(page):
+    tab = _tab(page, "Children & young people")
+    table = _static_table(tab, "M-CET (para 79)").set_index("M-CET (para 79)")
+    diff = _csv_value("missing_children.csv", indicator_id="missing_reports_diff")
+    assert table.loc["Missing reports", "Diff +/- (as published)"] == f"+{diff:,.0f}"  # 2022 minus 2021, as printed
+    assert table.loc["Missing reports", "calendar year 2023"] == _count(
+        _csv_value("missing_children.csv", indicator_id="missing_reports", area_type="borough",
+                   period_start="2023-01-01"))
+    assert "equals 2022 minus 2021" in "\n".join(w.value for w in tab.warning)
+
+
+def test_kent_rankings_table_shows_maidstone_ranks_from_the_csv(page):
+    tab = _tab(page, "Serious violence & organised crime")
+    asvc = _static_table(tab, "District").set_index("District")  # the ASVC table comes first
+    assert len(asvc) == 13
+    expected = _csv_value("kent_rankings.csv", indicator_id="asvc_rank_all_count", area_name="Maidstone")
+    assert asvc.loc["Maidstone", "All · Count"] == expected == 4
+    msvc_u18 = _csv_value("kent_rankings.csv", indicator_id="msvc_rank_u18_per_1000", area_name="Maidstone")
+    msvc = [t.value for t in tab.table if t.value.columns[0] == "District"][1].set_index("District")
+    assert msvc.loc["Maidstone", "U18 · Per 1,000"] == msvc_u18
+    ranks = next(d.value for d in tab.dataframe if "Maidstone rank" in d.value.columns)
+    assert len(ranks) == 24 and set(ranks["Districts ranked"]) == {13}
+
+
+def test_asb_flags_the_cpw_total_that_does_not_add_up(page):
+    tab = _tab(page, "Anti-social behaviour")
+    cpw = next(t.value for t in tab.table if t.value.columns[0] == "Type").set_index("Type")
+    assert cpw.loc["Total (as published)", "calendar year 2023"] == _count(
+        _csv_value("community_protection_warnings_notices.csv", indicator_id="cpw_issued", period_start="2023-01-01"))
+    flagged = "\n".join(w.value for w in tab.warning)
+    assert "published Total 59 does not equal the sum of the five types (58)" in flagged
+    assert "para 87" in flagged
+
+
+def test_every_partner_row_is_listed_with_its_period_as_published(page, full_store):
+    """The "All figures" table of each theme lists every public partner row; a Dec–Nov (custom) period is
+    never written as a calendar year."""
+    for label, theme in (("Domestic abuse", "domestic_abuse"), ("Anti-social behaviour", "asb"),
+                         ("Children & young people", "children_young_people")):
+        shown = next(d.value for d in _tab(page, label).dataframe if "Period type" in d.value.columns)
+        rows = sql(full_store, "select period_type, period_start, period_end, source_table, note "
+                               "from partner_indicators_public where theme = $t", {"t": theme})
+        assert len(shown) == len(rows)
+        expected = []
+        for kind, start, end, _, _ in rows:
+            if end is None:
+                expected.append(f"since {start:%b %Y} (open-ended, as published)")
+            elif kind == "custom":
+                expected.append(f"{start:%b %Y} – {end:%b %Y}")
+            elif kind == "calendar_year":
+                expected.append(f"calendar year {start.year}")
+            elif kind == "financial_year":
+                expected.append(f"{start.year}/{str(start.year + 1)[2:]} (financial year)")
+            else:
+                expected.append(f"{start:%b %Y}")
+        assert sorted(shown["Period"]) == sorted(expected)
+        assert sorted(shown["Source table"]) == sorted(r[3] for r in rows)
+        assert sorted(shown["Note"]) == sorted(r[4] or "" for r in rows)  # every note shown
+        dec_nov = shown[shown["Period"].str.match(r"^Dec \d{4} – Nov \d{4}$")]
+        if theme == "domestic_abuse":
+            assert len(dec_nov) > 100
+            assert (dec_nov["Period type"] == "Dec–Nov year (12 months, not a calendar year)").all()
+        assert not shown["Period"].str.match(r"^calendar year").where(
+            shown["Period type"].str.startswith("Dec–Nov"), False).any()
+
+
+def test_reoffending_says_plainly_there_are_no_partner_figures(page, full_store):
+    assert sql(full_store, "select count(*) from partner_indicators_public where theme = 'reoffending'")[0][0] == 0
+    assert "There are no partner figures for reoffending" in _tab_text(_tab(page, "Reoffending"))
+
+
+def test_public_health_shows_the_hospital_admission_rows_filed_under_other_themes(page, full_store):
+    table = next(t.value for t in _tab(page, "Public health").table if "Indicator" in t.value.columns)
+    expected = sql(full_store, "select indicator from partner_indicators_public "
+                               "where indicator_id like 'hospital_admissions_%'")
+    assert sorted(table["Indicator"]) == sorted(i for (i,) in expected) and len(expected) == 2
+    assert re.search(r"filed under other themes", _tab_text(_tab(page, "Public health")))

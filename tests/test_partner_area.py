@@ -341,6 +341,9 @@ def test_every_page_in_public_mode_shows_no_restricted_figure(canary):
         at = open_page(page, canary)
         shown = _everything_rendered(at)
         assert not _shows_canary(shown), f"{page} shows a restricted figure: {_shows_canary(shown)}"
+        if page == "pages/priorities.py":
+            # the same upload's public needle-finds month is shown there: the check above would see a leak
+            assert any(v in shown for v in ("123457", "123,457", "123456.789"))
         if page.startswith("pages/partner_") and page != "pages/partner_sign_in.py":
             assert "signed-in partners only" in texts(at)
 
