@@ -71,15 +71,40 @@ def render_table(d: dict, start: int, end: int) -> None:
     st.caption(" ".join(notes))
 
 
-def render_published_comparison(d: dict | None = None, start: int | None = None, end: int | None = None) -> None:
-    """PLACEHOLDER (next task): the published para 64 table next to the computed figures.
-
-    The Strategic Assessment's para 64 table (June-December 2021-2023, transcribed in the partner
-    data) is to be drawn here beside the computed ``d["numbers"]`` (same rows: measure and area)
-    when the window is June-December, with a note that police.uk has no 2021 or 2023 data. It is
-    called in the page where it belongs and deliberately draws nothing yet.
-    """
-    return None
+def render_published_comparison() -> None:
+    """The Strategic Assessment's para 64 table, as published, beside police.uk for the same months."""
+    st.subheader("The published table (para 64) beside police.uk")
+    published = query("partner.by_theme", theme="safe_town_centre")
+    table = v.published_table(published)
+    if table.empty:
+        st.info("The published para 64 table is not in the store.")
+        return
+    st.markdown("**As published** in the SMP Strategic Assessment 2024/25, para 64 (Kent Police recorded crime, "
+                "pre-May-2024 High Street ward; June to December, domestic abuse June to November):")
+    st.table(style_table(table, ""))
+    shared = v.published_notes(published)
+    st.caption("Source: SMP Strategic Assessment 2024/25, para 64 table (Diff and % change as printed). "
+               + (f"Notes: {'; '.join(shared)}." if shared else ""))
+    download_csv(table, "para64_published.csv", "tc_published")
+    flags = v.published_flags(published)
+    if flags:
+        st.warning("**The report's own inconsistencies (figures kept as published, not corrected):**\n"
+                   + "\n".join(f"- {f}" for f in flags))
+    years = v.published_years(published)
+    police = query("town_centre_by_year", months=v.window_months(years, *v.PUBLISHED_WINDOW), ward_set="2022")
+    text, numbers = v.side_by_side(published, police, ctx.present_months)
+    st.markdown("**Beside police.uk for the same months** (computed by this dashboard on the pre-May-2024 High "
+                "Street ward, whatever boundary set or months are chosen above):")
+    st.table(style_table(text, ""))
+    download_csv(numbers, "para64_beside_police_uk.csv", "tc_beside")
+    for year in [y for y in years if numbers[f"police_uk_{y}"].notna().any()]:
+        st.markdown(f"**{year} like for like, per month** (the published figure covers 7 months, police.uk "
+                    f"{int(numbers[f'police_uk_{year}_months'].max())}):")
+        st.table(style_table(v.per_month_comparison(numbers, year), ""))
+        st.caption("Per month = the count divided by its number of months: a rough like-for-like only (December "
+                   "is often busier than the average month).")
+    with st.expander("Why the published and police.uk figures differ", expanded=True):
+        st.markdown(v.DIFFERENCES_MD)
 
 
 def render_share(d: dict, start: int, end: int) -> None:
@@ -123,6 +148,6 @@ render_intro()
 start, end = choose_window()
 d = load(start, end)
 render_table(d, start, end)
-render_published_comparison(d, start, end)
+render_published_comparison()
 render_share(d, start, end)
 render_trends()

@@ -88,3 +88,60 @@ def test_nonsense_window_is_explained_and_the_default_used(full_store, window):
     assert "Ignored URL parameter window=" in texts(at)
     assert _table(at).index.name == "Reported (Jun–Dec)"
     assert sql(full_store, "select count(*) from records")[0][0] == 426_012
+
+
+# --- the published para 64 table beside police.uk (expected values from the partner CSV and direct SQL) ---
+
+def _published(indicator_id: str, area_name: str, year: int) -> float:
+    import csv  # noqa: PLC0415
+
+    from smp_data import settings  # noqa: PLC0415
+
+    with open(settings.partner_dir() / "town_centre.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["indicator_id"] == indicator_id
+                and r["area_name"] == area_name and r["period_start"].startswith(str(year))]
+    assert len(rows) == 1, (indicator_id, area_name, year)
+    return float(rows[0]["value"])
+
+
+def test_published_para_64_table_is_shown_as_printed(full_store):
+    at = open_page(PAGE, full_store)
+    table = _table(at, "Published row")
+    assert list(table.columns[1:4]) == ["2021", "2022", "2023"]
+    assert table.loc["All crime (VBC + CAS) – High Street", "2021"] == f"{_published('tc_all_crime', 'High Street', 2021):,.0f}"
+    assert table.loc["Shoplifting – Rest of Borough", "2023"] == \
+        f"{_published('tc_shoplifting', 'Rest of Borough', 2023):,.0f}"
+    diff = _published("tc_all_crime_diff_since_2021", "High Street", 2023)
+    assert table.loc["All crime (VBC + CAS) – High Street", "Diff since 2021 (as published)"] == \
+        f"{diff:+,.0f}".replace("-", MINUS)
+    assert "Domestic abuse – High Street" in table.index
+
+
+def test_police_uk_beside_the_published_figures_uses_the_old_high_street_ward_for_jun_nov_2022(full_store):
+    at = open_page(PAGE, full_store)
+    side = _table(at, "Row")
+    police_2022 = "police.uk Jun–Nov 2022 (Dec 2022: no data)"
+    assert police_2022 in side.columns
+    hs = side.loc["All crime (VBC + CAS) – High Street"]
+    assert hs["Published Jun–Dec 2022"] == f"{_published('tc_all_crime', 'High Street', 2022):,.0f}"
+    assert hs[police_2022] == f"{_count(full_store, _crime('ward_2022_name', 2022, 6, 11)):,}"
+    asb_rest = sql(full_store, "select count(*) from crime_records where district = 'Maidstone' and "
+                               "crime_class = 'ASB' and ward_2022_name <> 'High Street' and month "
+                               "between date '2022-06-01' and date '2022-11-01'")[0][0]
+    assert side.loc["ASB – Rest of Borough", police_2022] == f"{asb_rest:,}"
+    # 2021 and 2023 are not in the store: said, never shown as 0
+    assert hs["police.uk Jun–Dec 2021"] == "not in the store (no data)"
+    assert side.loc["Domestic abuse – High Street", police_2022] == "police.uk has no DA flag"
+    shown = texts(at)
+    assert "police.uk leaves out crimes" in shown and "extracted at its own date" in shown
+
+
+def test_published_comparison_ignores_the_sidebar_boundary_set(full_store):
+    """The published table is on the pre-May-2024 ward: the police.uk column stays on it even when the
+    page is set to the 2024 wards."""
+    at = open_page(PAGE, full_store, {"wards": "2024"})
+    side = _table(at, "Row")
+    old = _count(full_store, _crime("ward_2022_name", 2022, 6, 11))
+    new = _count(full_store, _crime("ward_2024_name", 2022, 6, 11))
+    assert old != new
+    assert side.loc["All crime (VBC + CAS) – High Street", "police.uk Jun–Nov 2022 (Dec 2022: no data)"] == f"{old:,}"
