@@ -242,6 +242,30 @@ def test_every_page_renders_without_an_exception(app_server, page, page_file):
         assert page.get_by_text("Data as of", exact=False).first.is_visible(), f"{page_file}: no 'Data as of' line"
 
 
+PRIORITY_SECTIONS = ("serious_violence_organised_crime", "domestic_abuse", "safe_town_centre",
+                     "children_young_people", "asb", "substance_misuse", "public_perception", "public_health",
+                     "mental_health", "reoffending")
+
+
+@pytest.mark.parametrize("priority_id", PRIORITY_SECTIONS)
+def test_every_priority_section_renders_its_partner_indicators(app_server, page, full_store, priority_id):
+    """Each section opened by its link (?view=...), as a reader following a shared link would: no exception,
+    its heading and its partner-indicator block visible (tab content is drawn only when shown)."""
+    (name,), = sql(full_store, "select name from priorities where priority_id = $p", {"p": priority_id})
+    open_url(page, f"{app_server.url}/{url_path('pages/priorities.py')}?view={priority_id}")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_role("heading", name=name).first.wait_for(state="visible", timeout=30_000)
+    shot = SHOTS / f"priorities_{priority_id}.png"
+    full_page_screenshot(page, shot)
+    errors = exceptions(page)
+    _visited.append(f"priorities_{priority_id}\tpriorities?view={priority_id}\t{shot.relative_to(REPO_ROOT)}\t"
+                    f"{'EXCEPTION' if errors else 'ok'}")
+    _write_index()
+    assert not errors, f"section {priority_id} shows a Streamlit exception:\n" + "\n---\n".join(errors)
+    partner = main.locator(":is(h1,h2,h3,h4):visible", has_text="Partner indicators")
+    assert partner.count() == 1, "the open section shows one partner-indicators block"
+
+
 def _write_index() -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "index.txt").write_text("page\turl\tscreenshot\tstatus\n" + "\n".join(_visited) + "\n")
