@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -626,15 +626,43 @@ def _ring_trace(ring, **props) -> dict:
     return {"type": "scatter", "x": list(lon), "y": list(lat), "mode": "lines", **props}
 
 
+def non_overlapping_labels(x: Sequence[float], y: Sequence[float], lines: Sequence[list[str]],
+                           sizes: Sequence[float], per_px: float, order: Sequence[int]) -> list[bool]:
+    """Which labels to draw so that no two overlap: greedy in ``order``, each label a box centred on its
+    point (``lines`` of text at font ``sizes`` px, about 0.6 em a character and 1.25 em a line, plus a
+    2 px gap), in map units of ``per_px`` a pixel (``y`` already scaled to the map's aspect). Empty labels
+    are never drawn.
+
+    >>> non_overlapping_labels([0, 5, 100], [0, 0, 0], [["Long ward name"], ["Other"], ["Far"]], [10] * 3, 1.0,
+    ...                        [0, 1, 2])
+    [True, False, True]
+    """
+    boxes: list[tuple[float, float, float, float]] = []
+    keep = [False] * len(x)
+    for i in order:
+        if not lines[i]:
+            continue
+        half_w = (0.6 * sizes[i] * max(len(line) for line in lines[i]) / 2 + 2) * per_px
+        half_h = (1.25 * sizes[i] * len(lines[i]) / 2 + 2) * per_px
+        box = (x[i] - half_w, y[i] - half_h, x[i] + half_w, y[i] + half_h)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+            continue
+        boxes.append(box)
+        keep[i] = True
+    return keep
+
+
 def boundary_figure(geojson: dict, highlight: Mapping[str, str], highlight_label: str,
                     outline: dict | None = None, outline_label: str = "", height: int = 400,
-                    min_label_share: float = 0.02, focus: list[dict] | None = None) -> go.Figure:
+                    min_label_share: float = 0.02, focus: list[dict] | None = None,
+                    width_px: int = 420) -> go.Figure:
     """Ward outlines with their names, drawn as plain shapes (no base map, so it works offline).
 
     ``highlight`` (code -> label) wards are filled orange, labelled with that text, and the view
     zooms to them and to ``outline`` (GeoJSON from the other boundary set, drawn as a thick black
     line), or to the ``focus`` features when given. Without either the whole borough is shown and wards smaller than
-    ``min_label_share`` of its area are left unlabelled (hover shows every name).
+    ``min_label_share`` of its area are left unlabelled. A label that would overlap one already placed (highlighted
+    wards first, then larger wards first) is left out at the expected ``width_px`` × ``height``: hover shows every name.
     """
     traces, shown = [], set()
     areas = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]).area for f in geojson["features"]}
@@ -665,12 +693,27 @@ def boundary_figure(geojson: dict, highlight: Mapping[str, str], highlight_label
     else:
         inside = labels["code"].map(lambda c: areas[c] / total >= min_label_share)
     text = [highlight.get(c, n) if keep else "" for c, n, keep in zip(labels["code"], labels["name"], inside)]
+    sizes = [12 if c in highlight else 10 for c in labels["code"]]
+    mid_lat = float(labels["lat"].mean()) if len(labels) else 51.2
+    if len(labels):
+        x_range = xaxis.get("range") or [min(x for r in traces if r.get("fill") for x in r["x"]),
+                                         max(x for r in traces if r.get("fill") for x in r["x"])]
+        y_range = yaxis.get("range") or [min(y for r in traces if r.get("fill") for y in r["y"]),
+                                         max(y for r in traces if r.get("fill") for y in r["y"])]
+        aspect = float(1 / np.cos(np.radians(mid_lat)))
+        # the map keeps its aspect ratio: degrees per pixel from the tighter of width and height
+        per_px = max((x_range[1] - x_range[0]) / width_px, aspect * (y_range[1] - y_range[0]) / height)
+        order = sorted(range(len(labels)), key=lambda i: (labels["code"].iloc[i] not in highlight,
+                                                          -areas[labels["code"].iloc[i]]))
+        wrapped = [textwrap.wrap(t, 16) for t in text]
+        keep = non_overlapping_labels(labels["lon"].tolist(), [lat * aspect for lat in labels["lat"]], wrapped,
+                                      sizes, per_px, order)
+        text = [t if k else "" for t, k in zip(text, keep)]
     traces.append({
         "type": "scatter", "x": labels["lon"].tolist(), "y": labels["lat"].tolist(), "mode": "text",
         "showlegend": False, "hoverinfo": "skip",
         "text": ["<br>".join(textwrap.wrap(t, 16)) for t in text],
-        "textfont": {"size": [12 if c in highlight else 10 for c in labels["code"]], "color": "#1A1A1A"}})
-    mid_lat = float(labels["lat"].mean()) if len(labels) else 51.2
+        "textfont": {"size": sizes, "color": "#1A1A1A"}})
     yaxis.update(scaleanchor="x", scaleratio=float(1 / np.cos(np.radians(mid_lat))))
     layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "xaxis": xaxis, "yaxis": yaxis,
               "font": {"size": 13, "color": "#1A1A1A"}, "plot_bgcolor": "white", "separators": ".,",
