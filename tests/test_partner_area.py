@@ -238,7 +238,8 @@ def test_no_public_sql_mentions_restricted_sources():
     queries/build/ is exempt: build-time DDL that dashboard.data.query refuses to run.
     """
     root = REPO_ROOT / "queries"
-    forbidden = re.compile(r"partner_uploads|all_uploads|partner_indicators(?!_public)|partner_published")
+    forbidden = re.compile(r"partner_uploads|all_uploads|partner_all_rows|partner_indicators(?!_public)|"
+                           r"partner_published")
     checked = 0
     for path in root.rglob("*.sql"):
         rel = path.relative_to(root)
@@ -250,7 +251,7 @@ def test_no_public_sql_mentions_restricted_sources():
     assert checked >= 5
     for name, q in queries.load_queries().items():
         if name.startswith("partner."):
-            assert "partner_indicators_public" in q.sql and "read_parquet($public_uploads)" in q.sql, name
+            assert "partner_public_rows($public_uploads)" in q.sql, name
         if forbidden.search(q.sql):
             assert name.startswith(("restricted.", "build.")), name
 

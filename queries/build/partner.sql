@@ -72,7 +72,56 @@ from partner_uploads;
 
 create or replace view partner_indicators_public as
 select * from partner_indicators
-where not is_restricted
+where not is_restricted;
+
+-- The rows every public partner.* query starts from: published figures and public uploads, never restricted
+-- ones. public_uploads = path of the public uploads export (bound by dashboard.data, never from the URL); union,
+-- not union all: an upload a build copied into the store is also in the export.
+create or replace macro partner_public_rows(public_uploads) as table
+select
+    indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
+    period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
+from partner_indicators_public
+union
+select
+    indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
+    period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
+from read_parquet(public_uploads)
+where not is_restricted;
+
+-- The rows every restricted.* query starts from (signed-in partners only; dashboard.data refuses those queries
+-- otherwise): published figures, every upload in the all-uploads export (restricted ones included), and uploads
+-- a build copied into the store that are no longer in the export, with who uploaded them and when.
+create or replace macro partner_all_rows(all_uploads) as table
+with exported as (
+    select
+        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
+        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
+        upload_id, uploaded_by, uploaded_at, source_line
+    from read_parquet(all_uploads)
+),
+
+stored as (
+    select
+        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
+        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
+        upload_id, uploaded_by, uploaded_at, source_line
+    from partner_uploads as s
+    where not exists (
+        select 1 from exported as e
+        where e.upload_id = s.upload_id and e.source_line = s.source_line
+    )
+)
+
+select
+    indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
+    period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
+    null::varchar as upload_id, null::varchar as uploaded_by, null::timestamp as uploaded_at
+from partner_published
+union all
+select * exclude (source_line) from exported
+union all
+select * exclude (source_line) from stored
 
 -- name: clear_partner_published
 -- Remove the published partner rows, their rejects and file reconciliation before a (re)load; uploads are kept.

@@ -1,32 +1,13 @@
--- Public partner queries (names partner.*): they read ONLY the store's partner_indicators_public view and
--- the public uploads export (read_parquet($public_uploads), path bound by dashboard.data from settings).
+-- Public partner queries (names partner.*): they read ONLY partner_public_rows($public_uploads), the store's
+-- macro over the partner_indicators_public view and the public uploads export (path bound by dashboard.data).
 -- Every block returns source_table, period_type, period_start, period_end (NULL = open-ended), note and
 -- loaded_from. The restricted twins, with the same names, are in queries/restricted/indicators.sql.
 
 -- name: catalogue
 -- One row per partner indicator (published and public uploads only; never restricted rows): label, theme, unit, areas, periods and files.
-with published as (
-    -- the store's public view: published partner files and uploads marked public at the last build
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from partner_indicators_public
-),
-
-public_uploads as (
-    -- uploads marked public since then (the path is bound by dashboard.data, never from the URL)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from read_parquet($public_uploads)
-    where not is_restricted
-),
-
-indicators as (
-    -- union (not union all): an upload copied into the store by a build is also in the export
-    select * from published
-    union
-    select * from public_uploads
+with indicators as (
+    -- published figures and public uploads, never restricted rows (macro in queries/build/partner.sql)
+    select * from partner_public_rows($public_uploads)
 ),
 
 final as (
@@ -50,28 +31,9 @@ select * from final order by theme, indicator_id;
 
 -- name: by_theme
 -- Every partner figure for one theme ($theme, e.g. 'safe_town_centre') (published and public uploads only; never restricted rows).
-with published as (
-    -- the store's public view: published partner files and uploads marked public at the last build
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from partner_indicators_public
-),
-
-public_uploads as (
-    -- uploads marked public since then (the path is bound by dashboard.data, never from the URL)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from read_parquet($public_uploads)
-    where not is_restricted
-),
-
-indicators as (
-    -- union (not union all): an upload copied into the store by a build is also in the export
-    select * from published
-    union
-    select * from public_uploads
+with indicators as (
+    -- published figures and public uploads, never restricted rows (macro in queries/build/partner.sql)
+    select * from partner_public_rows($public_uploads)
 ),
 
 final as (
@@ -83,28 +45,9 @@ select * from final order by indicator_id, area_type, area_name, period_start, p
 
 -- name: by_indicator
 -- Every partner figure for one indicator ($indicator_id), all areas and periods, (published and public uploads only; never restricted rows).
-with published as (
-    -- the store's public view: published partner files and uploads marked public at the last build
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from partner_indicators_public
-),
-
-public_uploads as (
-    -- uploads marked public since then (the path is bound by dashboard.data, never from the URL)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from read_parquet($public_uploads)
-    where not is_restricted
-),
-
-indicators as (
-    -- union (not union all): an upload copied into the store by a build is also in the export
-    select * from published
-    union
-    select * from public_uploads
+with indicators as (
+    -- published figures and public uploads, never restricted rows (macro in queries/build/partner.sql)
+    select * from partner_public_rows($public_uploads)
 ),
 
 final as (
@@ -116,28 +59,9 @@ select * from final order by indicator_id, area_type, area_name, period_start, p
 
 -- name: monthly_series
 -- Monthly figures for one indicator ($indicator_id), one row per area and month from its first to its last month; value NULL = no figure (a gap, never a zero); (published and public uploads only; never restricted rows).
-with published as (
-    -- the store's public view: published partner files and uploads marked public at the last build
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from partner_indicators_public
-),
-
-public_uploads as (
-    -- uploads marked public since then (the path is bound by dashboard.data, never from the URL)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from read_parquet($public_uploads)
-    where not is_restricted
-),
-
-indicators as (
-    -- union (not union all): an upload copied into the store by a build is also in the export
-    select * from published
-    union
-    select * from public_uploads
+with indicators as (
+    -- published figures and public uploads, never restricted rows (macro in queries/build/partner.sql)
+    select * from partner_public_rows($public_uploads)
 ),
 
 series as (
@@ -199,28 +123,9 @@ select * from final order by area_type, area_name, month;
 
 -- name: ward_values
 -- One indicator's ward figures ($indicator_id; area_type ward_2022, the 26 pre-May-2024 wards) with the ward's name and 2022 cluster, (published and public uploads only; never restricted rows).
-with published as (
-    -- the store's public view: published partner files and uploads marked public at the last build
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from partner_indicators_public
-),
-
-public_uploads as (
-    -- uploads marked public since then (the path is bound by dashboard.data, never from the URL)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from read_parquet($public_uploads)
-    where not is_restricted
-),
-
-indicators as (
-    -- union (not union all): an upload copied into the store by a build is also in the export
-    select * from published
-    union
-    select * from public_uploads
+with indicators as (
+    -- published figures and public uploads, never restricted rows (macro in queries/build/partner.sql)
+    select * from partner_public_rows($public_uploads)
 ),
 
 wards as (
@@ -241,28 +146,9 @@ select * from final order by period_start, period_end nulls last, ward_2022_name
 
 -- name: kent_district_rankings
 -- One indicator's Kent and Medway district figures ($indicator_id; area_type kent_district, e.g. a VRU rank where 1 = highest), with the district name and a Maidstone flag, (published and public uploads only; never restricted rows).
-with published as (
-    -- the store's public view: published partner files and uploads marked public at the last build
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from partner_indicators_public
-),
-
-public_uploads as (
-    -- uploads marked public since then (the path is bound by dashboard.data, never from the URL)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from read_parquet($public_uploads)
-    where not is_restricted
-),
-
-indicators as (
-    -- union (not union all): an upload copied into the store by a build is also in the export
-    select * from published
-    union
-    select * from public_uploads
+with indicators as (
+    -- published figures and public uploads, never restricted rows (macro in queries/build/partner.sql)
+    select * from partner_public_rows($public_uploads)
 ),
 
 districts as (
@@ -284,28 +170,9 @@ select * from final order by period_start, value, district_name;
 
 -- name: maidstone_ranks
 -- Maidstone's value in every Kent and Medway district ranking (unit 'rank', 1 = highest) with how many districts were ranked, (published and public uploads only; never restricted rows).
-with published as (
-    -- the store's public view: published partner files and uploads marked public at the last build
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from partner_indicators_public
-),
-
-public_uploads as (
-    -- uploads marked public since then (the path is bound by dashboard.data, never from the URL)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from
-    from read_parquet($public_uploads)
-    where not is_restricted
-),
-
-indicators as (
-    -- union (not union all): an upload copied into the store by a build is also in the export
-    select * from published
-    union
-    select * from public_uploads
+with indicators as (
+    -- published figures and public uploads, never restricted rows (macro in queries/build/partner.sql)
+    select * from partner_public_rows($public_uploads)
 ),
 
 ranked as (

@@ -1,54 +1,14 @@
 -- RESTRICTED partner queries (names restricted.*): these include uploads marked restricted, and
 -- dashboard.data.query refuses them unless the session is signed in as a partner. Only files in this folder
--- may read partner_uploads, the all-uploads export or the non-public partner_indicators view.
+-- may read partner_uploads, the all-uploads export or the non-public partner_indicators view; each block starts
+-- from partner_all_rows($all_uploads) (macro in queries/build/partner.sql).
 -- Same names and columns as queries/partner/indicators.sql, plus upload_id, uploaded_by, uploaded_at.
 
 -- name: catalogue
 -- One row per partner indicator including RESTRICTED uploads (signed-in partners only): label, theme, unit, areas, periods and files.
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 final as (
@@ -72,50 +32,9 @@ select * from final order by theme, indicator_id;
 
 -- name: by_theme
 -- Every partner figure for one theme ($theme, e.g. 'safe_town_centre') including RESTRICTED uploads (signed-in partners only).
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 final as (
@@ -127,50 +46,9 @@ select * from final order by indicator_id, area_type, area_name, period_start, p
 
 -- name: by_indicator
 -- Every partner figure for one indicator ($indicator_id), all areas and periods, including RESTRICTED uploads (signed-in partners only).
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 final as (
@@ -182,50 +60,9 @@ select * from final order by indicator_id, area_type, area_name, period_start, p
 
 -- name: monthly_series
 -- Monthly figures for one indicator ($indicator_id), one row per area and month from its first to its last month; value NULL = no figure (a gap, never a zero); including RESTRICTED uploads (signed-in partners only).
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 series as (
@@ -290,50 +127,9 @@ select * from final order by area_type, area_name, month;
 
 -- name: ward_values
 -- One indicator's ward figures ($indicator_id; area_type ward_2022, the 26 pre-May-2024 wards) with the ward's name and 2022 cluster, including RESTRICTED uploads (signed-in partners only).
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 wards as (
@@ -354,50 +150,9 @@ select * from final order by period_start, period_end nulls last, ward_2022_name
 
 -- name: kent_district_rankings
 -- One indicator's Kent and Medway district figures ($indicator_id; area_type kent_district, e.g. a VRU rank where 1 = highest), with the district name and a Maidstone flag, including RESTRICTED uploads (signed-in partners only).
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 districts as (
@@ -419,50 +174,9 @@ select * from final order by period_start, value, district_name;
 
 -- name: maidstone_ranks
 -- Maidstone's value in every Kent and Medway district ranking (unit 'rank', 1 = highest) with how many districts were ranked, including RESTRICTED uploads (signed-in partners only).
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 ranked as (
@@ -492,50 +206,9 @@ select * from final order by indicator_id, area_type, area_name, period_start, p
 
 -- name: all_indicators
 -- Every partner figure, published and uploaded (restricted included), with who uploaded it and when.
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 final as (
@@ -546,50 +219,9 @@ select * from final order by indicator_id, area_type, area_name, period_start, p
 
 -- name: uploads
 -- One row per upload (restricted included): file, who, when, rows, and whether the rows are restricted.
-with published as (
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, false as is_restricted, loaded_from,
-        null::varchar as upload_id,
-        null::varchar as uploaded_by,
-        null::timestamp as uploaded_at
-    from partner_published
-),
-
-exported_uploads as (
-    -- every upload, restricted ones included (the path is bound by dashboard.data)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from read_parquet($all_uploads)
-),
-
-stored_uploads as (
-    -- uploads copied into the store by a build that are no longer in the export (e.g. another uploads folder)
-    select
-        indicator_id, indicator, theme, area_type, area_code, area_name, period_type,
-        period_start, period_end, value, unit, source_table, note, is_restricted, loaded_from,
-        upload_id,
-        uploaded_by,
-        uploaded_at,
-        source_line
-    from partner_uploads as s
-    where not exists (
-        select 1 from exported_uploads as e
-        where e.upload_id = s.upload_id and e.source_line = s.source_line
-    )
-),
-
-indicators as (
-    select * from published
-    union all
-    select * exclude (source_line) from exported_uploads
-    union all
-    select * exclude (source_line) from stored_uploads
+with indicators as (
+    -- published figures and every upload, restricted ones included (macro in queries/build/partner.sql)
+    select * from partner_all_rows($all_uploads)
 ),
 
 final as (
