@@ -58,13 +58,30 @@ def _connect(path: str, mtime_ns: int) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, read_only=True)
 
 
+@st.cache_data(show_spinner=False)
+def _schema_version(path: str, mtime_ns: int) -> str | None:
+    from smp_data.build import store_schema_version  # noqa: PLC0415
+
+    return store_schema_version(path)
+
+
 def connection() -> duckdb.DuckDBPyConnection:
+    from smp_data.build import STORE_SCHEMA_VERSION  # noqa: PLC0415
+
     path = store_path()
     if not path.is_file():
         raise StoreMissing(
             f"The data store {path} has not been built yet. Build it with: python -m smp_data build"
         )
-    return _connect(str(path), path.stat().st_mtime_ns)
+    mtime = path.stat().st_mtime_ns
+    found = _schema_version(str(path), mtime)
+    if found != STORE_SCHEMA_VERSION:
+        raise StoreMissing(
+            f"The data store {path} was built by an older version of this dashboard (store schema "
+            f"{found or 'unreadable'}, this version needs {STORE_SCHEMA_VERSION}). Rebuild it with: "
+            "python -m smp_data build"
+        )
+    return _connect(str(path), mtime)
 
 
 def store_version() -> str:

@@ -252,6 +252,27 @@ def _store_file(con, result: FileResult, enriched: dict[str, list]) -> int:
     return maidstone
 
 
+# Bump when a change to queries/build/ means stores built by older code cannot serve the dashboard's queries
+# (new tables, views or macros). `build --if-missing` rebuilds such a store; the app says to rebuild it.
+STORE_SCHEMA_VERSION = "2"  # 2: partner_public_rows / partner_all_rows macros
+
+
+def store_schema_version(db_path: Path | str) -> str | None:
+    """The store schema version recorded by the build that wrote ``db_path`` ("1" for stores that predate
+    the version key); None when the file is not a readable store."""
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("select value from build_metadata where key = 'store_schema'").fetchone()
+        return row[0] if row else "1"
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def _write_metadata(con, source: Source, started: float, extra: dict) -> None:
     counts = con.execute(
         "select count(*), count(*) filter (where district = 'Maidstone'), min(month), max(month) from records"
@@ -262,6 +283,7 @@ def _write_metadata(con, source: Source, started: float, extra: dict) -> None:
         "built_at_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "build_seconds": f"{time.perf_counter() - started:.1f}",
         "code_version": _code_version(),
+        "store_schema": STORE_SCHEMA_VERSION,
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
         "rows_records": str(counts[0]),

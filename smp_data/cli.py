@@ -67,11 +67,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args) -> int:
-    from smp_data.build import BuildError, build_store
+    from smp_data.build import STORE_SCHEMA_VERSION, BuildError, build_store, store_schema_version
 
     if args.if_missing and Path(args.db).is_file():
-        print(f"store exists: {args.db} (not rebuilt; run without --if-missing to rebuild)")
-        return 0
+        found = store_schema_version(args.db)
+        if found == STORE_SCHEMA_VERSION:
+            print(f"store exists: {args.db} (not rebuilt; run without --if-missing to rebuild)")
+            return 0
+        print(f"store {args.db} was built by an older version of this project (store schema {found or 'unreadable'}, "
+              f"this code needs {STORE_SCHEMA_VERSION}): rebuilding it", flush=True)
     partner = None if args.partner.lower() == "none" else Path(args.partner)
     if partner is not None and not partner.is_dir():
         print(f"error: partner folder not found: {partner} (use --partner none to skip)", file=sys.stderr)

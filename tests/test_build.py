@@ -210,3 +210,30 @@ def test_cli_help_lists_the_options():
     assert res.returncode == 0
     for opt in ("--source", "--db", "--boundaries", "--partner", "--update", "--force"):
         assert opt in res.stdout
+
+
+def test_if_missing_keeps_a_current_store_and_rebuilds_one_from_an_older_schema(tmp_path):
+    """A store built by older code (no store_schema key, so schema "1") cannot serve the current queries
+    (e.g. the partner_public_rows macro): `build --if-missing` rebuilds it instead of keeping it."""
+    from tests.conftest import POLICE_FIXTURE
+
+    db = tmp_path / "cli.duckdb"
+    env = {"SMP_SOURCE": str(POLICE_FIXTURE), "SMP_DB": str(db)}
+    assert _cli("build", "--partner", "none", env=env).returncode == 0
+    before = db.stat().st_mtime_ns
+    kept = _cli("build", "--partner", "none", "--if-missing", env=env)
+    assert kept.returncode == 0 and "not rebuilt" in kept.stdout and db.stat().st_mtime_ns == before
+    con = duckdb.connect(str(db))
+    con.execute("delete from build_metadata where key = 'store_schema'")
+    con.execute("drop macro table partner_public_rows")
+    con.close()
+    rebuilt = _cli("build", "--partner", "none", "--if-missing", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "built by an older version of this project (store schema 1" in rebuilt.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select value from build_metadata where key = 'store_schema'").fetchone() is not None
+        assert con.execute("select count(*) from duckdb_functions() where function_name = 'partner_public_rows'"
+                           ).fetchone()[0] == 1
+    finally:
+        con.close()

@@ -167,3 +167,21 @@ def test_rejected_rows_are_listed_and_reconciled(archive_copy, tmp_path, boundar
     assert sorted(rejects["reason"]) == sorted(r for (r,) in sql(db, "select reason from rejects"))
     # the tiny archive's own gaps: 2022-03 and 2022-05 .. 2023-12
     assert re.search(r"21 months missing: Mar 2022 and May 2022 – Dec 2023 \(20 months\)\.", texts(at))
+
+
+def test_a_store_from_an_older_version_says_to_rebuild_it(tiny_store, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from tests.apptest_helpers import open_page, texts
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(tiny_store, old)
+    con = duckdb.connect(str(old))
+    con.execute("delete from build_metadata where key = 'store_schema'")
+    con.close()
+    at = open_page("pages/about.py", old)
+    assert not at.exception
+    assert "built by an older version of this dashboard (store schema 1" in texts(at)
+    assert "python -m smp_data build" in texts(at)
