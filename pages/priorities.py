@@ -205,6 +205,18 @@ if view_note:
     st.warning(view_note)
 st.subheader("Priorities and themes")
 default = view or (f.priority if f.priority in ids else ids[0])  # the shared priority filter picks the tab
-for p, tab in zip(prios.itertuples(), st.tabs(list(labels.values()), default=labels[default], key="prio_view")):
-    with tab:
-        render_section(p, sections[p.priority_id])
+
+
+def remember_view() -> None:
+    """A click on a section's tab puts it in the URL (``?view=``), so the section can be bookmarked."""
+    chosen = next((i for i, label in labels.items() if label == st.session_state.get("prio_view")), None)
+    if chosen:
+        st.query_params["view"] = chosen
+
+
+# only the open section runs (lazy tabs): one section's queries and charts per run, not ten
+tabs = st.tabs(list(labels.values()), default=labels[default], key="prio_view", on_change=remember_view)
+for p, tab in zip(prios.itertuples(), tabs):
+    if tab.open:
+        with tab:
+            render_section(p, sections[p.priority_id])

@@ -266,6 +266,20 @@ def test_every_priority_section_renders_its_partner_indicators(app_server, page,
     assert partner.count() == 1, "the open section shows one partner-indicators block"
 
 
+def test_clicking_a_priority_tab_draws_that_section_and_puts_it_in_the_url(app_server, page, full_store):
+    """The sections are lazy tabs: a click reruns the page with that section drawn, and the address
+    gains ?view= so the section can be bookmarked."""
+    (name,), = sql(full_store, "select name from priorities where priority_id = 'domestic_abuse'")
+    open_url(page, f"{app_server.url}/{url_path('pages/priorities.py')}")
+    main = page.locator('[data-testid="stMain"]')
+    assert not main.get_by_role("heading", name=name).count()  # not drawn before it is opened
+    main.get_by_role("tab", name="Domestic abuse", exact=True).click()
+    main.get_by_role("heading", name=name).first.wait_for(state="visible", timeout=30_000)
+    wait_idle(page)
+    assert query_of(page.url).get("view") == "domestic_abuse"
+    assert not exceptions(page)
+
+
 def _write_index() -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "index.txt").write_text("page\turl\tscreenshot\tstatus\n" + "\n".join(_visited) + "\n")

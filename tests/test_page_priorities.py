@@ -28,13 +28,41 @@ HIGH_STREET_2024 = "E05015603"
 SVOC_TYPES = "('Violence and sexual offences', 'Robbery', 'Possession of weapons', 'Drugs')"
 
 
+IDS = ["serious_violence_organised_crime", "domestic_abuse", "safe_town_centre", "children_young_people", "asb",
+       "substance_misuse", "public_perception", "public_health", "mental_health", "reoffending"]
+
+
+class PriorityPage:
+    """The page as first opened, plus each section opened by its link (``?view=<id>``): only the open
+    section's tab is rendered (lazy tabs), as in the browser."""
+
+    def __init__(self, store, query: dict | None = None):
+        self.store, self.query = store, dict(query or {})
+        self.default = open_page(PAGE, store, self.query or None)
+        self._sections = {}
+
+    def __getattr__(self, name):
+        return getattr(self.default, name)
+
+    def section(self, label):
+        if label not in self._sections:
+            at = open_page(PAGE, self.store, {**self.query, "view": IDS[LABELS.index(label)]})
+            assert not at.exception, label
+            self._sections[label] = at
+        return self._sections[label]
+
+
 @pytest.fixture(scope="module")
 def page(full_store):
-    return open_page(PAGE, full_store)
+    return PriorityPage(full_store)
 
 
 def _tab(at, label):
-    return next(t for t in at.tabs if t.label == label)
+    if isinstance(at, PriorityPage):
+        at = at.section(label)
+    tab = next(t for t in at.tabs if t.label == label)
+    assert len(tab.children), f"the {label!r} section is not the open one"
+    return tab
 
 
 def _table_with(node, column):
@@ -100,9 +128,12 @@ def _sections(at):
 def test_renders_every_section(page, full_store):
     assert not page.exception
     assert [t.label for t in _sections(page)] == LABELS
+    # lazy tabs: only the open section (the first) runs; the others are drawn when opened
+    assert [bool(len(t.children)) for t in _sections(page)] == [True] + [False] * 9
     names = dict(sql(full_store, "select priority_id, name from priorities"))
     measurable = dict(sql(full_store, "select name, measurable from priorities"))
-    for tab in _sections(page):
+    for label in LABELS:
+        tab = _tab(page, label)
         heading = [h.value for h in tab.subheader]
         assert len(heading) == 1 and heading[0] in names.values()
         text = _tab_text(tab)
@@ -179,7 +210,7 @@ def test_nonsense_view_gives_a_message_and_opens_the_first_section(full_store):
 
 
 def test_baseline_param_sets_the_centre_line_to_the_mean_of_those_months(full_store, page):
-    at = open_page(PAGE, full_store, {"baseline": "2025-01:2025-06"})
+    at = PriorityPage(full_store, {"baseline": "2025-01:2025-06"})
     assert not at.exception
     (mean,), = sql(full_store, """
         select avg(n) from (select month, count(*) as n from crime_records
@@ -199,7 +230,7 @@ def test_baseline_param_sets_the_centre_line_to_the_mean_of_those_months(full_st
 
 @pytest.mark.parametrize("raw", ["garbage", "2024-01:2024-04"])  # not a period; too few months for limits
 def test_bad_baseline_gives_a_message_and_the_default(full_store, page, raw):
-    at = open_page(PAGE, full_store, {"baseline": raw})
+    at = PriorityPage(full_store, {"baseline": raw})
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any(w.startswith(f"Ignored URL parameter baseline='{raw}'") for w in warnings)
@@ -208,7 +239,7 @@ def test_bad_baseline_gives_a_message_and_the_default(full_store, page, raw):
 
 
 def test_area_filter_changes_the_series_to_the_sql_counts(full_store, page):
-    at = open_page(PAGE, full_store, {"area": f"ward:{HIGH_STREET_2024}"})
+    at = PriorityPage(full_store, {"area": f"ward:{HIGH_STREET_2024}"})
     assert not at.exception
     expected = _monthly_sql(full_store, f"crime_type = 'Anti-social behaviour' and ward_2024_code = "
                                         f"'{HIGH_STREET_2024}'")
@@ -219,7 +250,7 @@ def test_area_filter_changes_the_series_to_the_sql_counts(full_store, page):
 
 
 def test_town_centre_is_high_street_ward_on_the_chosen_boundary_set(full_store):
-    at = open_page(PAGE, full_store, {"wards": "2022", "view": "safe_town_centre"})
+    at = PriorityPage(full_store, {"wards": "2022", "view": "safe_town_centre"})
     assert not at.exception
     expected = _monthly_sql(full_store, "ward_2022_name = 'High Street'")
     _assert_xmr_matches(_xmr(at, "Safe town centre"), expected, _present_months(full_store))
@@ -228,7 +259,7 @@ def test_town_centre_is_high_street_ward_on_the_chosen_boundary_set(full_store):
 
 def test_class_filter_leaves_out_asb_and_an_area_without_high_street_says_so(full_store):
     park_wood = sql(full_store, "select ward_2024_code from wards_2024 where ward_2024_name like 'Park Wood%'")[0][0]
-    at = open_page(PAGE, full_store, {"class": "VBC,CAS", "area": f"ward:{park_wood}"})
+    at = PriorityPage(full_store, {"class": "VBC,CAS", "area": f"ward:{park_wood}"})
     assert not at.exception
     assert "filters leave out every police.uk type" in _tab_text(_tab(at, "Anti-social behaviour"))
     assert pd.isna(_summary(at).loc["Anti-social behaviour", "Records"])
@@ -236,7 +267,7 @@ def test_class_filter_leaves_out_asb_and_an_area_without_high_street_says_so(ful
 
 
 def test_a_period_entirely_inside_the_gap_says_so_and_still_charts(full_store):
-    at = open_page(PAGE, full_store, {"from": "2023-02", "to": "2023-10"})
+    at = PriorityPage(full_store, {"from": "2023-02", "to": "2023-10"})
     assert not at.exception
     assert "no police.uk data for any month of the selected period" in texts(at)
     assert _summary(at)["Records"].isna().all()
