@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from dashboard.partner_view import as_date, period_label
+
 __all__ = [
     "SOURCE",
     "PUBLISHED_FILES",
@@ -110,16 +112,6 @@ def source_label(indicator_id: str, loaded_from: str) -> str:
     return SOURCE + (f"; original data: {name}" if name else "")
 
 
-def _date(value) -> dt.date | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
-
-
 def _months(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
@@ -139,18 +131,16 @@ def period_text(period_type: str, start, end) -> str:
     >>> period_text("custom", d(2022, 7, 1), d(2023, 6, 30))
     'Jul 2022 – Jun 2023'
     """
-    s, e = _date(start), _date(end)
-    if s is None:
+    label = period_label(period_type, start, end)
+    if not label:
         return "period not stated"
-    if e is None:
-        return f"since {s:%b %Y} (open-ended, as published)"
+    if as_date(end) is None:
+        return f"{label} (open-ended, as published)"
     if period_type == "financial_year":
-        return f"{s.year}/{(s.year + 1) % 100:02d} (financial year)"
+        return f"{label} (financial year)"
     if period_type == "calendar_year":
-        return f"calendar year {s.year}"
-    if period_type == "month":
-        return f"{s:%b %Y}"
-    return f"{s:%b %Y} – {e:%b %Y}"
+        return f"calendar year {label}"
+    return label
 
 
 def period_kind(period_type: str, start, end) -> str:
@@ -164,7 +154,7 @@ def period_kind(period_type: str, start, end) -> str:
     >>> period_kind("custom", d(2023, 2, 1), None), period_kind("financial_year", d(2022, 4, 1), d(2023, 3, 31))
     ('open-ended (no end date published)', 'financial year (Apr–Mar)')
     """
-    s, e = _date(start), _date(end)
+    s, e = as_date(start), as_date(end)
     if period_type == "month":
         return "month"
     if period_type == "calendar_year":
@@ -373,7 +363,7 @@ def rows_note(df: pd.DataFrame, indicator_id: str, year: int | None = None, area
     if area_type is not None:
         sel = sel[sel["area_type"] == area_type]
     if year is not None:
-        sel = sel[[(_date(s) or dt.date(1, 1, 1)).year == year for s in sel["period_start"]]]
+        sel = sel[[(as_date(s) or dt.date(1, 1, 1)).year == year for s in sel["period_start"]]]
     notes = [str(n) for n in sel["note"] if n is not None and not (isinstance(n, float) and n != n) and str(n)]
     return notes[0] if notes else ""
 
@@ -381,7 +371,7 @@ def rows_note(df: pd.DataFrame, indicator_id: str, year: int | None = None, area
 # --- tables by period ----------------------------------------------------------------------------
 
 def _keys(df: pd.DataFrame) -> list[tuple]:
-    return [(t, _date(s), _date(e)) for t, s, e in zip(df["period_type"], df["period_start"], df["period_end"])]
+    return [(t, as_date(s), as_date(e)) for t, s, e in zip(df["period_type"], df["period_start"], df["period_end"])]
 
 
 def period_columns(df: pd.DataFrame) -> list[tuple]:
@@ -458,7 +448,7 @@ DA_ROWS = (
 
 def _ward_values(df: pd.DataFrame, indicator_id: str) -> dict[tuple[str, dt.date], float]:
     sel = df[(df["indicator_id"] == indicator_id) & (df["area_type"] == "ward_2022")]
-    return {(c, _date(s)): float(v) for c, s, v in zip(sel["area_code"], sel["period_start"], sel["value"])}
+    return {(c, as_date(s)): float(v) for c, s, v in zip(sel["area_code"], sel["period_start"], sel["value"])}
 
 
 def da_ward_table(df: pd.DataFrame, ward_names: dict[str, str] | None = None,
@@ -475,8 +465,8 @@ def da_ward_table(df: pd.DataFrame, ward_names: dict[str, str] | None = None,
     if wards.empty:
         return pd.DataFrame(), []
     counts = wards[wards["indicator_id"] == "da_crimes"]
-    years = sorted({_date(s) for s in counts["period_start"]})
-    ends = {(_date(s)): _date(e) for s, e in zip(counts["period_start"], counts["period_end"])}
+    years = sorted({as_date(s) for s in counts["period_start"]})
+    ends = {(as_date(s)): as_date(e) for s, e in zip(counts["period_start"], counts["period_end"])}
     last, this = (years[-2], years[-1]) if len(years) >= 2 else (None, years[-1])
     label = {y: period_text("custom", y, ends[y]) for y in years}
     codes = list(dict.fromkeys(wards.sort_values("area_name")["area_code"]))

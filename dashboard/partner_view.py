@@ -99,10 +99,17 @@ def access_label(is_restricted) -> str:
     return RESTRICTED_LABEL if bool(is_restricted) else PUBLIC_LABEL
 
 
-def _date(value) -> dt.date | None:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+def as_date(value) -> dt.date | None:
+    """A stored period date as a plain date; None for a missing one (NULL, NaN, NaT).
+
+    >>> as_date(pd.Timestamp("2023-02-01")), as_date(None), as_date(float("nan"))
+    (datetime.date(2023, 2, 1), None, None)
+    """
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.datetime):
         return value.date()
     return value
 
@@ -121,7 +128,7 @@ def period_label(period_type: str, start, end) -> str:
     >>> period_label("custom", dt.date(2022, 12, 1), dt.date(2023, 11, 30))
     'Dec 2022 – Nov 2023'
     """
-    s, e = _date(start), _date(end)
+    s, e = as_date(start), as_date(end)
     if s is None:
         return ""
     if e is None:
