@@ -98,14 +98,42 @@ class _QueryCounter:
         self._queries.run_df = self._original
 
 
-def _render(page: str | None, default_page: str) -> tuple[float, str | None]:
-    """One render: a fresh AppTest of app.py on ``page`` (None: the baseline script). Seconds, error."""
+def _split(entry: str) -> tuple[str, dict[str, str]]:
+    """'pages/priorities.py?view=asb' -> ('pages/priorities.py', {'view': 'asb'})."""
+    page, _, query = entry.partition("?")
+    return page, dict(part.split("=", 1) for part in query.split("&") if part)
+
+
+def _entries() -> list[tuple[str, str]]:
+    """(entry, title) for every page, then every SMP priorities section by its link: the sections are lazy
+    tabs, so each section's own render is a separate figure."""
+    import duckdb
+
+    from dashboard.data import store_path
+    from dashboard.layout import PAGE_FILES
+
+    entries = [(page, title) for page, (title, _icon) in PAGE_FILES.items()]
+    con = duckdb.connect(str(store_path()), read_only=True)
+    try:
+        ids = [i for (i,) in con.execute("select priority_id from priorities").fetchall()]
+    finally:
+        con.close()
+    return entries + [(f"pages/priorities.py?view={i}", f"SMP priorities: {i}") for i in ids[1:]]
+
+
+def _render(entry: str | None, default_page: str) -> tuple[float, str | None]:
+    """One render: a fresh AppTest of app.py on ``entry`` (a page file with an optional ?query; None: the
+    baseline script). Seconds, error."""
     from streamlit.testing.v1 import AppTest
 
-    if page is None:
+    page = None
+    if entry is None:
         at = AppTest.from_string(BASELINE_SCRIPT, default_timeout=TIMEOUT)
     else:
+        page, params = _split(entry)
         at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=TIMEOUT)
+        for key, value in params.items():
+            at.query_params[key] = value
         if page != default_page:
             at.switch_page(page)
     start = time.perf_counter()
@@ -126,7 +154,7 @@ def measure_pages(runs: int, counter: _QueryCounter) -> tuple[list[PageResult], 
     default_page = next(iter(PAGE_FILES))
     baseline = [_render(None, default_page)[0] for _ in range(runs + 1)][1:]
     results = []
-    for page, (title, _icon) in PAGE_FILES.items():
+    for page, title in _entries():
         result = PageResult(page, title)
         st.cache_data.clear()
         before = counter.count
@@ -161,11 +189,11 @@ def report(results: list[PageResult], baseline: list[float], geojson: dict[str, 
     base = statistics.median(baseline)
     missed = []
     print(f"\nPage render benchmark · store {db} · {runs} warm runs per page · AppTest, one process\n")
-    header = (f"{'page':<28} {'cold s':>8} {'queries':>8} {'warm s':>8} {'x baseline':>11} {'queries':>8}"
+    header = (f"{'page':<52} {'cold s':>8} {'queries':>8} {'warm s':>8} {'x baseline':>11} {'queries':>8}"
               f"  target {TARGET_WARM_SECONDS:.1f} s warm")
     print(header)
     print("-" * len(header))
-    print(f"{'(baseline: 1-element script)':<28} {'':>8} {'':>8} {_fmt(base):>8} {1.0:>11.1f} {'':>8}")
+    print(f"{'(baseline: 1-element script)':<52} {'':>8} {'':>8} {_fmt(base):>8} {1.0:>11.1f} {'':>8}")
     for r in results:
         warm = r.warm_median_s
         if r.error:
@@ -177,7 +205,7 @@ def report(results: list[PageResult], baseline: list[float], geojson: dict[str, 
             verdict = "MISSED"
             missed.append(f"{r.page}: warm {warm:.3f} s >= {TARGET_WARM_SECONDS} s")
         ratio = f"{warm / base:.1f}" if warm is not None and base > 0 else "-"
-        print(f"{r.page:<28} {_fmt(r.cold_s):>8} {r.queries_cold:>8} {_fmt(warm):>8} {ratio:>11} "
+        print(f"{r.page:<52} {_fmt(r.cold_s):>8} {r.queries_cold:>8} {_fmt(warm):>8} {ratio:>11} "
               f"{r.uncached_queries_warm:>8}  {verdict}")
     uncached = sum(r.uncached_queries_warm for r in results)
     print("\nqueries = named queries that reached DuckDB (cache misses): in the cold render, and in all the warm"
