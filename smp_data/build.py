@@ -49,6 +49,7 @@ class BuildReport:
     seconds: float = 0.0
     partner: dict | None = None
     uploads: dict | None = None
+    postcodes: dict | None = None
 
 
 _RECORD_SCHEMA = pa.schema(
@@ -254,7 +255,7 @@ def _store_file(con, result: FileResult, enriched: dict[str, list]) -> int:
 
 # Bump when a change to queries/build/ means stores built by older code cannot serve the dashboard's queries
 # (new tables, views or macros). `build --if-missing` rebuilds such a store; the app says to rebuild it.
-STORE_SCHEMA_VERSION = "2"  # 2: partner_public_rows / partner_all_rows macros
+STORE_SCHEMA_VERSION = "3"  # 2: partner_public_rows / partner_all_rows macros; 3: postcodes view
 
 
 def store_schema_version(db_path: Path | str) -> str | None:
@@ -306,6 +307,7 @@ def build_store(
     update: bool = False,
     partner_root: Path | None = None,
     uploads_root: Path | None = None,
+    postcodes_root: Path | None = None,
     progress: Callable[[str], None] = print,
     api_options: dict | None = None,
     _fail_after_files: int | None = None,  # test hook: simulate a crash half-way
@@ -314,7 +316,8 @@ def build_store(
 
     ``partner_root``: the published partner CSV folder (None = skip). ``uploads_root``: the partner
     uploads folder whose ``uploads.duckdb`` rows replace the store's ``partner_uploads`` (None = leave
-    them as they are), so a full rebuild keeps dashboard uploads.
+    them as they are), so a full rebuild keeps dashboard uploads. ``postcodes_root``: OS Code-Point Open
+    CSVs for the ``postcodes`` view (None = an empty view).
     """
     started = time.perf_counter()
     db_path = Path(db_path)
@@ -376,9 +379,13 @@ def build_store(
             report.uploads = _copy_uploads(con, Path(uploads_root), progress)
         if partner_root is not None:
             report.partner = _load_partner(con, Path(partner_root), progress)
+        report.postcodes = _load_postcodes(con, postcodes_root, data, progress)
         queries.run_script(con, "build.create_views")
         queries.run_script(con, "build.create_macros")
-        _write_metadata(con, source, started, {"force": force, "mode": "update" if update else "full"})
+        _write_metadata(con, source, started, {"force": force, "mode": "update" if update else "full",
+                                               "postcodes_loaded": str(report.postcodes["rows_loaded"]),
+                                               "postcodes_ward_differs_from_os":
+                                                   str(report.postcodes["ward_disagreements"])})
         con.execute("checkpoint")
         con.close()
         con = None
@@ -412,6 +419,16 @@ def _load_partner(con, root: Path, progress) -> dict:
     from smp_data import partner  # noqa: PLC0415  (kept separate: partner data is optional)
 
     return partner.load_into_store(con, root, progress=progress)
+
+
+def _load_postcodes(con, root: Path | None, data: BoundaryData, progress) -> dict:
+    """Load OS Code-Point Open postcodes (view ``postcodes``); one call, kept in its own module."""
+    from smp_data import postcodes  # noqa: PLC0415
+
+    try:
+        return postcodes.load_into_store(con, None if root is None else Path(root), data, progress=progress)
+    except postcodes.PostcodeError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def _copy_uploads(con, root: Path, progress) -> dict:

@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="ONS boundaries folder (env SMP_BOUNDARIES; default %(default)s)")
     b.add_argument("--partner", default=str(settings.partner_dir()),
                    help="partner indicator CSV folder (env SMP_PARTNER; default %(default)s); 'none' to skip")
+    b.add_argument("--postcodes", default=str(settings.postcodes_dir() or "none"),
+                   help="OS Code-Point Open postcode CSV folder or file, no header (env SMP_POSTCODES; "
+                   "default %(default)s); 'none' builds without postcodes (no postcode search)")
     b.add_argument("--uploads", default=str(settings.uploads_dir()),
                    help="partner uploads folder whose uploads.duckdb rows are copied into the store "
                    "(env SMP_UPLOADS; default %(default)s); 'none' to keep the store's uploads as they are")
@@ -85,6 +88,10 @@ def _build(args) -> int:
         print(f"error: partner folder not found: {partner} (use --partner none to skip)", file=sys.stderr)
         return 2
     uploads = None if args.uploads.lower() == "none" else Path(args.uploads)
+    postcodes = None if args.postcodes.lower() == "none" else Path(args.postcodes)
+    if postcodes is not None and not postcodes.exists():
+        print(f"error: postcodes folder not found: {postcodes} (use --postcodes none to skip)", file=sys.stderr)
+        return 2
     api_options = {}
     if args.months:
         api_options["months"] = [m.strip() for m in args.months.split(",") if m.strip()]
@@ -93,7 +100,7 @@ def _build(args) -> int:
     try:
         report = build_store(
             args.source, Path(args.db), Path(args.boundaries), force=args.force, update=args.update,
-            partner_root=partner, uploads_root=uploads, progress=progress, api_options=api_options,
+            partner_root=partner, uploads_root=uploads, postcodes_root=postcodes, progress=progress, api_options=api_options,
         )
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
