@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
+import dataclasses
+import subprocess
+import sys
 import os
 import stat
 import time
@@ -22,6 +24,7 @@ import pytest
 from smp_data import audit, partner, sign_ins, uploads
 from smp_data.auth_config import DEFAULT_COOKIE_HOURS, add_user, load_auth_config
 from smp_data.partner import LONG_COLUMNS, UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, PartnerFileError
+from smp_data.settings import REPO_ROOT
 from tests.apptest_helpers import open_page, rerun, texts
 
 KEY = "k" * 48
@@ -54,11 +57,9 @@ def test_revocations_are_seen_by_another_process_sharing_the_state_folder(tmp_pa
     revoked = tmp_path / "revoked.jsonl"
     s = sign_ins.new_sign_in("jsmith", 3600)
     assert not sign_ins.is_revoked(s, path=revoked)  # cached as 'no file' in this process
-    ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=sign_ins.revoke, args=(s,), kwargs={"path": revoked})
-    proc.start()
-    proc.join(60)
-    assert proc.exitcode == 0
+    code = ("import sys; from pathlib import Path; from smp_data import sign_ins; "
+            f"sign_ins.revoke(sign_ins.SignIn(*{tuple(dataclasses.astuple(s))!r}), path=Path({str(revoked)!r}))")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, timeout=120)
     assert sign_ins.is_revoked(s, path=revoked)
 
 
@@ -132,21 +133,14 @@ def test_audit_refuses_fields_that_could_hold_a_secret(tmp_path, field):
     assert not (tmp_path / "a.log").exists()
 
 
-def _append_many(path: str, who: str, n: int) -> None:
-    for i in range(n):
-        audit.record("upload", who, path=Path(path), file=f"{who}-{i}.csv", note="x" * 300)
-
-
 def test_concurrent_writers_never_tear_a_line(tmp_path):
-    """Two replicas append to one log: every line stays whole JSON."""
+    """Replicas append to one log: every line stays whole JSON."""
     log = tmp_path / "audit.log"
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(str(log), f"w{k}", 150)) for k in range(3)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert all(p.exitcode == 0 for p in procs)
+    code = ("import sys; from pathlib import Path; from smp_data import audit\n"
+            "for i in range(150): audit.record('upload', sys.argv[1], path=Path(sys.argv[2]), "
+            "file=f'{sys.argv[1]}-{i}.csv', note='x' * 300)")
+    procs = [subprocess.Popen([sys.executable, "-c", code, f"w{k}", str(log)], cwd=REPO_ROOT) for k in range(3)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
     events = audit.read_events(log)
     assert len(events) == 450 == len(log.read_text().splitlines())
     assert {e["user"] for e in events} == {"w0", "w1", "w2"}
