@@ -248,7 +248,7 @@ def test_the_effective_streamlit_settings_in_the_image_layout_are_the_production
     values = dict(re.findall(r"(?m)^(\w+) = (.+)$", shown))
     expected = {"enableXsrfProtection": "true", "gatherUsageStats": "false", "maxUploadSize": "2",
                 "showErrorDetails": '"none"', "fileWatcherType": '"none"', "headless": "true",
-                "enableStaticServing": "false", "enableAgentApi": "false"}
+                "enableStaticServing": "false", "enableAgentApi": "false", "postScriptGC": "false"}
     assert {k: values.get(k) for k in expected} == expected
     assert values.get("primaryColor") == '"#0B5394"'  # the project's theme still applies
     # the development config still starts as before (it sets none of the production-only keys)
