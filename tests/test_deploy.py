@@ -248,9 +248,13 @@ def test_the_effective_streamlit_settings_in_the_image_layout_are_the_production
     values = dict(re.findall(r"(?m)^(\w+) = (.+)$", shown))
     expected = {"enableXsrfProtection": "true", "gatherUsageStats": "false", "maxUploadSize": "2",
                 "showErrorDetails": '"none"', "fileWatcherType": '"none"', "headless": "true",
-                "enableStaticServing": "false", "enableAgentApi": "false", "postScriptGC": "false"}
+                "enableStaticServing": "false", "enableAgentApi": "false"}
     assert {k: values.get(k) for k in expected} == expected
     assert values.get("primaryColor") == '"#0B5394"'  # the project's theme still applies
+    hidden = subprocess.run([sys.executable, "-c", "import streamlit.config as c; c.get_config_options(); "
+                             "print(c.get_option('runner.postScriptGC'))"], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=120).stdout.strip()
+    assert hidden == "False"  # (a hidden option: `config show` does not list it)
     # the development config still starts as before (it sets none of the production-only keys)
     dev = (REPO_ROOT / ".streamlit" / "config.toml").read_text()
     assert not re.search(r"(?m)^(maxUploadSize|enableXsrfProtection|showErrorDetails)\s*=", dev)
