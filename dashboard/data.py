@@ -470,14 +470,17 @@ def _run(name: str, frozen: tuple) -> pd.DataFrame:
             lease.release()
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+# Query results are cached as shared objects (st.cache_resource), not pickled copies (st.cache_data):
+# query() hands every caller its own .copy(), so the cached frame is never changed, and a warm run no
+# longer unpickles every frame it reads (bench/load.py: part of the server's CPU per run).
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def _cached_query(name: str, frozen: tuple, version: str) -> pd.DataFrame:
     if name.startswith((RESTRICTED_PREFIX, _BUILD_PREFIX)):  # defence in depth: only query() may ask
         raise PartnerAccessRefused(f"query {name!r} is not a public query")
     return _run(name, frozen)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
 def _cached_restricted_query(name: str, frozen: tuple, version: str) -> pd.DataFrame:
     if not name.startswith(RESTRICTED_PREFIX):
         raise PartnerAccessRefused(f"query {name!r} is not a restricted query")
