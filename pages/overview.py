@@ -21,12 +21,17 @@ from dashboard.charts import (
 from dashboard.compare import ALL_CRIME, SIGNIFICANCE_NOTE, comparison_for, headline_table, type_change_table
 from dashboard.data import query
 from dashboard.filters import CLASS_LABELS
+from dashboard.search_view import search_box, send_to_search
 from dashboard.state import current_filters, filter_context
 
 f = current_filters()
 ctx = filter_context()
 cmp = comparison_for(f, ctx)
 args = f.query_args()
+
+typed = search_box("ov_search")  # the public landing page offers the search first (Find my area)
+if typed is not None:
+    send_to_search(typed)
 
 st.markdown(f"**{f.area_label(ctx)}** · {f.period.label}"
             + (f" compared with {cmp.comparison_period.label}" if cmp.comparison_period else ""))
