@@ -1,0 +1,138 @@
+"""Browser test for Find my area (Debian chromium through Playwright) on the full store, at 390×844 (phone)
+and 1366×900 (desktop): type a postcode on the landing page and press Enter, land on the area's figures
+(checked against SQL); the same for a street name with a typo; hostile text stays text; the ward
+choropleth carries ward names. Screenshots go to ``test-artifacts/screenshots/search_*.png``.
+
+Run: ``pytest -m browser -k search``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from dashboard.search_view import BOX_LABEL
+from tests.apptest_helpers import sql
+from tests.test_browser import (  # noqa: F401  (fixtures shared with the main browser test)
+    CHROMIUM_ARGS,
+    REPO_ROOT,
+    SHOTS,
+    app_server,
+    browser,
+    chromium_path,
+    exceptions,
+    open_url,
+    wait_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+FANT_OAKWOOD = "E05015599"
+
+
+@pytest.fixture(params=list(SIZES))
+def sized(browser, request):
+    context = browser.new_context(viewport=SIZES[request.param])
+    pg = context.new_page()
+    yield request.param, pg
+    context.close()
+
+
+def _shot(pg, name: str) -> None:
+    """A full-page screenshot at the page's own width (Streamlit scrolls inside its main container)."""
+    size = pg.viewport_size
+    height = int(pg.evaluate("""() => Math.max(document.body.scrollHeight,
+        ...[...document.querySelectorAll('[data-testid="stMain"]')].map(e => e.scrollHeight))"""))
+    pg.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 12000)})
+    wait_idle(pg, timeout=60)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    pg.set_viewport_size(size)
+
+
+def _close_sidebar_on_a_phone(kind: str, pg) -> None:
+    if kind == "phone":
+        button = pg.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarHeader"] button')
+        if pg.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() and button.count():
+            button.first.click()
+            wait_idle(pg)
+
+
+def _type_and_enter(pg, text: str) -> None:
+    box = pg.get_by_role("textbox", name=BOX_LABEL).first
+    box.wait_for(state="visible", timeout=60_000)
+    box.fill(text)
+    box.press("Enter")
+
+
+def _query(pg) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(pg.url).query).items()}
+
+
+def test_a_postcode_typed_on_the_landing_page_lands_on_its_figures(app_server, sized, full_store):
+    kind, pg = sized
+    open_url(pg, f"{app_server.url}/")
+    _close_sidebar_on_a_phone(kind, pg)
+    _type_and_enter(pg, "me16 8hb")
+    pg.wait_for_url(lambda u: "find=postcode" in u, timeout=90_000)
+    wait_idle(pg)
+    assert not exceptions(pg), exceptions(pg)
+    main = pg.locator('[data-testid="stMain"]')
+    main.get_by_role("heading", name="ME16 8HB").first.wait_for(state="visible", timeout=30_000)
+    assert main.get_by_text("Fant & Oakwood", exact=True).first.is_visible()
+    (n,), = sql(full_store, f"select count(*) from crime_records where ward_2024_code = '{FANT_OAKWOOD}' and "
+                            "crime_class in ('VBC', 'CAS') and year(month) = 2025")
+    first = main.locator('[data-testid="stMetricValue"]').first
+    assert first.inner_text().strip() == f"{n:,}"
+    assert _query(pg)["find"] == "postcode:ME16 8HB"
+    _shot(pg, f"search_postcode_{kind}")
+
+
+def test_a_street_with_a_typo_lands_on_the_street(app_server, sized, full_store):
+    kind, pg = sized
+    open_url(pg, f"{app_server.url}/search")
+    _close_sidebar_on_a_phone(kind, pg)
+    _type_and_enter(pg, "lose rd")
+    pg.wait_for_url(lambda u: "find=street" in u, timeout=90_000)
+    wait_idle(pg)
+    assert not exceptions(pg), exceptions(pg)
+    main = pg.locator('[data-testid="stMain"]')
+    assert main.locator("h2", has_text="Loose Road").first.is_visible()
+    wards = {w for (w,) in sql(full_store, "select distinct ward_2024_name from crime_records "
+                                           "where location = 'On or near Loose Road' and district = 'Maidstone'")}
+    passes = main.get_by_text("passes through", exact=False).first.inner_text()
+    assert all(w in passes for w in wards)
+    assert main.get_by_text("not addresses", exact=False).first.is_visible()
+    _shot(pg, f"search_street_{kind}")
+
+
+def test_hostile_text_stays_text(app_server, browser):
+    context = browser.new_context(viewport=SIZES["desktop"])
+    pg = context.new_page()
+    try:
+        open_url(pg, f"{app_server.url}/search")
+        _type_and_enter(pg, "<img src=x onerror=\"window.__pwned=1\"> **bold** 🙂")
+        pg.wait_for_function("() => document.body.innerText.includes('You searched for')", timeout=60_000)
+        wait_idle(pg)
+        assert not exceptions(pg)
+        assert pg.evaluate("() => window.__pwned") is None
+        main = pg.locator('[data-testid="stMain"]')
+        assert main.locator("img[src='x']").count() == 0 and main.locator("strong", has_text="bold").count() == 0
+        assert main.get_by_text("<img src=x", exact=False).first.is_visible()  # shown as the characters typed
+    finally:
+        context.close()
+
+
+def test_the_ward_map_names_the_wards(app_server, sized, full_store):
+    kind, pg = sized
+    open_url(pg, f"{app_server.url}/ward_map")
+    assert not exceptions(pg)
+    labels = pg.locator('[data-testid="stPlotlyChart"] .main-svg text.textpoint')
+    labels.first.wait_for(state="attached", timeout=60_000)
+    names = {t.strip() for t in labels.all_text_contents() if t.strip()}
+    wards = {w for (w,) in sql(full_store, "select ward_2024_name from wards_2024")}
+    shown = {w for w in wards if w.replace(" ", "") in {n.replace(" ", "") for n in names}}
+    assert len(shown) >= 6, names  # names on the default view (those that would overlap are left for hover)
+    _shot(pg, f"search_ward_map_labels_{kind}")
