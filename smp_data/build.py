@@ -10,7 +10,6 @@ re-run gives identical tables; a month that is ingested again replaces that mont
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ import pyarrow as pa
 
 import queries
 from boundaries import WARD_SETS, BoundaryData, BoundaryError, load_boundaries, load_clusters
-from smp_data import __version__
+from smp_data import __version__, store
 from smp_data.classify import CRIME_TYPES, PRIORITIES, PRIORITY_CRIME_TYPES
 from smp_data.enrich import ENRICHED_FIELDS, GeoContext
 from smp_data.ingest import RECORD_FIELDS, FileResult, validate_batch
@@ -92,7 +91,7 @@ def _code_version() -> str:
 
 
 def _temp_path(db_path: Path) -> Path:
-    return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    return store.temp_path(db_path)
 
 
 def _remove(path: Path) -> None:
@@ -101,6 +100,7 @@ def _remove(path: Path) -> None:
             p.unlink()
         except FileNotFoundError:
             pass
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
 
 
 def _insert(con, table: str, df: pd.DataFrame) -> None:
@@ -338,6 +338,13 @@ def build_store(
     if update and not db_path.is_file():
         raise BuildError(f"--update needs an existing store, but {db_path} does not exist")
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stale = store.cleanup_stale(db_path)
+    except store.StoreError as exc:
+        raise BuildError(str(exc)) from None
+    if stale:
+        progress(f"Removed {len(stale)} file(s) left by dead builds ({sum(n for _, n in stale) / 1e6:,.1f} MB): "
+                 + ", ".join(p.name for p, _ in stale))
     tmp = _temp_path(db_path)
     _remove(tmp)
     con = None
@@ -382,17 +389,22 @@ def build_store(
         con.execute("checkpoint")
         con.close()
         con = None
-        os.replace(tmp, db_path)
+        store.publish(tmp, db_path)
     except BaseException as exc:
         if con is not None:
-            con.close()
+            try:
+                con.close()
+            except Exception:  # noqa: BLE001 - DuckDB may have invalidated it (e.g. disk full)
+                pass
+        write_error = (store.describe_write_error(exc, tmp, "writing the new store")  # before freeing the disk
+                       if isinstance(exc, (duckdb.Error, OSError)) else None)
         _remove(tmp)
         if isinstance(exc, (BuildError, KeyboardInterrupt)):
             raise
-        if isinstance(exc, (SourceError, BoundaryError)):
+        if isinstance(exc, (SourceError, BoundaryError, store.StoreError)):
             raise BuildError(str(exc)) from None
-        if isinstance(exc, duckdb.Error):
-            raise BuildError(f"store write failed: {exc}".splitlines()[0]) from exc
+        if write_error is not None:
+            raise BuildError(str(write_error)) from None
         raise
     report.seconds = time.perf_counter() - started
     progress(
