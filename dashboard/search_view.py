@@ -10,21 +10,20 @@ labels. Figures follow the same period, comparison and significance rules as the
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.rates import change_label, format_count
 from dashboard.charts import add_gap_bands, delta_style, metric_delta, show_chart, show_table, trend_figure
-from dashboard.compare import ALL_CRIME, SIGNIFICANCE_NOTE, Comparison, headline_table
+from dashboard.compare import ALL_CRIME, SIGNIFICANCE_NOTE, Comparison, headline_cards, headline_table
 from dashboard.data import query, store_version  # noqa: F401
 from dashboard.filters import CLASS_LABELS, WARD_SET_LABELS, FilterContext, Filters
+from dashboard.safe_text import md_escape, safe_table
 from dashboard.search import MAX_QUERY_LENGTH, RADII, Result, SearchIndex, Target, clean_text, display_name
 from smp_data.postcodes import ATTRIBUTION as POSTCODE_ATTRIBUTION
 
-__all__ = ["SEARCH_PAGE", "search_index", "md_escape", "search_box", "send_to_search", "area_options",
+__all__ = ["SEARCH_PAGE", "search_index", "md_escape", "search_box", "send_to_search", "switch_keeping_filters",
+           "area_options",
            "render_result", "render_where", "render_area", "render_around", "render_map", "SNAP_POINT_NOTE"]
 
 SEARCH_PAGE = "pages/search.py"
@@ -34,20 +33,6 @@ BOX_HELP = ("A postcode (ME15 6JQ, a sector such as ME15 6, or a district such a
             "code (2021, or the Strategic Assessment's 2011 codes).")
 SNAP_POINT_NOTE = ("Locations are police.uk snap points: anonymised map points 'on or near' a street or place, "
                    "not addresses. Several incidents at different places share one point.")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
-
-
-def md_escape(text) -> str:
-    """Text from the data made inert in Streamlit markdown (every markdown/HTML character escaped).
-
-    >>> md_escape("Parking Area (police.uk place type, High Street)")
-    'Parking Area \\\\(police\\\\.uk place type, High Street\\\\)'
-    >>> md_escape("<b>x</b> [y](javascript:z)")
-    '\\\\<b\\\\>x\\\\</b\\\\> \\\\[y\\\\]\\\\(javascript\\\\:z\\\\)'
-    """
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _index(version: str) -> SearchIndex:
     from dashboard.data import connection  # noqa: PLC0415
@@ -76,12 +61,24 @@ def search_box(key: str, value: str = "") -> str | None:
     return text if submitted else None
 
 
+FILTER_KEYS = ("f_preset", "f_start", "f_end", "f_cmp", "f_wards", "f_area_type", "f_area_code", "f_classes",
+               "f_types", "f_priority")
+
+
+def switch_keeping_filters(page: str, **overrides) -> None:
+    """``st.switch_page`` that keeps the sidebar filters (a script-initiated page switch does not carry the
+    router's widget values over): they are handed to the router as ``f_pending``, with ``overrides``."""
+    ss = st.session_state
+    ss["f_pending"] = {**{k: ss[k] for k in FILTER_KEYS if k in ss}, **overrides}
+    st.switch_page(page)
+
+
 def send_to_search(text: str) -> None:
     """Open Find my area with ``text`` searched (from the box on another page)."""
     q, _ = clean_text(text)
     ss = st.session_state
     ss["srch_q"], ss["srch_find"], ss["srch_box_text"] = q, "", q
-    st.switch_page(SEARCH_PAGE)
+    switch_keeping_filters(SEARCH_PAGE)
 
 
 def _choose(param: str) -> None:
@@ -124,7 +121,7 @@ def render_where(index: SearchIndex, target: Target, f: Filters) -> None:
              "Cluster": r["cluster_2022"]},
             {"Area": "LSOA (2021)", "Name": r["lsoa21_name"], "Code": r["lsoa21_code"], "Cluster": ""},
         ])
-        st.table(table.set_index("Area"))
+        safe_table(table.set_index("Area"))
         notes = []
         if r["ward_differs_from_os"]:
             notes.append(f"Ordnance Survey places this postcode in {r['os_ward_name']} ward; its grid point falls in "
@@ -190,19 +187,22 @@ def _args(f: Filters, ward_set: str, area_type: str, area_code: str) -> dict:
             "crime_types": list(f.crime_types), "priority": f.priority}
 
 
-def _metrics(table: pd.DataFrame, cmp: Comparison, months_text: str) -> None:
-    cols = st.columns(len(table))
-    for col, row in zip(cols, table.itertuples()):
-        label = f"{ALL_CRIME + ' (VBC + CAS)' if row.measure == ALL_CRIME else CLASS_LABELS[row.measure]}, {months_text}"
-        if cmp.can_compare:
-            colour, arrow = delta_style(row.change)
-            col.metric(label, format_count(row.records),
-                       delta=metric_delta(change_label(row.records_compared, row.records_comparison)),
-                       delta_color=colour, delta_arrow=arrow,
-                       help=f"{row.verdict}. Orange = more, purple = fewer. {SIGNIFICANCE_NOTE}")
-            col.markdown(f"**{row.verdict}**")
+def _metrics(table: pd.DataFrame, cmp: Comparison) -> None:
+    """The headline cards, as on the Overview: each value and its change count the same months."""
+    labels = {ALL_CRIME: f"{ALL_CRIME} (VBC + CAS)", **CLASS_LABELS}
+    cards = headline_cards(table, cmp, labels)
+    for col, card in zip(st.columns(len(cards)), cards):
+        col.markdown(f"**{card.heading}**")
+        if card.delta is not None:
+            colour, arrow = delta_style(card.change)
+            col.metric(card.label, card.value, delta=metric_delta(card.delta), delta_color=colour, delta_arrow=arrow,
+                       help=f"{card.heading}, {card.label}: {card.value}, {card.delta}. {card.verdict}. "
+                            f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE}")
+            col.markdown(f"**{card.verdict}**")
         else:
-            col.metric(label, format_count(row.records))
+            col.metric(card.label, card.value)
+        if card.whole_period:
+            col.markdown(card.whole_period)
 
 
 def _comparison_caption(cmp: Comparison) -> None:
@@ -223,7 +223,7 @@ def render_area(area: tuple[str, str, str, str], f: Filters, ctx: FilterContext,
     monthly = query("monthly_counts_by_class", months=cmp.all_months, **args)
     st.markdown(f"**{md_escape(label)}** · {period}"
                 + (f" compared with {cmp.comparison_period.label}" if cmp.comparison_period else ""))
-    _metrics(headline_table(monthly, cmp, f.classes), cmp, period)
+    _metrics(headline_table(monthly, cmp, f.classes), cmp)
     _comparison_caption(cmp)
     rates = query("search.area_rate_vs_borough", months=list(cmp.period_months), **args).set_index("scope")
     here, borough = rates.loc["area"], rates.loc["borough"]
@@ -270,7 +270,7 @@ def render_around(target: Target, radius: int, f: Filters, cmp: Comparison) -> p
                     **args)
     st.markdown(f"Records whose snap point is within **{RADII[radius]}** of {what} · {f.period.label}"
                 + (f" compared with {cmp.comparison_period.label}" if cmp.comparison_period else ""))
-    _metrics(headline_table(monthly, cmp, f.classes), cmp, f.period.label)
+    _metrics(headline_table(monthly, cmp, f.classes), cmp)
     _comparison_caption(cmp)
     near = query("search.snap_points_near", lons=lons, lats=lats, radius_m=float(radius),
                  months=list(cmp.period_months), comparison_months=list(cmp.comparison_months), **args)

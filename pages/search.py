@@ -76,8 +76,7 @@ if target is not None:
                                                   width="stretch") else
                 "pages/ward_map.py" if c2.button("Open the Ward map", icon=":material/map:", width="stretch") else None)
         if pick:  # the router sets the filters to this area on the next page (dashboard.state.filter_bar)
-            ss["f_pending"] = {"f_wards": area[2], "f_area_type": area[0], "f_area_code": area[1]}
-            st.switch_page(pick)
+            sv.switch_keeping_filters(pick, f_wards=area[2], f_area_type=area[0], f_area_code=area[1])
     near, radius = None, None
     if target.kind in ("postcode", "street") and cmp.has_data:
         st.subheader("Around this point", anchor=False)

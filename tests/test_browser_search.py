@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+import threading
+
 import pytest
 
 from dashboard.search_view import BOX_LABEL
 from tests.apptest_helpers import sql
-from tests.test_browser import (  # noqa: F401  (fixtures shared with the main browser test)
+from tests.test_browser import (  # noqa: F401  (the app server fixture and helpers of the main browser test)
+    CHROMIUM,
     CHROMIUM_ARGS,
-    REPO_ROOT,
     SHOTS,
     app_server,
-    browser,
-    chromium_path,
     exceptions,
     open_url,
     wait_idle,
@@ -32,12 +32,29 @@ SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "hei
 FANT_OAKWOOD = "E05015599"
 
 
-@pytest.fixture(params=list(SIZES))
-def sized(browser, request):
-    context = browser.new_context(viewport=SIZES[request.param])
-    pg = context.new_page()
-    yield request.param, pg
-    context.close()
+def _in_browser(size: str, flow, *args) -> None:
+    """Run ``flow(page, *args)`` in its own Chromium, in its own thread (Playwright's sync API cannot start
+    inside the event loop of another browser test's session Playwright); re-raise what it raised."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    flow(browser.new_context(viewport=SIZES[size]).new_page(), *args)
+                finally:
+                    browser.close()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the test's thread)
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
 
 
 def _shot(pg, name: str) -> None:
@@ -71,9 +88,13 @@ def _query(pg) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(pg.url).query).items()}
 
 
-def test_a_postcode_typed_on_the_landing_page_lands_on_its_figures(app_server, sized, full_store):
-    kind, pg = sized
-    open_url(pg, f"{app_server.url}/")
+@pytest.mark.parametrize("kind", list(SIZES))
+def test_a_postcode_typed_on_the_landing_page_lands_on_its_figures(app_server, full_store, kind):
+    _in_browser(kind, _postcode_flow, app_server.url, full_store, kind)
+
+
+def _postcode_flow(pg, url, full_store, kind):
+    open_url(pg, f"{url}/?cmp=none")  # no comparison: each card counts the whole period
     _close_sidebar_on_a_phone(kind, pg)
     _type_and_enter(pg, "me16 8hb")
     pg.wait_for_url(lambda u: "find=postcode" in u, timeout=90_000)
@@ -87,12 +108,17 @@ def test_a_postcode_typed_on_the_landing_page_lands_on_its_figures(app_server, s
     first = main.locator('[data-testid="stMetricValue"]').first
     assert first.inner_text().strip() == f"{n:,}"
     assert _query(pg)["find"] == "postcode:ME16 8HB"
+    _close_sidebar_on_a_phone(kind, pg)  # a page switch opens it again
     _shot(pg, f"search_postcode_{kind}")
 
 
-def test_a_street_with_a_typo_lands_on_the_street(app_server, sized, full_store):
-    kind, pg = sized
-    open_url(pg, f"{app_server.url}/search")
+@pytest.mark.parametrize("kind", list(SIZES))
+def test_a_street_with_a_typo_lands_on_the_street(app_server, full_store, kind):
+    _in_browser(kind, _street_flow, app_server.url, full_store, kind)
+
+
+def _street_flow(pg, url, full_store, kind):
+    open_url(pg, f"{url}/search")
     _close_sidebar_on_a_phone(kind, pg)
     _type_and_enter(pg, "lose rd")
     pg.wait_for_url(lambda u: "find=street" in u, timeout=90_000)
@@ -105,31 +131,36 @@ def test_a_street_with_a_typo_lands_on_the_street(app_server, sized, full_store)
     passes = main.get_by_text("passes through", exact=False).first.inner_text()
     assert all(w in passes for w in wards)
     assert main.get_by_text("not addresses", exact=False).first.is_visible()
+    _close_sidebar_on_a_phone(kind, pg)
     _shot(pg, f"search_street_{kind}")
 
 
-def test_hostile_text_stays_text(app_server, browser):
-    context = browser.new_context(viewport=SIZES["desktop"])
-    pg = context.new_page()
-    try:
-        open_url(pg, f"{app_server.url}/search")
-        _type_and_enter(pg, "<img src=x onerror=\"window.__pwned=1\"> **bold** 🙂")
-        pg.wait_for_function("() => document.body.innerText.includes('You searched for')", timeout=60_000)
-        wait_idle(pg)
-        assert not exceptions(pg)
-        assert pg.evaluate("() => window.__pwned") is None
-        main = pg.locator('[data-testid="stMain"]')
-        assert main.locator("img[src='x']").count() == 0 and main.locator("strong", has_text="bold").count() == 0
-        assert main.get_by_text("<img src=x", exact=False).first.is_visible()  # shown as the characters typed
-    finally:
-        context.close()
+def test_hostile_text_stays_text(app_server):
+    _in_browser("desktop", _hostile_flow, app_server.url)
 
 
-def test_the_ward_map_names_the_wards(app_server, sized, full_store):
-    kind, pg = sized
-    open_url(pg, f"{app_server.url}/ward_map")
+def _hostile_flow(pg, url):
+    open_url(pg, f"{url}/search")
+    _type_and_enter(pg, "<img src=x onerror=\"window.__pwned=1\"> **bold** 🙂")
+    pg.wait_for_function("() => document.body.innerText.includes('You searched for')", timeout=60_000)
+    wait_idle(pg)
     assert not exceptions(pg)
-    labels = pg.locator('[data-testid="stPlotlyChart"] .main-svg text.textpoint')
+    assert pg.evaluate("() => window.__pwned") is None
+    main = pg.locator('[data-testid="stMain"]')
+    assert main.locator("img[src='x']").count() == 0 and main.locator("strong", has_text="bold").count() == 0
+    assert main.get_by_text("<img src=x", exact=False).first.is_visible()  # shown as the characters typed
+
+
+@pytest.mark.parametrize("kind", list(SIZES))
+def test_the_ward_map_names_the_wards(app_server, full_store, kind):
+    _in_browser(kind, _ward_map_flow, app_server.url, full_store, kind)
+
+
+def _ward_map_flow(pg, url, full_store, kind):
+    open_url(pg, f"{url}/ward_map")
+    _close_sidebar_on_a_phone(kind, pg)
+    assert not exceptions(pg)
+    labels = pg.locator('[data-testid="stPlotlyChart"] .main-svg .textpoint text')
     labels.first.wait_for(state="attached", timeout=60_000)
     names = {t.strip() for t in labels.all_text_contents() if t.strip()}
     wards = {w for (w,) in sql(full_store, "select ward_2024_name from wards_2024")}

@@ -15,8 +15,14 @@ PAGE = "pages/search.py"
 FANT_OAKWOOD = "E05015599"
 
 
-def _metric(at, label_start):
-    return next(m for m in at.metric if m.label.startswith(label_start))
+def _metric(at, heading_start, nth: int = 0):
+    """The nth headline card headed ``heading_start`` (0: the area's figures, 1: around the point)."""
+    cards = []
+    for col in at.columns:
+        marks = [m.value for m in col.markdown]
+        if marks and marks[0].startswith("**") and col.metric and marks[0].strip("*").startswith(heading_start):
+            cards.append(col.metric[0])
+    return cards[nth]
 
 
 def _search(at, store, text):
@@ -32,13 +38,24 @@ def _crime_2025(store, where: str) -> int:
 
 
 def test_a_postcode_from_the_url_shows_its_wards_and_figures(full_store):
-    at = open_page(PAGE, full_store, {"q": "me16 8hb"})
+    at = open_page(PAGE, full_store, {"q": "me16 8hb", "cmp": "none"})
     assert not at.exception, at.exception
     assert [h.value for h in at.header] == ["ME16 8HB"]
-    where = at.table[0].value
-    assert "Fant & Oakwood" in where.to_string() and "Fant" in where.to_string()
-    assert _metric(at, "All crime").value == f"{_crime_2025(full_store, f'ward_2024_code = {FANT_OAKWOOD!r}'):,}"
-    assert "Jan 2025 – Dec 2025" in _metric(at, "All crime").label  # each figure says which months it covers
+    where = at.table[0].value.to_string().replace("\\", "")
+    assert "Fant & Oakwood" in where and "Fant" in where
+    card = _metric(at, "All crime")
+    assert card.value == f"{_crime_2025(full_store, f'ward_2024_code = {FANT_OAKWOOD!r}'):,}"
+    assert card.label == "Jan–Dec 2025"  # each figure says which months it covers
+
+
+def test_with_the_default_comparison_a_card_and_its_change_cover_the_same_months(full_store):
+    at = open_page(PAGE, full_store, {"q": "ME16 8HB"})
+    (now, before), = sql(full_store, "select count(*) filter (where month between '2025-01-01' and '2025-04-01'), "
+                                     "count(*) filter (where month between '2024-01-01' and '2024-04-01') "
+                                     f"from crime_records where ward_2024_code = '{FANT_OAKWOOD}' and crime_class = 'ASB'")
+    card = _metric(at, "Anti-social")
+    assert (card.label, card.value) == ("Jan–Apr 2025", f"{now:,}")
+    assert card.delta.replace("\u2212", "-").startswith(f"{now - before:+,} (") and card.delta.endswith("Jan–Apr 2024")
     assert at.query_params["find"] == "postcode:ME16 8HB"
     assert "per 1,000 residents" in texts(at) and "across Maidstone borough" in texts(at)
     assert "snap points" in texts(at) and "not addresses" in texts(at)
@@ -51,15 +68,13 @@ def _haversine(lon1, lat1, lon2, lat2):
 
 
 def test_around_a_postcode_counts_the_records_within_the_radius(full_store):
-    at = open_page(PAGE, full_store, {"q": "ME14 1PS", "radius": "250"})
+    at = open_page(PAGE, full_store, {"q": "ME14 1PS", "radius": "250", "cmp": "none"})
     assert not at.exception
     (lon, lat), = sql(full_store, "select longitude, latitude from postcodes where postcode = 'ME14 1PS'")
     rows = sql(full_store, "select longitude, latitude from crime_records where district = 'Maidstone' "
                            "and crime_class in ('VBC', 'CAS') and year(month) = 2025 and longitude is not null")
     expected = sum(1 for x, y in rows if _haversine(lon, lat, x, y) <= 250)
-    around = [m for m in at.metric if m.label.startswith("All crime")]
-    assert len(around) == 2  # the area's headline, then the one around the point
-    assert around[1].value == f"{expected:,}"
+    assert _metric(at, "All crime", 1).value == f"{expected:,}"  # the area's card, then the one around the point
     assert at.query_params["radius"] == "250"
 
 
@@ -122,7 +137,7 @@ def test_the_overview_search_box_opens_find_my_area(full_store):
 
 
 def test_open_on_the_overview_carries_the_area(full_store):
-    at = open_page(PAGE, full_store, {"q": "ME16 8HB"})
+    at = open_page(PAGE, full_store, {"q": "ME16 8HB", "cmp": "none"})
     next(b for b in at.button if b.label == "Open this area on the Overview").click()
     rerun(at, full_store)
     assert not at.exception
