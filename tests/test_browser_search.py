@@ -70,10 +70,13 @@ def _shot(pg, name: str) -> None:
 
 
 def _close_sidebar_on_a_phone(kind: str, pg) -> None:
+    """On a phone the sidebar opens over the page: close it as a reader would (its collapse button is
+    shown only while it is open)."""
     if kind == "phone":
-        button = pg.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarHeader"] button')
-        if pg.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() and button.count():
+        button = pg.locator('[data-testid="stSidebarCollapseButton"] button')
+        if button.count() and button.first.is_visible():
             button.first.click()
+            pg.wait_for_timeout(600)
             wait_idle(pg)
 
 
