@@ -435,7 +435,8 @@ def choropleth(
     if len(labels):
         lab = labels.set_index("code").loc[[c for c in data[code_col] if c in set(labels["code"])]]
         fig.add_trace(go.Scatter(
-            x=lab["lon"], y=lab["lat"], mode="markers", marker=dict(size=22, color="rgba(0,0,0,0.01)"),
+            x=lab["lon"], y=lab["lat"], mode="markers",
+            marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(width=0)),
             customdata=custom.set_index("_code").loc[lab.index].reset_index().values, hovertemplate=f"{hover}<extra></extra>",
             showlegend=False, name="areas"))
         for dark in (False, True):

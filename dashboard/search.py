@@ -244,6 +244,8 @@ class SearchIndex:
     lsoa11: dict[str, list[dict]]  # lsoa11 code and 2011 name -> lookup rows
     names: list[tuple[str, str, str]] = field(default_factory=list)  # (norm, kind, key) for fuzzy matching
     norms: list[str] = field(default_factory=list)
+    # the search.* queries (queries/search/search.sql) that feed from_tables, in its argument order
+    QUERIES = ("postcodes", "snap_points", "wards_both_sets", "clusters_both_sets", "lsoas", "lsoa_2011_to_2021")
 
     @classmethod
     def from_tables(cls, postcodes: pd.DataFrame, snap_points: pd.DataFrame, wards: pd.DataFrame,
@@ -276,8 +278,7 @@ class SearchIndex:
         """Build the index straight from a store connection (the ``search.*`` named queries)."""
         import queries  # noqa: PLC0415
 
-        names = ("postcodes", "snap_points", "wards_both_sets", "clusters_both_sets", "lsoas", "lsoa_2011_to_2021")
-        return cls.from_tables(*(queries.run_df(con, f"search.{n}") for n in names))
+        return cls.from_tables(*(queries.run_df(con, f"search.{n}") for n in cls.QUERIES))
 
     # ---- targets ---------------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard.charts import add_gap_bands, delta_style, metric_delta, show_chart, show_table, trend_figure
 from dashboard.compare import ALL_CRIME, SIGNIFICANCE_NOTE, Comparison, headline_cards, headline_table
-from dashboard.data import query, store_version  # noqa: F401
+from dashboard.data import query, store_version
 from dashboard.filters import CLASS_LABELS, WARD_SET_LABELS, FilterContext, Filters
 from dashboard.safe_text import md_escape, safe_table
 from dashboard.search import MAX_QUERY_LENGTH, RADII, Result, SearchIndex, Target, clean_text, display_name
@@ -35,13 +35,8 @@ SNAP_POINT_NOTE = ("Locations are police.uk snap points: anonymised map points '
                    "not addresses. Several incidents at different places share one point.")
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _index(version: str) -> SearchIndex:
-    from dashboard.data import connection  # noqa: PLC0415
-
-    cursor = connection().cursor()
-    try:
-        return SearchIndex.from_connection(cursor)
-    finally:
-        cursor.close()
+    """Built from the ``search.*`` queries through the dashboard's one door to the store."""
+    return SearchIndex.from_tables(*(query(f"search.{name}") for name in SearchIndex.QUERIES))
 
 
 def search_index() -> SearchIndex:
