@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+
+from dashboard.safe_text import md_escape
 import plotly.graph_objects as go
 
 from analytics.periods import month_label
@@ -59,11 +61,11 @@ _METADATA_LABELS = {
     "python": "Python version",
     "mode": "Build mode",
     "source": "Source",
-    "force": "Police force",
+    "force": "Police forces loaded (--force)",
     "first_month": "First month",
     "last_month": "Last month",
-    "rows_records": "Records loaded (Kent Police)",
-    "rows_maidstone": "Records in Maidstone",
+    "rows_records": "Records loaded (every force in the store)",
+    "rows_maidstone": "Records in Maidstone (every force in the store)",
     "rows_rejected": "Rows rejected",
 }
 _AREA_TYPES = {
@@ -262,7 +264,7 @@ def metadata_table(meta: pd.DataFrame) -> pd.DataFrame:
 
     >>> df = pd.DataFrame({"key": ["rows_records", "mode", "extra"], "value": ["426012", "full", "x"]})
     >>> metadata_table(df).values.tolist()
-    [['Build mode', 'full'], ['Records loaded (Kent Police)', '426,012'], ['extra', 'x']]
+    [['Build mode', 'full'], ['Records loaded (every force in the store)', '426,012'], ['extra', 'x']]
     """
     order = list(_METADATA_LABELS)
     rows = []
@@ -412,7 +414,8 @@ def locations_md(loc: dict) -> str:
     """What the store says about locations: snap points, records with no location.
 
     >>> print(locations_md({"records": 100, "records_on_or_near": 90, "records_no_location": 10,
-    ...                     "asb_no_location": 1, "records_no_district": 11, "records_maidstone": 5}))
+    ...                     "asb_no_location": 1, "records_no_district": 11, "records_maidstone": 5,
+    ...                     "forces": "Kent Police"}))
     ... # doctest: +NORMALIZE_WHITESPACE
     Of the 100 Kent Police records loaded, 90 have an "On or near …" snap point and 10 have no location at all
     (1 of them ASB). Records that cannot be placed in a district (11 in all, including those with no location)
@@ -420,7 +423,8 @@ def locations_md(loc: dict) -> str:
     in Maidstone.
     """
     return (
-        f"Of the {loc['records']:,} Kent Police records loaded, {loc['records_on_or_near']:,} have an "
+        f"Of the {loc['records']:,} {md_escape(loc.get('forces') or 'Kent Police')} records loaded, "
+        f"{loc['records_on_or_near']:,} have an "
         f"\"On or near …\" snap point and {loc['records_no_location']:,} have no location at all "
         f"({loc['asb_no_location']:,} of them ASB). Records that cannot be placed in a district "
         f"({loc['records_no_district']:,} in all, including those with no location) are counted in no Kent "
@@ -432,19 +436,20 @@ def locations_md(loc: dict) -> str:
 def placement_md(methods: pd.DataFrame, n_wards: dict[str, int]) -> str:
     """How records were placed in wards, with the point / LSOA-fallback counts.
 
-    >>> m = pd.DataFrame({"location_method": ["point", "lsoa_lookup"], "records": [990, 10]})
+    >>> m = pd.DataFrame({"location_method": ["point", "lsoa_lookup"], "records": [990, 10], "forces": "Kent Police"})
     >>> print(placement_md(m, {"2022": 26, "2024": 22}))  # doctest: +ELLIPSIS
     Maidstone has two ward boundary sets: the **26 wards in force until May 2024** ...
     """
     counts = dict(zip(methods["location_method"], methods["records"].astype(int)))
     total = sum(counts.values())
+    forces = md_escape(methods["forces"].iloc[0] if "forces" in methods and len(methods) else "Kent Police")
     point, fallback, none = counts.get("point", 0), counts.get("lsoa_lookup", 0), counts.get("none", 0)
     text = (
         f"Maidstone has two ward boundary sets: the **{n_wards['2022']} wards in force until May 2024** (used by the "
         f"Strategic Assessment 2024/25) and the **{n_wards['2024']} wards from May 2024**. Every record is placed "
         "in a ward of **both** sets by its point (point-in-polygon on the ONS boundaries), so any period can be "
         "shown on either set.\n\n"
-        f"Of {total:,} Maidstone records, **{point:,}** were placed by their point. **{fallback:,}** had a point "
+        f"Of {total:,} {forces} records in Maidstone, **{point:,}** were placed by their point. **{fallback:,}** had a point "
         "outside every ward polygon (the ONS boundaries are generalised, so a snap point on the borough edge can "
         "fall just outside) and were placed by their LSOA's ward instead (ONS best-fit for May-2024 wards; "
         "area-majority for pre-2024 wards)."
@@ -508,3 +513,36 @@ def derivation_note(note: str) -> str:
     out = ". ".join(sentences).strip()
     out = out[:1].upper() + out[1:]
     return out if out.endswith(".") else out + "."
+
+
+def forces_table(forces: pd.DataFrame) -> pd.DataFrame:
+    """The ``forces_summary`` rows for display: which forces the store holds and where their records are.
+
+    >>> df = pd.DataFrame({"force": ["kent", "btp"], "force_name": ["Kent Police", "British Transport Police"],
+    ...                    "records": [100, 7], "records_kent": [99, 5], "records_maidstone": [9, 1],
+    ...                    "records_no_district": [1, 0], "first_month": [None, None], "last_month": [None, None],
+    ...                    "months_present": [4, 4], "months_missing": [0, 0]})
+    >>> forces_table(df).iloc[1].tolist()
+    ['British Transport Police', 'btp', '7', '5', '1', '0', '4', '0', 'added only when chosen in the filters']
+    """
+    return pd.DataFrame({
+        "Police force": forces["force_name"],
+        "Slug": forces["force"],
+        "Records": [f"{int(v):,}" for v in forces["records"]],
+        "In Kent and Medway districts": [f"{int(v):,}" for v in forces["records_kent"]],
+        "In Maidstone": [f"{int(v):,}" for v in forces["records_maidstone"]],
+        "No location (no district)": [f"{int(v):,}" for v in forces["records_no_district"]],
+        "Months loaded": [f"{int(v):,}" for v in forces["months_present"]],
+        "Months missing": [f"{int(v):,}" for v in forces["months_missing"]],
+        "In the dashboard's figures": ["always (the default)" if f == "kent" else "added only when chosen in the filters"
+                                       for f in forces["force"]],
+    })
+
+
+FORCES_MD = (
+    "Figures count **Kent Police** records, as the Strategic Assessment does. police.uk also publishes records of "
+    "other forces whose snap point lies in Maidstone: British Transport Police records incidents at railway "
+    "stations and on trains, and a neighbouring force may record an incident just over its border. When the store "
+    "holds such records, the filter bar offers to add them to the Maidstone figures; every figure then says which "
+    "forces it counts, and a month missing for any of those forces is a gap."
+)

@@ -8,7 +8,7 @@ bookmarked and shared.
 URL parameters: ``from``/``to`` (YYYY-MM), ``cmp`` (last_year | previous | none),
 ``wards`` (2022 | 2024), ``area`` (borough | cluster:Cluster 5 | ward:<code> | lsoa:<code>),
 ``class`` (comma list of VBC,CAS,ASB), ``type`` (comma list of police.uk crime types),
-``priority`` (a priority id).
+``priority`` (a priority id), ``forces`` (``all``: add other forces' records in Maidstone to Kent Police's).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from analytics.periods import (
     previous_period,
     same_months_last_year,
 )
-from dashboard.safe_text import one_line, shorten
+from dashboard.safe_text import md_escape, one_line, shorten
 
 __all__ = [
     "CLASSES",
@@ -42,6 +42,9 @@ __all__ = [
     "parse_query_params",
     "to_query_params",
     "period_presets",
+    "forces_label",
+    "forces_option_label",
+    "DEFAULT_FORCE",
     "SHARED_PARAMS",
     "PAGE_PARAMS",
 ]
@@ -63,7 +66,8 @@ WARD_SET_LABELS = {
 }
 AREA_TYPES = {"borough": "Whole borough", "cluster": "Ward cluster", "ward": "Ward", "lsoa": "LSOA"}
 MAX_PARAM_LENGTH = 400  # longer values are refused outright
-SHARED_PARAMS = ("from", "to", "cmp", "wards", "area", "class", "type", "priority")
+SHARED_PARAMS = ("from", "to", "cmp", "wards", "area", "class", "type", "priority", "forces")
+DEFAULT_FORCE = "kent"  # figures count Kent Police records, as the Strategic Assessment does
 # page-level parameters (each page validates its own); anything else is noted and ignored
 PAGE_PARAMS = ("profile", "measure", "breaks", "recent", "baseline", "window", "view", "cluster",
                "q", "find", "radius")  # q/find/radius: Find my area (pages/search.py validates them)
@@ -80,6 +84,7 @@ class FilterContext:
     lsoas: Mapping[str, str]  # code -> name
     crime_types: Mapping[str, str]  # type -> class
     priorities: Mapping[str, str]  # priority_id -> name (only those police.uk can filter)
+    other_forces: tuple[str, ...] = ()  # names of forces other than Kent Police with records in Maidstone
 
     @property
     def last_month(self) -> dt.date:
@@ -101,6 +106,7 @@ class Filters:
     classes: tuple[str, ...] = CLASSES
     crime_types: tuple[str, ...] = ()
     priority: str = ""
+    forces: str = DEFAULT_FORCE  # 'kent' (Kent Police records) | 'all' (with other forces' records in Maidstone)
     notes: tuple[str, ...] = field(default=(), compare=False)  # what was changed while parsing
 
     @property
@@ -124,7 +130,12 @@ class Filters:
             "classes": list(self.classes),
             "crime_types": list(self.crime_types),
             "priority": self.priority,
+            "forces": self.force_list(),
         }
+
+    def force_list(self) -> list[str]:
+        """The ``$forces`` query parameter: ``['kent']``, or ``[]`` for every force in the store."""
+        return [] if self.forces == "all" else [DEFAULT_FORCE]
 
     def area_label(self, ctx: FilterContext) -> str:
         if self.area_type == "borough":
@@ -277,6 +288,15 @@ def parse_query_params(qp: Mapping, ctx: FilterContext) -> Filters:
         else:
             note("priority", prio_raw, "not an SMP priority or theme that police.uk data can filter")
 
+    forces_raw = read("forces")
+    if forces_raw and forces_raw != DEFAULT_FORCE:
+        if forces_raw != "all":
+            note("forces", forces_raw, "use all (add other forces' records in Maidstone) or leave it out")
+        elif not ctx.other_forces:
+            note("forces", forces_raw, "this store holds no other force's records in Maidstone")
+        else:
+            values["forces"] = "all"
+
     unknown = sorted(set(qp) - set(SHARED_PARAMS) - set(PAGE_PARAMS))
     for key in unknown[:5]:
         note(key, qp.get(key), "not a dashboard parameter")
@@ -301,4 +321,29 @@ def to_query_params(f: Filters, ctx: FilterContext) -> dict[str, str]:
         out["type"] = ",".join(f.crime_types)
     if f.priority:
         out["priority"] = f.priority
+    if f.forces != DEFAULT_FORCE:
+        out["forces"] = f.forces
     return out
+
+
+def forces_label(f: Filters, ctx: FilterContext) -> str:
+    """Which forces' records the figures count, for captions and the data-currency line.
+
+    >>> ctx = FilterContext((), frozenset(), {}, {}, {}, {}, {}, ("British Transport Police",))
+    >>> forces_label(Filters(None, None), ctx), forces_label(Filters(None, None, forces="all"), ctx)
+    ('Kent Police', 'Kent Police + British Transport Police')
+    """
+    if f.forces == "all" and ctx.other_forces:
+        return " + ".join(("Kent Police", *ctx.other_forces))
+    return "Kent Police"
+
+
+def forces_option_label(ctx: FilterContext) -> str:
+    """The filter bar's label for adding other forces' records: it says what it adds.
+
+    >>> forces_option_label(FilterContext((), frozenset(), {}, {}, {}, {}, {}, ("British Transport Police",)))
+    "Add British Transport Police's records in Maidstone"
+    """
+    names = [md_escape(n) for n in ctx.other_forces]  # force names come from the data files
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Add {joined}'s records in Maidstone" if len(names) == 1 else f"Add the records of {joined} in Maidstone"

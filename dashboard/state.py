@@ -19,10 +19,13 @@ from dashboard.filters import (
     CLASS_LABELS,
     CLASSES,
     COMPARISONS,
+    DEFAULT_FORCE,
     PAGE_PARAMS,
     WARD_SET_LABELS,
     FilterContext,
     Filters,
+    forces_label,
+    forces_option_label,
     parse_query_params,
     period_presets,
     to_query_params,
@@ -45,6 +48,7 @@ def _context_tables(version: str) -> dict:
         "types": query("crime_types"),
         "priorities": query("priorities"),
         "overlap": query("ward_overlap"),
+        "other_forces": query("other_forces_in_maidstone"),
     }
 
 
@@ -68,6 +72,7 @@ def _filter_context(version: str) -> FilterContext:
         lsoas=dict(zip(t["lsoas"]["lsoa21_code"], t["lsoas"]["lsoa21_name"])),
         crime_types=dict(zip(t["types"]["crime_type"], t["types"]["crime_class"])),
         priorities=dict(zip(filterable["priority_id"], filterable["name"])),
+        other_forces=tuple(t["other_forces"]["force_name"]),
     )
 
 
@@ -99,6 +104,7 @@ def _seed_widgets(f: Filters, ctx: FilterContext) -> None:
     ss["f_classes"] = list(f.classes)
     ss["f_types"] = list(f.crime_types)
     ss["f_priority"] = f.priority
+    ss["f_forces"] = f.forces == "all"
     ss["f_notes"] = list(f.notes)
 
 
@@ -180,6 +186,12 @@ def filter_bar(ctx: FilterContext) -> Filters:
                                 format_func=lambda p: "All records" if not p else ctx.priorities[p],
                                 help="Only priorities that police.uk data can measure are listed; "
                                 "the Priorities page explains the others.")
+        all_forces = False
+        if ctx.other_forces:  # only when the store holds other forces' records in Maidstone
+            all_forces = st.checkbox(forces_option_label(ctx), key="f_forces",
+                                     help="Figures count Kent Police records by default, as the Strategic Assessment "
+                                     "does. Tick to add the records other forces placed in Maidstone (British "
+                                     "Transport Police records incidents at railway stations and on trains).")
     if not classes:
         classes = list(CLASSES)
         with st.sidebar:
@@ -187,7 +199,7 @@ def filter_bar(ctx: FilterContext) -> Filters:
     f = Filters(
         start=start, end=end, comparison=comparison, ward_set=ward_set, area_type=area_type,
         area_code=area_code or "", classes=tuple(c for c in CLASSES if c in classes),
-        crime_types=tuple(sorted(types)), priority=priority or "",
+        crime_types=tuple(sorted(types)), priority=priority or "", forces="all" if all_forces else DEFAULT_FORCE,
     )
     _sync_url(f, ctx)
     ss["filters"] = f
@@ -240,7 +252,8 @@ def data_currency_line(ctx: FilterContext, f: Filters) -> None:
     n_missing_all = len(ctx.months) - n_present
     cov = coverage(f.period, ctx.present_months)
     line = (
-        f"**Data as of {month_label(ctx.last_month)}** · police.uk street-level crime and ASB (Kent Police): "
+        f"**Data as of {month_label(ctx.last_month)}** · police.uk street-level crime and ASB "
+        f"({md_escape(forces_label(f, ctx))}): "
         f"{n_present} months loaded, {month_label(ctx.first_month)} – {month_label(ctx.last_month)}"
         f"{f', {n_missing_all} months missing' if n_missing_all else ''}. "
         f"Selected period **{f.period.label}**: {cov.describe()}."

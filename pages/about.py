@@ -46,6 +46,9 @@ def render_months() -> None:
                        "'no data': month missing.")
     with st.expander("Every month, loaded or missing"):
         table(v.months_table(months), "about_months_loaded", "months_loaded.csv")
+    st.subheader("Police forces in this store")
+    st.markdown(v.FORCES_MD)
+    table(v.forces_table(query("forces_summary")), "about_forces", "police_forces.csv")
 
 
 def render_police_uk() -> None:

@@ -28,6 +28,7 @@ from dashboard.compare import (
     type_change_table,
 )
 from dashboard.data import query
+from dashboard.safe_text import md_escape
 from dashboard.filters import CLASS_LABELS
 from dashboard.search_view import search_box, send_to_search
 from dashboard.state import current_filters, filter_context
@@ -112,8 +113,10 @@ def render_kent() -> None:
     basis = st.radio("Population for rates", ["mid2024", "census2021"], horizontal=True, key="kent_basis",
                      format_func={"mid2024": "ONS mid-2024 estimate", "census2021": "Census 2021 (as the Strategic Assessment)"}.get)
     kent = ov.kent_table(query("district_summary", months=months, comparison_months=[], classes=list(f.classes),
-                               crime_types=list(f.crime_types), population_basis=basis), len(months))
-    unplaced = int(query("unplaced_kent_records", months=months)["records"].iloc[0])
+                               crime_types=list(f.crime_types), population_basis=basis, forces=f.force_list()),
+                         len(months))
+    unplaced_row = query("unplaced_kent_records", months=months, forces=f.force_list()).iloc[0]
+    unplaced, forces = int(unplaced_row["records"]), md_escape(unplaced_row["forces"])  # force names are data
     st.markdown(f"**{ov.kent_verdict(kent, label)}**")
     st.markdown(ov.kent_sentence(kent, label, len(months)))
     c1, c2 = st.columns(2)
@@ -127,9 +130,9 @@ def render_kent() -> None:
                            f"grey band: within {ov.CLOSE_BAND:.0%} of it (\"close\").")
     classes = " + ".join(f.classes)
     st.caption(
-        f"Kent Police records ({classes}{', selected crime types' if f.crime_types else ''}) in {label}, the "
+        f"{forces} records ({classes}{', selected crime types' if f.crime_types else ''}) in {label}, the "
         f"months of the selected period with data, whatever the comparison setting; Maidstone in orange. "
-        f"{unplaced:,} Kent Police records with no location cannot be placed in a district and are left out. "
+        f"{unplaced:,} {forces} records with no location cannot be placed in a district and are left out. "
         "Rates are for the months shown, not per year, unless labelled 'a year'.")
 
 

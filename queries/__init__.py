@@ -8,7 +8,10 @@ Every ``queries/**/*.sql`` file holds blocks like::
 
 The block's name is namespaced by its sub-folder (``build/schema.sql`` -> ``build.create_tables``).
 Parameters are DuckDB named parameters (``$name``); values are always bound, never
-formatted into the SQL text, and :func:`run` refuses unknown or missing parameters.
+formatted into the SQL text, and :func:`run` refuses unknown or missing parameters, except the
+project-wide optional ones in :data:`OPTIONAL_PARAMS` (``$forces``: a query that uses it gets the default,
+Kent Police, when the caller leaves it out; a query that does not use it ignores it, so the shared filters
+can pass it to every query).
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Query", "QueryError", "load_queries", "get", "run", "run_df", "run_script", "QUERY_DIR"]
+__all__ = ["Query", "QueryError", "load_queries", "get", "run", "run_df", "run_script", "QUERY_DIR", "OPTIONAL_PARAMS"]
 
 QUERY_DIR = Path(__file__).resolve().parent
+# parameter -> default: bound with its default when a query uses it and the caller leaves it out, dropped
+# when a query does not use it. forces: the police.uk forces whose records a figure counts ([] = all).
+OPTIONAL_PARAMS: dict[str, tuple] = {"forces": ("kent",)}
 _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$")
 _PARAM = re.compile(r"(?<![:$\w])\$([a-z_][a-z0-9_]*)")
 _STRING = re.compile(r"'(?:[^']|'')*'")
@@ -141,6 +147,12 @@ def get(name: str) -> Query:
 
 
 def _bind(q: Query, params: dict) -> dict:
+    params = dict(params)
+    for key, default in OPTIONAL_PARAMS.items():
+        if key in q.params:
+            params.setdefault(key, list(default))
+        else:
+            params.pop(key, None)
     unknown = set(params) - q.params
     if unknown:
         raise QueryError(f"query {q.name!r} takes no parameter(s) {', '.join(sorted(unknown))}")

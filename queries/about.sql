@@ -1,5 +1,6 @@
 -- name: about_locations
--- Kent Police records by whether police.uk gave them a location and whether a district could be found.
+-- Records of the forces a figure uses (default Kent Police) by whether police.uk gave them a location and
+-- whether a district could be found; `forces` names those forces.
 with records as (
     select
         crime_class,
@@ -7,6 +8,7 @@ with records as (
         location,
         district
     from records
+    where len($forces) = 0 or list_contains($forces, force)
 ),
 
 final as (
@@ -16,7 +18,15 @@ final as (
         count(*) filter (where longitude is null)::bigint as records_no_location,
         count(*) filter (where longitude is null and crime_class = 'ASB')::bigint as asb_no_location,
         count(*) filter (where district is null)::bigint as records_no_district,
-        count(*) filter (where district = 'Maidstone')::bigint as records_maidstone
+        count(*) filter (where district = 'Maidstone')::bigint as records_maidstone,
+        coalesce(
+            (
+                select string_agg(force_name, ' + ' order by force = 'kent' desc, force_name)
+                from forces
+                where len($forces) = 0 or list_contains($forces, force)
+            ),
+            'Kent Police'
+        ) as forces
     from records
 )
 
@@ -43,6 +53,7 @@ records as (
         r.lsoa21_code,
         r.lsoa_code_published in (select lsoa21_code from lsoas_2021) as is_2021_code
     from records_maidstone as r
+    where len($forces) = 0 or list_contains($forces, r.force)
 ),
 
 years as (

@@ -17,7 +17,7 @@ counts as (
         count(*) filter (where list_contains($comparison_months, month)) as records_comparison
     from maidstone_records(
         list_concat($months, $comparison_months),
-        $ward_set, 'borough', '', $classes, $crime_types, $priority
+        $ward_set, 'borough', '', $classes, $crime_types, $priority, _forces := $forces
     )
     group by ward_code
 ),
@@ -72,7 +72,7 @@ years as (
         count(*) filter (where coalesce(present.is_present, false)) as months_present
     from (select unnest($months)::date as month) as requested
     left join (
-        select month, bool_or(is_present) as is_present from months_loaded group by month
+        select month, is_present from months_present(_forces := $forces)
     ) as present on requested.month = present.month
     group by year(requested.month)
 ),
@@ -87,7 +87,7 @@ counts as (
         year(month) as year,
         crime_class,
         count(*) as records
-    from maidstone_records($months, $ward_set, 'borough', '', $classes, $crime_types, $priority)
+    from maidstone_records($months, $ward_set, 'borough', '', $classes, $crime_types, $priority, _forces := $forces)
     group by all
 ),
 
@@ -120,7 +120,7 @@ with counts as (
         count(*) filter (where list_contains($comparison_months, month)) as records_comparison
     from maidstone_records(
         list_concat($months, $comparison_months),
-        $ward_set, $area_type, $area_code, $classes, $crime_types, $priority
+        $ward_set, $area_type, $area_code, $classes, $crime_types, $priority, _forces := $forces
     )
     group by lsoa21_code
 ),
@@ -160,7 +160,7 @@ with selected as (
     select *
     from maidstone_records(
         list_concat($months, $comparison_months),
-        $ward_set, $area_type, $area_code, $classes, $crime_types, $priority
+        $ward_set, $area_type, $area_code, $classes, $crime_types, $priority, _forces := $forces
     )
     where longitude is not null
 ),
@@ -195,6 +195,6 @@ select * from final order by records desc, place limit $top_n;
 -- name: ward_crime_mix
 -- Records by crime type in one area for the period (the ward profile's type mix).
 select crime_type, crime_class, count(*) as records
-from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority)
+from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority, _forces := $forces)
 group by crime_type, crime_class
 order by records desc, crime_type;

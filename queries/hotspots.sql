@@ -9,5 +9,5 @@ select
     location,
     ward_name,
     lsoa21_code
-from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority)
+from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority, _forces := $forces)
 where longitude is not null;

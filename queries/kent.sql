@@ -5,7 +5,7 @@ with counts as (
         district,
         count(*) filter (where list_contains($months, month)) as records,
         count(*) filter (where list_contains($comparison_months, month)) as records_comparison
-    from kent_records(list_concat($months, $comparison_months), $classes, $crime_types)
+    from kent_records(list_concat($months, $comparison_months), $classes, $crime_types, _forces := $forces)
     group by district
 ),
 
@@ -43,7 +43,22 @@ final as (
 select * from final order by records desc;
 
 -- name: unplaced_kent_records
--- Kent Police records in the months that have no location, so no district (excluded from rankings).
-select count(*) as records
-from records
-where list_contains($months, month) and district is null;
+-- Records of the forces a figure uses (default Kent Police) in the months that have no location, so no
+-- district (excluded from rankings); `forces` names those forces.
+with selected as (
+    select force
+    from records
+    where list_contains($months, month) and district is null
+        and (len($forces) = 0 or list_contains($forces, force))
+)
+
+select
+    (select count(*) from selected) as records,
+    coalesce(
+        (
+            select string_agg(force_name, ' + ' order by force = 'kent' desc, force_name)
+            from forces
+            where force in (select force from forces_used(_forces := $forces, _scope := 'kent'))
+        ),
+        'Kent Police'
+    ) as forces;

@@ -1,12 +1,73 @@
 -- name: months_loaded
--- Every month from the first to the last loaded, with the rows loaded (NULL = missing month).
+-- Every month from the first to the last loaded, with the rows of the forces a figure uses (default Kent
+-- Police; [] = every force with records in Maidstone). NULL rows = a gap: a month missing for any of them.
+with calendar as (
+    select distinct month from months_loaded
+),
+
+used as (
+    select
+        month,
+        bool_and(is_present) as is_present,
+        sum(rows)::bigint as rows
+    from months_loaded
+    where force in (select force from forces_used(_forces := $forces))
+    group by month
+)
+
 select
-    month,
-    sum(rows)::bigint as rows,
-    bool_or(is_present) as is_present
-from months_loaded
-group by month
-order by month;
+    calendar.month,
+    case when coalesce(used.is_present, false) then used.rows end as rows,
+    coalesce(used.is_present, false) as is_present
+from calendar
+left join used on calendar.month = used.month
+order by calendar.month;
+
+-- name: other_forces_in_maidstone
+-- Forces other than Kent Police with records placed in Maidstone (what the filter bar offers to add).
+select
+    force,
+    force_name,
+    records_maidstone
+from forces
+where force <> 'kent' and records_maidstone > 0
+order by records_maidstone desc, force_name;
+
+-- name: forces_summary
+-- Every police.uk force in the store: records, those in Kent and Medway districts and in Maidstone, the
+-- records with no location (placed in no district), the months covered and missing.
+with unplaced as (
+    select
+        force,
+        count(*) filter (where district is null)::bigint as records_no_district
+    from records
+    group by force
+),
+
+months as (
+    select
+        force,
+        count(*) filter (where is_present)::bigint as months_present,
+        count(*) filter (where not is_present)::bigint as months_missing
+    from months_loaded
+    group by force
+)
+
+select
+    f.force,
+    f.force_name,
+    f.records,
+    f.records_kent,
+    f.records_maidstone,
+    coalesce(u.records_no_district, 0) as records_no_district,
+    f.first_month,
+    f.last_month,
+    m.months_present,
+    m.months_missing
+from forces as f
+left join unplaced as u on f.force = u.force
+left join months as m on f.force = m.force
+order by f.force = 'kent' desc, f.records_maidstone desc, f.force_name;
 
 -- name: build_metadata
 -- The store's build metadata (source, build time, row counts, code version).
@@ -127,7 +188,7 @@ order by ward_2024_name, residents_census2021_areal_est desc;
 
 -- name: source_files
 -- Per-file reconciliation of the last build: rows read = loaded + rejected.
-select source_file, month, force, rows_read, rows_loaded, rows_rejected, rows_maidstone
+select source_file, month, force, rows_read, rows_loaded, rows_rejected, rows_maidstone, force_name
 from source_files
 order by month, source_file;
 
@@ -139,8 +200,25 @@ group by source_file, reason
 order by source_file, rows desc;
 
 -- name: location_methods
--- How Maidstone records were placed in wards: by their point, or by their LSOA.
-select location_method, count(*) as records
-from records_maidstone
-group by location_method
+-- How Maidstone records of the forces a figure uses (default Kent Police) were placed in wards: by their
+-- point, or by their LSOA; `forces` names those forces.
+with selected as (
+    select location_method, force
+    from records_maidstone
+    where len($forces) = 0 or list_contains($forces, force)
+),
+
+label as (
+    select string_agg(distinct force_name, ' + ' order by force_name) as forces
+    from forces
+    where force in (select distinct force from selected)
+)
+
+select
+    s.location_method,
+    count(*) as records,
+    any_value(label.forces) as forces
+from selected as s
+cross join label
+group by s.location_method
 order by records desc;

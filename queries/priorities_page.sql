@@ -10,9 +10,8 @@ with calendar as (
 present as (
     select
         month,
-        bool_or(is_present) as is_present
-    from months_loaded
-    group by month
+        is_present
+    from months_present(_forces := $forces)
 ),
 
 priority_types as (
@@ -35,7 +34,7 @@ selected as (
         month,
         crime_type,
         ward_name
-    from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, '')
+    from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, '', _forces := $forces)
 ),
 
 counts as (

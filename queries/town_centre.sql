@@ -6,7 +6,7 @@ with selected as (
         case when ward_name = 'High Street' then 'High Street' else 'Rest of borough' end as area,
         crime_class,
         crime_type
-    from maidstone_records($months, $ward_set, 'borough', '', ['VBC', 'CAS', 'ASB'], [], '')
+    from maidstone_records($months, $ward_set, 'borough', '', ['VBC', 'CAS', 'ASB'], [], '', _forces := $forces)
 ),
 
 measures as (
@@ -29,7 +29,7 @@ years as (
         count(*) filter (where coalesce(present.is_present, false)) as months_present
     from (select unnest($months)::date as month) as requested
     left join (
-        select month, bool_or(is_present) as is_present from months_loaded group by month
+        select month, is_present from months_present(_forces := $forces)
     ) as present on requested.month = present.month
     group by year(requested.month)
 ),

@@ -5,9 +5,8 @@ with calendar as (
 ),
 
 present as (
-    select month, bool_or(is_present) as is_present
-    from months_loaded
-    group by month
+    select month, is_present
+    from months_present(_forces := $forces)
 ),
 
 classes as (
@@ -16,7 +15,7 @@ classes as (
 
 counts as (
     select month, crime_class, count(*) as records
-    from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority)
+    from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority, _forces := $forces)
     group by month, crime_class
 ),
 
@@ -41,9 +40,8 @@ with calendar as (
 ),
 
 present as (
-    select month, bool_or(is_present) as is_present
-    from months_loaded
-    group by month
+    select month, is_present
+    from months_present(_forces := $forces)
 ),
 
 types as (
@@ -56,7 +54,7 @@ types as (
 
 counts as (
     select month, crime_type, count(*) as records
-    from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority)
+    from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority, _forces := $forces)
     group by month, crime_type
 ),
 
@@ -92,7 +90,7 @@ counts as (
         count(*) filter (where list_contains($comparison_months, month)) as records_comparison
     from maidstone_records(
         list_concat($months, $comparison_months),
-        $ward_set, $area_type, $area_code, $classes, $crime_types, $priority
+        $ward_set, $area_type, $area_code, $classes, $crime_types, $priority, _forces := $forces
     )
     group by crime_type
 ),

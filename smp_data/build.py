@@ -211,7 +211,8 @@ def _populations(data: BoundaryData, pop22: pd.DataFrame, pop24: pd.DataFrame) -
 
 # Bump when a change to queries/build/ means stores built by older code cannot serve the dashboard's queries
 # (new tables, views or macros). `build --if-missing` rebuilds such a store; the app says to rebuild it.
-STORE_SCHEMA_VERSION = "4"  # 2: partner_public_rows / partner_all_rows macros; 3: postcodes view; 4: ingest_notes
+STORE_SCHEMA_VERSION = "5"  # 2: partner_public_rows / partner_all_rows macros; 3: postcodes view; 4: ingest_notes;
+# 5: forces (source_files.rows_kent/force_name, view forces, _forces macro parameter, months_present)
 
 
 def store_schema_version(db_path: Path | str) -> str | None:
@@ -441,18 +442,26 @@ def _write_batch(con, reader: BatchReader, report: BuildReport, progress, number
             _delete_month(con, fr)
     reader.load()
     for fr, i in zip(files, numbers):
-        maidstone = reader.maidstone.get(fr.file_id, 0)
+        stats = reader.stats.get(fr.file_id, {})
+        maidstone = stats.get("maidstone", 0)
         if fr.rejects:
             con.executemany("insert into rejects values (?, ?, ?, ?)", fr.rejects)
         if fr.notes:
             con.executemany("insert into ingest_notes values (?, ?, ?)", fr.notes)
-        con.execute(
-            "insert into source_files values ($s, $m, $f, $read, $loaded, $rejected, $maid)",
-            {"s": fr.source_file, "m": f"{fr.month}-01", "f": fr.force, "read": fr.rows_read,
-             "loaded": fr.rows_loaded, "rejected": fr.rows_rejected, "maid": maidstone},
-        )
+        _insert_source_file(con, fr.source_file, fr.month, fr.force, fr.rows_read, fr.rows_loaded, fr.rows_rejected,
+                            maidstone, stats.get("kent", 0), stats.get("force_name"))
         _report_file(report, progress, fr, i, maidstone)
     reader.close()
+
+
+def _insert_source_file(con, source_file: str, month: str, force: str, read: int, loaded: int, rejected: int,
+                        maidstone: int, kent: int, force_name: str | None) -> None:
+    con.execute(
+        "insert into source_files (source_file, month, force, rows_read, rows_loaded, rows_rejected, rows_maidstone, "
+        "rows_kent, force_name) values ($s, $m, $f, $read, $loaded, $rejected, $maid, $kent, $name)",
+        {"s": source_file, "m": f"{month}-01", "f": force, "read": read, "loaded": loaded, "rejected": rejected,
+         "maid": maidstone, "kent": kent, "name": force_name},
+    )
 
 
 def _delete_month(con, fr: FileRead) -> None:

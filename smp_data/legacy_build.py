@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +25,7 @@ from boundaries import BoundaryError, load_boundaries
 from smp_data.build import (
     BuildError,
     BuildReport,
+    _insert_source_file,
     _load_dimensions,
     _remove,
     _temp_path,
@@ -127,11 +129,12 @@ def _store_file(con, result: FileResult, enriched: dict[str, list]) -> int:
     if result.rejects:
         con.executemany("insert into rejects values (?, ?, ?, ?)", result.rejects)
     maidstone = sum(1 for d in enriched["district"] if d == "Maidstone")
-    con.execute(
-        "insert into source_files values ($s, $m, $f, $read, $loaded, $rejected, $maid)",
-        {"s": result.source_file, "m": month, "f": result.force, "read": result.rows_read,
-         "loaded": result.rows_loaded, "rejected": result.rows_rejected, "maid": maidstone},
-    )
+    kent_districts = {r[0] for r in con.execute("select district_name from districts").fetchall()}
+    kent = sum(1 for d in enriched["district"] if d in kent_districts)
+    names = Counter(n for n in result.records["reported_by"] if n is not None)
+    force_name = max(names, key=lambda n: (names[n], n)) if names else None
+    _insert_source_file(con, result.source_file, result.month, result.force, result.rows_read, result.rows_loaded,
+                        result.rows_rejected, maidstone, kent, force_name)
     return maidstone
 
 

@@ -230,7 +230,7 @@ class BatchReader:
         self.files: dict[int, FileRead] = {}
         self._plain: set[int] = set()
         self._rows: dict[int, list] = {}
-        self.maidstone: dict[int, int] = {}
+        self.stats: dict[int, dict] = {}  # per file: maidstone, kent (rows placed there), force_name
         self._latin1: set[int] = set()  # files whose lines hold latin-1 text (bytes 1:1)
         for ddl in (
             "create or replace temp table _files (file_id integer, source_file varchar, month varchar, force varchar, "
@@ -433,7 +433,7 @@ class BatchReader:
         if inserted == sum(read.values()):  # the common case: SQL took every row
             fast = read
         else:
-            fast = {fid: n for fid, n, _m in con.execute(queries.get("build.loaded_per_file").sql, span).fetchall()}
+            fast = {row[0]: row[1] for row in con.execute(queries.get("build.loaded_per_file").sql, span).fetchall()}
         # 3. the rest, row by row in Python: rejects, odd lines, API rows
         slow_files = [fid for fid, fr in self.files.items() if fr.reader == "rows" or read.get(fid, 0) > fast.get(fid, 0)]
         python_rows: dict[int, list] = {fid: list(self._rows.get(fid, [])) for fid in slow_files}
@@ -462,8 +462,8 @@ class BatchReader:
             if fr.rows_read != fr.rows_loaded + fr.rows_rejected:
                 raise SourceError(f"{fr.source_file}: rows read {fr.rows_read:,} <> loaded {fr.rows_loaded:,} + "
                                   f"rejected {fr.rows_rejected:,} (a reader error; nothing was written)")
-        self.maidstone = {fid: m for fid, _n, m in con.execute(queries.get("build.loaded_per_file").sql,
-                                                                span).fetchall()} if months else {}
+        self.stats = {fid: {"maidstone": m, "kent": k, "force_name": name} for fid, _n, m, k, name in
+                      con.execute(queries.get("build.loaded_per_file").sql, span).fetchall()} if months else {}
 
     def _write_placed(self, cand: pa.Table) -> None:
         """Districts by point (rows with no LSOA name) and Maidstone placements of the candidate rows,

@@ -87,8 +87,8 @@ def test_metadata_table_orders_labels_and_formats_counts():
     meta = pd.DataFrame({"key": ["rows_records", "built_at_utc", "rows_rejected", "unknown_key"],
                          "value": ["426012", "2026-01-01T00:00:00+00:00", "0", "x"]})
     table = v.metadata_table(meta)
-    assert table["Item"].tolist() == ["Built at (UTC)", "Records loaded (Kent Police)", "Rows rejected", "unknown_key"]
-    assert table.set_index("Item").loc["Records loaded (Kent Police)", "Value"] == "426,012"
+    assert table["Item"].tolist() == ["Built at (UTC)", "Records loaded (every force in the store)", "Rows rejected", "unknown_key"]
+    assert table.set_index("Item").loc["Records loaded (every force in the store)", "Value"] == "426,012"
 
 
 def test_unmeasurable_lists_no_before_partial_and_drops_measurable():
@@ -120,7 +120,7 @@ def test_placement_text_reports_point_fallback_and_unplaced_counts():
     methods = pd.DataFrame({"location_method": ["point", "lsoa_lookup", "none"], "records": [1000, 12, 3]})
     text = v.placement_md(methods, {"2022": 26, "2024": 22})
     assert "**26 wards in force until May 2024**" in text and "**22 wards from May 2024**" in text
-    assert "Of 1,015 Maidstone records, **1,000** were placed by their point. **12**" in text
+    assert "Of 1,015 Kent Police records in Maidstone, **1,000** were placed by their point. **12**" in text
     assert "3 could not be placed in a ward at all" in text
     assert "could not be placed" not in v.placement_md(methods.iloc[:2], {"2022": 26, "2024": 22})
 

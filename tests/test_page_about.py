@@ -11,7 +11,8 @@ pytestmark = pytest.mark.integration
 
 PAGE = "pages/about.py"
 SECTIONS = [
-    "Sources and licences", "Months loaded and missing", "How police.uk data is made", "LSOAs: 2011 and 2021 codes",
+    "Sources and licences", "Months loaded and missing", "Police forces in this store", "How police.uk data is made",
+    "LSOAs: 2011 and 2021 codes",
     "Ward boundary sets and how records are placed", "Ward clusters (May-2024 clusters are derived)",
     "Population bases for rates", "What police.uk cannot measure", "Build record and reconciliation",
     "Accessibility statement",
@@ -80,8 +81,8 @@ def test_build_metadata_rows_records_equals_sql_count(about, full_store):
     (records,), = sql(full_store, "select count(*) from records")
     (maidstone,), = sql(full_store, "select count(*) from records where district = 'Maidstone'")
     meta = _table(about, "Item").set_index("Item")["Value"]
-    assert meta["Records loaded (Kent Police)"] == f"{records:,}"
-    assert meta["Records in Maidstone"] == f"{maidstone:,}"
+    assert meta["Records loaded (every force in the store)"] == f"{records:,}"
+    assert meta["Records in Maidstone (every force in the store)"] == f"{maidstone:,}"
 
 
 def test_location_lsoa_and_placement_numbers_equal_sql(about, full_store):
@@ -94,7 +95,8 @@ def test_location_lsoa_and_placement_numbers_equal_sql(about, full_store):
     (point, fallback), = sql(full_store, "select count(*) filter (where location_method = 'point'), "
                              "count(*) filter (where location_method = 'lsoa_lookup') from records "
                              "where district = 'Maidstone'")
-    assert f"Of {maidstone:,} Maidstone records, {point:,} were placed by their point. {fallback:,} had" in shown
+    assert (f"Of {maidstone:,} Kent Police records in Maidstone, {point:,} were placed by their point. "
+            f"{fallback:,} had") in shown
     (split,), = sql(full_store, """
         select count(*) from records r
         where r.district = 'Maidstone' and year(r.month) = 2022

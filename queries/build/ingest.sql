@@ -214,16 +214,30 @@ from (
 group by file_id;
 
 -- name: loaded_per_file
--- Records of the batch's files in records (after the fast insert: the rows SQL accepted), and how many
--- are in Maidstone. The month range limits the scan to the batch's months.
+-- Records of the batch's files in records (after the fast insert: the rows SQL accepted), how many are in
+-- Maidstone and in Kent and Medway districts, and the force's name as the file gives it ('Reported by' of
+-- most rows, ties by name). The month range limits the scan to the batch's months.
+with counted as (
+    select
+        f.file_id,
+        r.reported_by,
+        count(*) as records,
+        count(*) filter (where r.district = 'Maidstone') as maidstone,
+        count(*) filter (where r.district in (select d.district_name from districts as d)) as kent
+    from records as r
+    inner join _files as f on r.source_file = f.source_file
+    where r.month between $first_month and $last_month
+    group by f.file_id, r.reported_by
+)
+
 select
-    f.file_id,
-    count(*) as records,
-    count(*) filter (where r.district = 'Maidstone') as maidstone
-from records as r
-inner join _files as f on r.source_file = f.source_file
-where r.month between $first_month and $last_month
-group by f.file_id;
+    file_id,
+    sum(records)::bigint as records,
+    sum(maidstone)::bigint as maidstone,
+    sum(kent)::bigint as kent,
+    arg_max(reported_by, (records, reported_by)) filter (where reported_by is not null) as force_name
+from counted
+group by file_id;
 
 -- name: slow_field_rows
 -- Rows of plain files that SQL did not accept: their 12 unstripped fields, for validate_row.

@@ -11,6 +11,13 @@
 --   _classes      VARCHAR[] subset of ['VBC', 'CAS', 'ASB']
 --   _crime_types  VARCHAR[] police.uk crime types; [] means all
 --   _priority     VARCHAR   priorities.priority_id; '' means no priority filter
+--   _forces       VARCHAR[] police.uk forces (named, optional): default ['kent'] (Kent Police records, as
+--                           the Strategic Assessment counts); [] means every force in the store
+-- kent_records(_months, _classes, _crime_types, _forces := ['kent']): records in Kent and Medway districts.
+-- forces_used(_forces := ['kent'], _scope := 'maidstone'): the forces a figure uses: those named, or for
+-- [] every force with records in Maidstone (_scope 'maidstone') or in Kent districts ('kent').
+-- months_present(_forces := ['kent'], _scope := 'maidstone'): per month, true when every force the figure
+-- uses has data for it (a month missing for one of them is a gap, never a zero).
 create or replace table records_maidstone as
 select
     r.*,
@@ -25,7 +32,7 @@ where r.district = 'Maidstone'
 order by r.month, r.source_file, r.source_line;
 
 create or replace macro maidstone_records(
-    _months, _ward_set, _area_type, _area_code, _classes, _crime_types, _priority
+    _months, _ward_set, _area_type, _area_code, _classes, _crime_types, _priority, _forces := ['kent']
 ) as table
 with placed as (
     select
@@ -35,6 +42,7 @@ with placed as (
         case when _ward_set = '2024' then r.cluster_2024 else r.cluster_2022 end as cluster
     from records_maidstone as r
     where list_contains(_months, r.month)
+        and (len(_forces) = 0 or list_contains(_forces, r.force))
         and list_contains(_classes, r.crime_class)
         and (len(_crime_types) = 0 or list_contains(_crime_types, r.crime_type))
 )
@@ -76,11 +84,30 @@ where
     );
 
 -- kent_records: every record of a Kent district (whole-force comparison), by months,
--- crime classes and crime types.
-create or replace macro kent_records(_months, _classes, _crime_types) as table
+-- crime classes, crime types and forces (default Kent Police).
+create or replace macro kent_records(_months, _classes, _crime_types, _forces := ['kent']) as table
 select r.*
 from records as r
 inner join districts as d on r.district = d.district_name
 where list_contains(_months, r.month)
+    and (len(_forces) = 0 or list_contains(_forces, r.force))
     and list_contains(_classes, r.crime_class)
-    and (len(_crime_types) = 0 or list_contains(_crime_types, r.crime_type))
+    and (len(_crime_types) = 0 or list_contains(_crime_types, r.crime_type));
+
+create or replace macro forces_used(_forces := ['kent'], _scope := 'maidstone') as table
+select force
+from forces
+where
+    case
+        when len(_forces) > 0 then list_contains(_forces, force)
+        when _scope = 'kent' then records_kent > 0
+        else records_maidstone > 0
+    end;
+
+create or replace macro months_present(_forces := ['kent'], _scope := 'maidstone') as table
+select
+    month,
+    bool_and(is_present) as is_present
+from months_loaded
+where force in (select force from forces_used(_forces := _forces, _scope := _scope))
+group by month

@@ -31,7 +31,9 @@ create table source_files (
     rows_read integer not null,
     rows_loaded integer not null,
     rows_rejected integer not null,
-    rows_maidstone integer not null
+    rows_maidstone integer not null,    -- loaded rows placed in Maidstone (any force)
+    rows_kent integer not null,         -- loaded rows placed in a Kent or Medway district
+    force_name varchar                  -- the file's 'Reported by' (most rows), e.g. 'British Transport Police'
 );
 
 create table rejects (
@@ -156,7 +158,21 @@ create table priority_crime_types (
 );
 
 -- name: create_views
--- The public contract for analysts: crime_records and months_loaded (names kept stable).
+-- The public contract for analysts: crime_records and months_loaded (names kept stable), and forces.
+-- forces: every police.uk force in the store, its name as its files give it, its records, those placed in
+-- Kent and Medway districts and in Maidstone, and the months it covers (from source_files, so cheap).
+create or replace view forces as
+select
+    force,
+    coalesce(arg_max(force_name, rows_loaded), force) as force_name,
+    sum(rows_loaded)::bigint as records,
+    sum(rows_kent)::bigint as records_kent,
+    sum(rows_maidstone)::bigint as records_maidstone,
+    min(month) filter (where rows_loaded > 0) as first_month,
+    max(month) filter (where rows_loaded > 0) as last_month
+from source_files
+group by force;
+
 create or replace view crime_records as
 select
     r.month,
@@ -181,17 +197,19 @@ select
     r.lsoa_name_published,
     r.location_method,
     r.source_file,
-    r.source_line
+    r.source_line,
+    f.force_name
 from records as r
 left join wards_2022 as w22 on r.ward_2022_code = w22.ward_2022_code
-left join wards_2024 as w24 on r.ward_2024_code = w24.ward_2024_code;
+left join wards_2024 as w24 on r.ward_2024_code = w24.ward_2024_code
+left join forces as f on r.force = f.force;
 
 create or replace view months_loaded as
 with loaded as (
     select
         month,
         force,
-        sum(rows_loaded)::bigint as rows,
+        sum(rows_loaded)::bigint as rows_loaded,
         string_agg(source_file, '; ' order by source_file) as source_files
     from source_files
     group by month, force
@@ -206,17 +224,14 @@ calendar as (
     from bounds
 ),
 
-forces as (
-    select distinct force from loaded
-),
-
 final as (
     select
         calendar.month,
         forces.force,
-        loaded.rows,
-        loaded.rows is not null as is_present,
-        loaded.source_files
+        case when loaded.rows_loaded > 0 then loaded.rows_loaded end as rows,
+        coalesce(loaded.rows_loaded > 0, false) as is_present,
+        loaded.source_files,
+        forces.force_name
     from calendar
     cross join forces
     left join loaded on calendar.month = loaded.month and forces.force = loaded.force

@@ -35,6 +35,7 @@ select
     any_value(ward_2022_name) as ward_2022_name
 from records_maidstone
 where longitude is not null and location is not null
+    and (len($forces) = 0 or list_contains($forces, force))
 group by location, longitude, latitude
 order by location, longitude, latitude;
 
@@ -91,7 +92,7 @@ box as (
 
 candidates as (
     select r.*
-    from maidstone_records($months, $ward_set, 'borough', '', $classes, $crime_types, $priority) as r, box
+    from maidstone_records($months, $ward_set, 'borough', '', $classes, $crime_types, $priority, _forces := $forces) as r, box
     where r.latitude between box.lat_lo and box.lat_hi and r.longitude between box.lon_lo and box.lon_hi
 ),
 
@@ -113,7 +114,7 @@ calendar as (
 ),
 
 present as (
-    select month, bool_or(is_present) as is_present from months_loaded group by month
+    select month, is_present from months_present(_forces := $forces)
 ),
 
 classes as (
@@ -156,7 +157,7 @@ box as (
 candidates as (
     select r.*
     from maidstone_records(
-        list_concat($months, $comparison_months), $ward_set, 'borough', '', $classes, $crime_types, $priority
+        list_concat($months, $comparison_months), $ward_set, 'borough', '', $classes, $crime_types, $priority, _forces := $forces
     ) as r, box
     where r.latitude between box.lat_lo and box.lat_hi and r.longitude between box.lon_lo and box.lon_hi
 ),
@@ -232,12 +233,12 @@ borough_pop as (
 
 area_counts as (
     select count(*) as records
-    from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority)
+    from maidstone_records($months, $ward_set, $area_type, $area_code, $classes, $crime_types, $priority, _forces := $forces)
 ),
 
 borough_counts as (
     select count(*) as records
-    from maidstone_records($months, $ward_set, 'borough', '', $classes, $crime_types, $priority)
+    from maidstone_records($months, $ward_set, 'borough', '', $classes, $crime_types, $priority, _forces := $forces)
 ),
 
 final as (
