@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
+import shapely.geometry
 import streamlit as st
 
 from smp_data import settings
@@ -45,18 +46,19 @@ LAYERS = {
 DISPLAY_TOLERANCE_DEG = 0.0001  # ~7-11 m: invisible at borough scale
 DISPLAY_GRID_DEG = 0.00001  # 5 decimal places (~1 m)
 
-# ColorBrewer Blues (sequential) and PuOr (diverging): colour-blind safe
-SEQUENTIAL_COLOURS = {
-    3: ["#deebf7", "#9ecae1", "#3182bd"],
-    4: ["#eff3ff", "#bdd7e7", "#6baed6", "#2171b5"],
-    5: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
-    6: ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"],
-    7: ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"],
-}
-DIVERGING_DECREASE = ["#542788", "#8073ac", "#b2abd2", "#d8daeb"]  # strongest fall first
-DIVERGING_INCREASE = ["#fee0b6", "#fdb863", "#e08214", "#b35806"]  # weakest rise first
-DIVERGING_COLOURS = DIVERGING_DECREASE + ["#f7f7f7"] + DIVERGING_INCREASE
-NO_DATA_COLOUR = "#d9d9d9"
+# ColorBrewer Blues (sequential) and PuOr (diverging), colour-blind safe: defined in dashboard/theme.py
+from dashboard.theme import (  # noqa: E402
+    DIVERGING_COLOURS,
+    DIVERGING_DECREASE,
+    DIVERGING_INCREASE,
+    DIVERGING_NEUTRAL,
+    LEGEND_BG,
+    NO_DATA_COLOUR,
+    OUTLINE,
+    OUTLINE_STRONG,
+    SEQUENTIAL_COLOURS,
+    TEXT,
+)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -141,7 +143,7 @@ def _palette(n: int, diverging: bool, bins: tuple[float, ...]) -> list[str]:
         elif i in above:  # the class nearest zero is the lightest orange
             colours.append(DIVERGING_INCREASE[min(above.index(i), len(DIVERGING_INCREASE) - 1)])
         else:
-            colours.append("#f7f7f7")  # a class that spans zero
+            colours.append(DIVERGING_NEUTRAL)  # a class that spans zero
     return colours
 
 
@@ -153,6 +155,7 @@ def subset_geojson(geojson: dict, codes) -> dict:
 
 
 _TILE_PX = 512  # MapLibre: the world is 512 px wide at zoom 0
+FIT_META = "smp_fit"  # layout.meta key: the bounds a map view fits, for drawing it at another width
 
 
 def _mercator_y(lat: float) -> float:
@@ -190,7 +193,7 @@ def choropleth(
     height: int = 560,
     highlight: str | None = None,
     legend_share: float = 0.22,
-    width_px: float = 820,
+    width_px: float = 900,
 ) -> tuple[go.Figure, ClassBreaks]:
     """A discrete choropleth: one trace per class, so the legend lists every value range.
 
@@ -199,7 +202,10 @@ def choropleth(
     world map from a CDN first). Each class trace carries only its own features, so the
     boundaries are sent once. ``hover_cols`` maps data columns to hover labels (name,
     value, rank, population...). Areas with no value are grey and listed as 'No data'.
-    The legend takes the left ``legend_share`` of the width; the view fits the areas.
+    The view fits the areas in a map ``width_px`` wide; the bounds are kept in ``layout.meta`` so
+    :func:`dashboard.charts.plotly_chart` can also draw a phone-width view (Streamlit cannot tell the
+    server the screen's width; CSS shows the one that fits). The legend sits under the map, never
+    over it; ``legend_share`` is kept for callers and no longer used.
     """
     data = data.reset_index(drop=True)
     breaks = class_breaks(data[value_col], scheme, k, decimals)
@@ -220,25 +226,30 @@ def choropleth(
         fig.add_trace(go.Choroplethmap(
             geojson=subset, featureidkey="properties.code", locations=codes,
             z=np.ones(len(rows)), colorscale=[[0, colour], [1, colour]], showscale=False,
-            marker_line_color="#333333", marker_line_width=0.8, name=label, showlegend=True,
+            marker_line_color=OUTLINE, marker_line_width=0.8, name=label, showlegend=True,
             customdata=custom.loc[rows].values, hovertemplate=f"{hover}<extra></extra>",
         ))
     if highlight is not None and highlight in set(data[code_col]):
         fig.add_trace(go.Choroplethmap(
             geojson=subset_geojson(geojson, [highlight]), featureidkey="properties.code", locations=[highlight],
             z=[1], colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
-            marker_line_color="#000000", marker_line_width=3.5, name="Selected (black outline)", showlegend=True,
+            marker_line_color=OUTLINE_STRONG, marker_line_width=3.5, name="Selected (black outline)", showlegend=True,
             hoverinfo="skip",
         ))
+    how = "natural breaks" if scheme == "natural_breaks" else "quantiles"
     features = drawn or geojson["features"]
     bounds = shapely.geometry.shape(
         {"type": "GeometryCollection", "geometries": [f["geometry"] for f in features]}).bounds
-    centre, zoom = map_view(bounds, width_px * (1 - legend_share), height - 20)
+    # The legend sits under the map (never over it); the map keeps ``height`` above it.
+    legend_px = 46 + 24 * (len(fig.data))
+    centre, zoom = map_view(bounds, width_px, height - 20)
     fig.update_layout(
-        height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"),
-        map=dict(style="white-bg", center=centre, zoom=zoom, domain=dict(x=[legend_share, 1], y=[0, 1])),
-        legend=dict(title=dict(text=f"{value_label}<br>({'natural breaks' if scheme == 'natural_breaks' else 'quantiles'})"),
-                    bgcolor="rgba(255,255,255,0.9)", x=0, y=0.5, xanchor="left", yanchor="middle"),
+        height=height + legend_px, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color=TEXT),
+        map=dict(style="white-bg", center=centre, zoom=zoom, domain=dict(x=[0, 1], y=[0, 1])),
+        legend=dict(title=dict(text=f"{value_label} ({how})", side="top"), orientation="v",
+                    bgcolor=LEGEND_BG, x=0, xanchor="left", y=0, yanchor="top"),
         separators=".,",
+        # the view for a narrow screen is worked out when the chart is drawn (dashboard.charts.plotly_chart)
+        meta={FIT_META: {"bounds": list(bounds), "map_height": height - 20}},
     )
     return fig, breaks

@@ -163,6 +163,7 @@ def test_map_figure_is_tile_free_and_sends_each_feature_once():
     assert fig.data[-1].name.startswith("Selected") and list(fig.data[-1].locations) == ["B"]
     assert fig.layout.map.style == "white-bg"
     assert 0.5 < fig.layout.map.center.lon < 0.53
+    assert fig.layout.meta["smp_fit"]["bounds"][0] == pytest.approx(0.5)  # kept to fit a phone-width view too
     assert "geo" not in fig.layout.to_plotly_json()
 
 
