@@ -168,9 +168,17 @@ UNFILTERED_PAGES = frozenset({"about", "partner_sign_in", "partner_upload", "par
 _DOWNLOAD_CONTEXT = "_download_context"
 
 
-def _plain_title(fig: go.Figure) -> str:
+def _plain_title(fig: go.Figure) -> tuple[str, str]:
+    """A plotly title as (first line, the rest) in plain text: ``<br>`` splits, other tags are dropped.
+
+    >>> _plain_title(go.Figure(layout={"title": {"text": "Records per month<br><sup>Jan–Dec 2025</sup>"}}))
+    ('Records per month', 'Jan–Dec 2025')
+    """
     title = fig.layout.title.text if fig.layout.title else None
-    return re.sub(r"\s*<br\s*/?>\s*", " ", title).strip() if title else ""
+    if not title:
+        return "", ""
+    lines = [re.sub(r"<[^>]*>", "", part).strip() for part in re.split(r"<br\s*/?>", title)]
+    return lines[0], " ".join(p for p in lines[1:] if p)
 
 
 def _wrap(text: str, width: int = 38) -> str:
@@ -262,7 +270,7 @@ def plotly_chart(fig: go.Figure, key: str, **kwargs) -> None:
     """
     from dashboard.safe_text import md_escape, sanitize_figure  # noqa: PLC0415
 
-    title = _plain_title(fig)
+    title, subtitle = _plain_title(fig)
     fig = labels_above_bars(fig)
     axis_titles = {ax: getattr(fig.layout, ax).title.text for ax in ("xaxis", "yaxis")
                    if getattr(fig.layout, ax) and getattr(fig.layout, ax).title.text}
@@ -274,7 +282,7 @@ def plotly_chart(fig: go.Figure, key: str, **kwargs) -> None:
         for ax, text in axis_titles.items():
             getattr(fig.layout, ax).title.text = _wrap(text)
     if title:
-        st.markdown(f"**{md_escape(title)}**")
+        st.markdown(f"**{md_escape(title)}**" + (f"  \n{md_escape(subtitle)}" if subtitle else ""))
     fig.update_layout(dragmode=False)
     narrow = _narrow_map(fig)
     if narrow is None:

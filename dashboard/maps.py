@@ -58,6 +58,7 @@ from dashboard.theme import (  # noqa: E402
     OUTLINE_STRONG,
     SEQUENTIAL_COLOURS,
     TEXT,
+    TRANSPARENT,
 )
 
 
@@ -232,7 +233,7 @@ def choropleth(
     if highlight is not None and highlight in set(data[code_col]):
         fig.add_trace(go.Choroplethmap(
             geojson=subset_geojson(geojson, [highlight]), featureidkey="properties.code", locations=[highlight],
-            z=[1], colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            z=[1], colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]], showscale=False,
             marker_line_color=OUTLINE_STRONG, marker_line_width=3.5, name="Selected (black outline)", showlegend=True,
             hoverinfo="skip",
         ))

@@ -19,9 +19,9 @@ __all__ = [
     "OKABE_ITO", "CLASS_COLOURS", "CLASS_DASHES", "INCREASE", "DECREASE", "SEQUENTIAL", "DIVERGING", "GAP_FILL",
     "SEQUENTIAL_COLOURS", "DIVERGING_DECREASE", "DIVERGING_INCREASE", "DIVERGING_NEUTRAL", "DIVERGING_COLOURS",
     "NO_DATA_COLOUR", "HEX_COLOURS", "GI_COLOURS", "SUB_GROUP_COLOURS", "OTHER_WARD_COLOUR", "WARD_PALETTE",
-    "PRESENT_COLOUR", "MISSING_COLOUR", "VALUE_COLOUR", "BASELINE_COLOUR", "PERIOD_FILL", "AREA_COLOURS",
+    "PRESENT_COLOUR", "MISSING_COLOUR", "BAND_FILL", "COMPARISON_LINE", "VALUE_COLOUR", "BASELINE_COLOUR", "PERIOD_FILL", "AREA_COLOURS",
     "MAIDSTONE_COLOUR", "DISTRICT_COLOUR", "HIGHLIGHT_ROW", "HIGHLIGHT_ROW_CSS", "TEXT", "TEXT_MUTED", "AXIS",
-    "GRID", "OUTLINE", "OUTLINE_STRONG", "LEGEND_BG", "BLACK", "WHITE", "OTHER_WARD_LINE", "HIGHLIGHT_FILL", "FOCUS", "CAPTION", "NARROW_PX", "APP_CSS", "PRINT_CSS",
+    "GRID", "OUTLINE", "OUTLINE_STRONG", "LEGEND_BG", "BLACK", "WHITE", "TRANSPARENT", "OTHER_WARD_LINE", "HIGHLIGHT_FILL", "FOCUS", "CAPTION", "NARROW_PX", "APP_CSS", "PRINT_CSS",
     "PRINT_SCREEN_CSS", "apply_theme", "contrast_ratio",
 ]
 
@@ -35,6 +35,7 @@ OUTLINE = "#333333"  # area boundaries
 OUTLINE_STRONG = "#000000"  # the selected area
 LEGEND_BG = "rgba(255,255,255,0.9)"
 BLACK, WHITE = "#000000", "#FFFFFF"
+TRANSPARENT = "rgba(0,0,0,0)"
 OTHER_WARD_LINE = "#9A9A9A"  # boundaries of the wards outside the cluster shown
 HIGHLIGHT_FILL = "#fdb863"  # an area picked on a boundary map (light orange, with its name in the legend)
 FOCUS = "#0B5CAD"  # keyboard focus ring: 6.7:1 on white, 6.0:1 on the sidebar grey
@@ -54,6 +55,8 @@ VALUE_COLOUR = "#0072B2"  # an SPC series
 BASELINE_COLOUR = "#56B4E9"  # the SPC baseline band
 PERIOD_FILL = "rgba(230,159,0,0.10)"  # the selected period on a chart
 GAP_FILL = "rgba(120,120,120,0.15)"  # months with no data
+BAND_FILL = "rgba(120,120,120,0.16)"  # a reference band (e.g. "close to the Kent and Medway rate")
+COMPARISON_LINE = "#777777"  # the legend key of faded comparison lines
 HIGHLIGHT_ROW = "#DCEBF7"  # the selected row of a static table (with bold text, never colour alone)
 HIGHLIGHT_ROW_CSS = f"background-color: {HIGHLIGHT_ROW}; font-weight: bold"
 
