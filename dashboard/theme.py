@@ -19,7 +19,7 @@ __all__ = [
     "OKABE_ITO", "CLASS_COLOURS", "CLASS_DASHES", "INCREASE", "DECREASE", "SEQUENTIAL", "DIVERGING", "GAP_FILL",
     "SEQUENTIAL_COLOURS", "DIVERGING_DECREASE", "DIVERGING_INCREASE", "DIVERGING_NEUTRAL", "DIVERGING_COLOURS",
     "NO_DATA_COLOUR", "HEX_COLOURS", "GI_COLOURS", "SUB_GROUP_COLOURS", "OTHER_WARD_COLOUR", "WARD_PALETTE",
-    "PRESENT_COLOUR", "MISSING_COLOUR", "BAND_FILL", "COMPARISON_LINE", "VALUE_COLOUR", "BASELINE_COLOUR", "PERIOD_FILL", "AREA_COLOURS",
+    "PRESENT_COLOUR", "MISSING_COLOUR", "BAND_FILL", "COMPARISON_LINE", "SNAP_POINT_FILL", "VALUE_COLOUR", "BASELINE_COLOUR", "PERIOD_FILL", "AREA_COLOURS",
     "MAIDSTONE_COLOUR", "DISTRICT_COLOUR", "HIGHLIGHT_ROW", "HIGHLIGHT_ROW_CSS", "TEXT", "TEXT_MUTED", "AXIS",
     "GRID", "OUTLINE", "OUTLINE_STRONG", "LEGEND_BG", "BLACK", "WHITE", "TRANSPARENT", "OTHER_WARD_LINE", "HIGHLIGHT_FILL", "FOCUS", "CAPTION", "NARROW_PX", "APP_CSS", "PRINT_CSS",
     "PRINT_SCREEN_CSS", "apply_theme", "contrast_ratio",
@@ -57,6 +57,7 @@ PERIOD_FILL = "rgba(230,159,0,0.10)"  # the selected period on a chart
 GAP_FILL = "rgba(120,120,120,0.15)"  # months with no data
 BAND_FILL = "rgba(120,120,120,0.16)"  # a reference band (e.g. "close to the Kent and Medway rate")
 COMPARISON_LINE = "#777777"  # the legend key of faded comparison lines
+SNAP_POINT_FILL = "rgba(255,255,255,0.35)"  # snap points over a filled map (their black ring carries them)
 HIGHLIGHT_ROW = "#DCEBF7"  # the selected row of a static table (with bold text, never colour alone)
 HIGHLIGHT_ROW_CSS = f"background-color: {HIGHLIGHT_ROW}; font-weight: bold"
 
