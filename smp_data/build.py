@@ -10,7 +10,11 @@ Safety: the build writes a temporary file beside the store and atomically replac
 store only when everything succeeded; a failed build removes its temporary file and
 leaves the previous store intact and readable. The result depends only on the inputs
 (files are read in sorted order and every table is written in a fixed order), so a
-re-run gives identical tables; a month that is ingested again replaces that month.
+re-run gives identical tables.
+
+``--update`` never copies the store: the source's months are staged in a separate DuckDB file beside it
+and replace the same (month, force) in the store in one transaction (``store.open_for_update``), so its
+cost follows the months updated, not the history held.
 """
 
 from __future__ import annotations
@@ -308,19 +312,41 @@ def build_store(
     if stale:
         progress(f"Removed {len(stale)} file(s) left by dead builds ({sum(n for _, n in stale) / 1e6:,.1f} MB): "
                  + ", ".join(p.name for p, _ in stale))
-    tmp = _temp_path(db_path)
-    _remove(tmp)
+    if update:
+        _update_in_place(db_path, source, forces, data, geo, report, progress, started, t,
+                         partner_root=partner_root, uploads_root=uploads_root, postcodes_root=postcodes_root,
+                         fail_after_files=_fail_after_files)
+    else:
+        tmp = _temp_path(db_path)
+        _remove(tmp)
+        _write_new_store(tmp, source, forces, data, geo, report, progress, started, t, mode="full",
+                         partner_root=partner_root, uploads_root=uploads_root, postcodes_root=postcodes_root,
+                         fail_after_files=_fail_after_files, publish_to=db_path)
+    report.seconds = time.perf_counter() - started
+    progress(
+        f"Done in {report.seconds:.1f} s: read {report.rows_read:,} = loaded {report.rows_loaded:,}"
+        f" + rejected {report.rows_rejected:,} rows from {len(report.files)} file(s) -> {db_path}"
+    )
+    return report
+
+
+def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo: GeoContext, report: BuildReport,
+                     progress, started: float, t: float, *, mode: str, partner_root, uploads_root, postcodes_root,
+                     fail_after_files, publish_to: Path | None, seed_uploads_from: Path | None = None) -> None:
+    """Write a complete new store (every table, view and macro) into ``tmp``; then, for a full build,
+    publish it over ``publish_to`` (atomic rename). ``seed_uploads_from``: a store whose partner uploads
+    are copied in first (an update's staging store, so partner loading sees the uploads it keeps). On any failure ``tmp`` is removed and the error is a
+    one-line :class:`BuildError` (the store in place is untouched)."""
     con = None
     try:
-        if update:
-            shutil.copyfile(db_path, tmp)
         con = duckdb.connect(str(tmp))
-        if not update:
-            queries.run_script(con, "build.create_tables")
+        queries.run_script(con, "build.create_tables")
+        if seed_uploads_from is not None:
+            _seed_uploads(con, seed_uploads_from)
         _load_dimensions(con, data)
         t = report.phase("dimensions", t)
-        progress(f"Building {db_path.name} from {source.description}")
-        _ingest(con, source, geo, report, progress, replace_months=update, fail_after_files=_fail_after_files)
+        progress(f"Building {(publish_to or report.db_path).name} from {source.description}")
+        _ingest(con, source, geo, report, progress, fail_after_files=fail_after_files)
         t = report.phase("police.uk records", t)
         if not report.files:
             raise BuildError(f"{source.description}: no police.uk rows found")
@@ -334,37 +360,152 @@ def build_store(
         queries.run_script(con, "build.create_views")
         queries.run_script(con, "build.create_macros")
         t = report.phase("views and derived tables", t)
-        _write_metadata(con, source, started, {"force": forces_label(forces), "mode": "update" if update else "full",
+        _write_metadata(con, source, started, {"force": forces_label(forces), "mode": mode,
                                                "postcodes_loaded": str(report.postcodes["rows_loaded"]),
                                                "postcodes_ward_differs_from_os":
                                                    str(report.postcodes["ward_disagreements"])})
         con.execute("checkpoint")
         con.close()
         con = None
-        store.publish(tmp, db_path)
-        report.phase("write and publish", t)
+        if publish_to is not None:
+            store.publish(tmp, publish_to)
+            report.phase("write and publish", t)
     except BaseException as exc:
-        if con is not None:
-            try:
-                con.close()
-            except Exception:  # noqa: BLE001 - DuckDB may have invalidated it (e.g. disk full)
-                pass
-        write_error = (store.describe_write_error(exc, tmp, "writing the new store")  # before freeing the disk
-                       if isinstance(exc, (duckdb.Error, OSError)) else None)
-        _remove(tmp)
-        if isinstance(exc, (BuildError, KeyboardInterrupt)):
-            raise
-        if isinstance(exc, (SourceError, BoundaryError, store.StoreError)):
+        _fail(exc, con, tmp, "writing the new store")
+
+
+def _fail(exc: BaseException, con, tmp: Path, what: str):
+    """Close ``con``, remove ``tmp`` and re-raise ``exc`` as a one-line :class:`BuildError`."""
+    if con is not None:
+        try:
+            con.close()
+        except Exception:  # noqa: BLE001 - DuckDB may have invalidated it (e.g. disk full)
+            pass
+    write_error = (store.describe_write_error(exc, tmp, what)  # before freeing the disk
+                   if isinstance(exc, (duckdb.Error, OSError)) else None)
+    _remove(tmp)
+    if isinstance(exc, (BuildError, KeyboardInterrupt)):
+        raise exc
+    if isinstance(exc, (SourceError, BoundaryError, store.StoreError)):
+        raise BuildError(str(exc)) from None
+    if write_error is not None:
+        raise BuildError(str(write_error)) from None
+    raise exc
+
+
+# --------------------------------------------------------------------- --update: months replaced in place
+
+# tables keyed by (month, force): the months the update brings replace the store's rows for them
+MONTH_TABLES = ("records", "records_maidstone", "source_files")
+# tables keyed by source_file: rows of the files of those months (and the update's own files) are replaced
+FILE_TABLES = ("rejects", "ingest_notes")
+# small tables reloaded whole when the update is given their inputs (their size does not grow with history)
+WHOLE_TABLES = {"partner": ("partner_published", "partner_rejects", "partner_files"),
+                "uploads": ("partner_uploads",),
+                "postcodes": ("postcode_points", "postcode_rejects", "postcode_files")}
+
+
+def _update_in_place(db_path: Path, source: Source, forces, data: BoundaryData, geo: GeoContext,
+                     report: BuildReport, progress, started: float, t: float, *, partner_root, uploads_root,
+                     postcodes_root, fail_after_files) -> None:
+    """``--update``: the source's months are read, validated and placed into a staging store beside the
+    store (outside its lock), then replace the same (month, force) in the store in ONE transaction
+    (``store.open_for_update``). Nothing else of the store is copied or rewritten, so the cost follows
+    the months updated, not the history held. The dimension tables stay as the full build wrote them
+    (new boundaries need a full build); partner, uploads and postcode tables are reloaded when their
+    inputs are given (they are small). A failure at any point leaves the store as it was."""
+    staging = store.staging_path(db_path)
+    _remove(staging)
+    try:
+        _write_new_store(staging, source, forces, data, geo, report, progress, started, t, mode="staging",
+                         partner_root=partner_root, uploads_root=uploads_root, postcodes_root=postcodes_root,
+                         fail_after_files=fail_after_files, publish_to=None, seed_uploads_from=db_path)
+        t = time.perf_counter()
+        whole = [name for key, root in (("partner", partner_root), ("uploads", uploads_root),
+                                        ("postcodes", postcodes_root)) if root is not None
+                 for name in WHOLE_TABLES[key]]
+        try:
+            months = apply_staged_months(db_path, staging, whole_tables=whole, forces=forces,
+                                         source_description=source.description, started=started)
+        except store.StoreError as exc:
             raise BuildError(str(exc)) from None
-        if write_error is not None:
-            raise BuildError(str(write_error)) from None
-        raise
-    report.seconds = time.perf_counter() - started
-    progress(
-        f"Done in {report.seconds:.1f} s: read {report.rows_read:,} = loaded {report.rows_loaded:,}"
-        f" + rejected {report.rows_rejected:,} rows from {len(report.files)} file(s) -> {db_path}"
-    )
-    return report
+        except duckdb.Error as exc:
+            raise BuildError(str(store.describe_write_error(exc, db_path, "updating the store"))) from None
+        report.phase("write in place", t)
+        progress(f"Replaced {len(months)} month(s) in place: "
+                 + ", ".join(f"{m:%Y-%m} {f}" for m, f in months))
+    finally:
+        _remove(staging)
+
+
+def _seed_uploads(con, db_path: Path) -> None:
+    """Copy the partner uploads of the store at ``db_path`` into the store being written by ``con``."""
+    queries.run_script(con, "build.create_partner_tables")
+    con.execute(f"attach {_lit(db_path)} as seed (read_only)")
+    try:
+        if "partner_uploads" in _tables(con, "seed"):
+            con.execute("insert into partner_uploads by name select * from seed.main.partner_uploads")
+    finally:
+        con.execute("detach seed")
+
+
+def _lit(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _tables(con, catalog: str) -> set[str]:
+    return {r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = ? "
+                                      "and schema_name = 'main'", [catalog]).fetchall()}
+
+
+def apply_staged_months(db_path: Path, staging: Path, *, whole_tables: list[str] = (), forces=None,
+                        source_description: str = "", started: float | None = None,
+                        timeout: float = store.DEFAULT_UPDATE_WAIT_SECONDS) -> list[tuple[dt.date, str]]:
+    """Replace, in ONE transaction on the store, every (month, force) the staging store holds by its rows
+    (``MONTH_TABLES`` by month and force, ``FILE_TABLES`` by source file), reload ``whole_tables`` from
+    it, and record the update in ``build_metadata``. Returns the (month, force) pairs replaced."""
+    with store.open_for_update(db_path, timeout=timeout) as con:
+        here = con.execute("select current_database()").fetchone()[0]
+        con.execute(f"attach {_lit(staging)} as stg (read_only)")
+        ours, theirs = _tables(con, here), _tables(con, "stg")
+        months = con.execute("select distinct month, force from stg.main.source_files order by all").fetchall()
+        con.execute("create temp table _months as select distinct month, force from stg.main.source_files")
+        con.execute(f'create temp table _files as select source_file from "{here}".main.source_files '
+                    "where (month, force) in (select month, force from _months) "
+                    "union select source_file from stg.main.source_files "
+                    "union select source_file from stg.main.ingest_notes")
+        for table in FILE_TABLES:  # first: they follow the store's source_files of those months
+            con.execute(f'delete from "{here}".main."{table}" where source_file in (select source_file from _files)')
+            con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}"')
+        for table in MONTH_TABLES:
+            con.execute(f'delete from "{here}".main."{table}" where (month, force) in (select month, force from _months)')
+            con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}"')
+        for table in whole_tables:
+            if table in ours and table in theirs:
+                con.execute(f'delete from "{here}".main."{table}"')
+                con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}"')
+        meta = dict(con.execute("select key, value from build_metadata").fetchall())
+        counts = con.execute(
+            "select count(*), count(*) filter (where district = 'Maidstone'), min(month), max(month) from records"
+        ).fetchone()
+        held = meta.get("force", "kent")
+        if held != "all":
+            added = forces if forces is not None else tuple(f for (f,) in con.execute(
+                "select distinct force from _months").fetchall())
+            held = ",".join(sorted(set(held.split(",")) | set(added)))
+        update = {
+            "rows_records": str(counts[0]), "rows_maidstone": str(counts[1]),
+            "rows_rejected": str(con.execute("select count(*) from rejects").fetchone()[0]),
+            "first_month": str(counts[2]), "last_month": str(counts[3]), "force": held, "mode": "update",
+            "updated_at_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "update_source": source_description,
+            "update_months": ", ".join(f"{m:%Y-%m} {f}" for m, f in months),
+            "code_version": _code_version(),
+        }
+        if started is not None:
+            update["update_seconds"] = f"{time.perf_counter() - started:.1f}"
+        con.executemany("insert or replace into build_metadata (key, value) values (?, ?)", sorted(update.items()))
+    return months
 
 
 BATCH_BYTES = 64 << 20  # months are read together until a batch holds this much (a month is never split)
@@ -395,7 +536,7 @@ def _batches(files: list, limit: int = BATCH_BYTES) -> list[list]:
     return out
 
 
-def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress, *, replace_months: bool,
+def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress, *,
             fail_after_files: int | None) -> None:
     """Read, validate, place and write every month of ``source`` (in batches of whole months)."""
     counter = iter(range(1, 1 << 30))
@@ -424,22 +565,18 @@ def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress,
                     for p, sf in zip(paths, batch):
                         if sf.path is None:
                             p.unlink(missing_ok=True)
-                _write_batch(con, reader, report, progress, numbers, replace_months)
+                _write_batch(con, reader, report, progress, numbers)
     else:  # the police.uk API: rows already split into fields, one month per batch
         for batch in source.batches():
             reader = BatchReader(con, geo)
             numbers = [check_fail(batch.source_file)]
             reader.add_rows(batch.source_file, batch.month, batch.force, batch.rows)
-            _write_batch(con, reader, report, progress, numbers, replace_months)
+            _write_batch(con, reader, report, progress, numbers)
 
 
-def _write_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int],
-                 replace_months: bool) -> None:
+def _write_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int]) -> None:
     """Validate, place and append the batch read by ``reader``; record its rejects, notes and files."""
     files = list(reader.files.values())
-    if replace_months:
-        for fr in files:
-            _delete_month(con, fr)
     reader.load()
     for fr, i in zip(files, numbers):
         stats = reader.stats.get(fr.file_id, {})
@@ -462,16 +599,6 @@ def _insert_source_file(con, source_file: str, month: str, force: str, read: int
         {"s": source_file, "m": f"{month}-01", "f": force, "read": read, "loaded": loaded, "rejected": rejected,
          "maid": maidstone, "kent": kent, "name": force_name},
     )
-
-
-def _delete_month(con, fr: FileRead) -> None:
-    """Remove what the store holds for this file's month and force (update mode)."""
-    params = {"m": f"{fr.month}-01", "f": fr.force, "s": fr.source_file}
-    con.execute("delete from records where month = $m and force = $f", {"m": params["m"], "f": fr.force})
-    for table in ("rejects", "ingest_notes"):
-        con.execute(f"delete from {table} where source_file in (select source_file from source_files "
-                    "where month = $m and force = $f) or source_file = $s", params)
-    con.execute("delete from source_files where (month = $m and force = $f) or source_file = $s", params)
 
 
 def _report_file(report: BuildReport, progress, fr: FileRead, i: int, maidstone: int) -> None:
