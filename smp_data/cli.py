@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="check the store's integrity (every table read; non-zero exit when damaged) "
                        "and print what it holds (months, rows, build metadata)")
     s.add_argument("--db", default=str(settings.db_path()), help="store to read (default %(default)s)")
+    e = sub.add_parser("export-parquet", help="export the fact table (records) as Parquet partitioned by force "
+                       "and month, with source_files, months_loaded and a manifest (README: Beyond one machine)")
+    e.add_argument("dir", help="folder to write (must not exist or be empty unless --replace)")
+    e.add_argument("--db", default=str(settings.db_path()), help="store to read (default %(default)s)")
+    e.add_argument("--replace", action="store_true", help="swap out an existing export once the new one is complete")
     u = sub.add_parser(
         "add-partner-user",
         help="add (or replace) a partner sign-in user: the password is stored as a bcrypt hash",
@@ -185,12 +190,27 @@ def _add_partner_user(args) -> int:
     return 0
 
 
+def _export_parquet(args) -> int:
+    from smp_data.export import ExportError, export_parquet
+
+    try:
+        r = export_parquet(Path(args.db), Path(args.dir), replace=args.replace)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"exported {r.rows:,} records in {r.partitions:,} force-month partitions ({r.files:,} Parquet files, "
+          f"{r.bytes / 1e6:,.1f} MB) to {r.out_dir} in {r.seconds:.1f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
         return _build(args)
     if args.command == "add-partner-user":
         return _add_partner_user(args)
+    if args.command == "export-parquet":
+        return _export_parquet(args)
     return _status(args)
 
 
