@@ -183,7 +183,7 @@ class Http:
                     attempt += 1
                     continue
                 except OSError as exc:
-                    raise store.describe_write_error(exc, part, "downloading the archive") from None
+                    raise _disk_error(exc, part, "downloading the archive") from None
             finally:
                 resp.close()
             if size is None:
@@ -195,6 +195,11 @@ class Http:
             raise RefreshError(f"{url}: downloaded {part.stat().st_size:,} bytes, expected {size:,}")
         os.replace(part, dest)
         return dest
+
+
+def _disk_error(exc: BaseException, path: Path, what: str) -> RefreshError:
+    """A failed write as a one-line RefreshError ('disk full while ...' when it is one)."""
+    return RefreshError(str(store.describe_write_error(exc, path, what)))
 
 
 def _why(exc: BaseException) -> str:
@@ -394,16 +399,15 @@ def extract_force_files(zf: zipfile.ZipFile, archive: Archive, forces: tuple[str
             raise RefreshError(f"{name}: no street files for force {force!r} (forces in it: {known}...)")
     out = Extracted(folder, [])
     out.missing_latest = sorted({f for _, f in wanted} - {f for (m, f) in wanted if m == archive.month})
-    folder.mkdir(parents=True, exist_ok=True)
     for (month, force), info in sorted(wanted.items()):
         dest = folder / month / f"{month}-{force}-street.csv"
         if dest.exists() and dest.stat().st_size == info.file_size and _crc32(dest) == info.CRC:
             out.files.append((month, force, dest))
             out.reused += 1
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
         part = dest.with_name(dest.name + ".part")
         try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(part, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)  # zipfile checks the CRC and size at the end
             if part.stat().st_size != info.file_size:
@@ -413,7 +417,7 @@ def extract_force_files(zf: zipfile.ZipFile, archive: Archive, forces: tuple[str
             raise RefreshError(f"{name}: member {info.filename} is corrupt ({_why(exc)})") from None
         except OSError as exc:
             part.unlink(missing_ok=True)
-            raise store.describe_write_error(exc, dest, "extracting the archive") from None
+            raise _disk_error(exc, dest, "extracting the archive") from None
         except BaseException:
             part.unlink(missing_ok=True)
             raise

@@ -348,3 +348,29 @@ def test_month_changes_table_is_created_once(tmp_path, tiny_store):
     assert [r[0] for r in con.execute("describe month_changes").fetchall()][:5] == \
         ["refreshed_at_utc", "archive", "month", "force", "change"]
     con.close()
+
+
+def test_a_full_disk_during_a_refresh_says_so_and_leaves_the_store_intact(tmp_path, tiny_store, archives):
+    """A real full disk (a 10 MB tmpfs holding a 6.8 MB store): the refresh stops with one line, the
+    store is as it was, no staging or partial file is left. Needs root to mount (CI runs as root)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs these tests as root)")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=10m", "tmpfs", str(disk)], capture_output=True,
+                             text=True)
+    if mounted.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        db = disk / "smp.duckdb"
+        shutil.copyfile(tiny_store, db)
+        before = store.check_integrity(db).digests
+        with FakePoliceArchive({"2025-12": archives["good"]}) as server:
+            with pytest.raises(rf.RefreshError) as err:
+                _refresh(db, server, month="2025-12")
+        assert "disk full while" in str(err.value) and "\n" not in str(err.value)
+        assert store.check_integrity(db).digests == before
+        left = sorted(p.relative_to(disk).as_posix() for p in disk.rglob("*") if p.is_file())
+        assert [p for p in left if p.endswith((".part", ".wal")) or "staging" in p or "building" in p] == []
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
