@@ -16,7 +16,7 @@ from dashboard.filters import FilterContext, Filters
 __all__ = ["Comparison", "comparison_for", "headline_table", "type_change_table", "ALL_CRIME",
            "SIGNIFICANCE_NOTE", "Card", "change_text", "headline_cards", "comparison_sentence", "period_columns",
            "headline_display", "aligned_comparison", "left_out_months", "measure_classes", "rate_context_table",
-           "rate_context_caption"]
+           "rate_context_caption", "period_headings"]
 
 ALL_CRIME = "All crime"
 SIGNIFICANCE_NOTE = (
@@ -54,7 +54,7 @@ class Comparison:
     @property
     def period_label(self) -> str:
         """The months of the period that have data, written short ("Jan–Dec 2025")."""
-        return months_label(self.period_months)
+        return months_label(self.period_months) if self.period_months else f"{self.period.label} (no data)"
 
     @property
     def label(self) -> str:
@@ -216,7 +216,7 @@ def comparison_sentence(cmp: Comparison) -> str:
     >>> print(comparison_sentence(c))  # doctest: +NORMALIZE_WHITESPACE
     Each figure and its change count Jan 2025 against Jan 2024, the months with police.uk data in both periods.
     Feb 2025 has no comparison because police.uk has no data for Feb 2024; the whole period's total
-    (Jan–Feb 2025) is shown under each figure.
+    (Jan–Feb 2025) is given as its own, labelled figure.
     """
     if cmp.comparison_period is None:
         return f"Figures count {cmp.period_label}. No comparison is chosen."
@@ -228,8 +228,8 @@ def comparison_sentence(cmp: Comparison) -> str:
     current, previous = left_out_months(cmp)
     return (f"Each figure and its change count {cmp.label} against {cmp.comparison_label}, the months with "
             f"police.uk data in both periods. {months_label(current)} has no comparison because police.uk has no "
-            f"data for {months_label(previous)}; the whole period's total ({cmp.period_label}) is shown under "
-            "each figure.")
+            f"data for {months_label(previous)}; the whole period's total ({cmp.period_label}) is given as "
+            "its own, labelled figure.")
 
 
 def period_columns(cmp: Comparison) -> dict[str, str]:
@@ -356,3 +356,18 @@ def rate_context_caption(rows: pd.DataFrame, area: str, months: str, n_months: i
     return (f"Rates per 1,000 residents over {months} ({n_months} months with data, not a yearly rate unless the "
             f"months make a year): {area} {int(rows['area_population'].iloc[0]):,} residents, Maidstone borough "
             f"{int(rows['borough_population'].iloc[0]):,}, both {basis}.")
+
+
+def period_headings(table: pd.DataFrame, months: str, comparison: str = "") -> pd.DataFrame:
+    """Rename a table's generic count columns so each says its months: 'Records' and rates count
+    ``months``, 'Comparison' counts ``comparison``.
+
+    >>> t = pd.DataFrame({"Rank": [1], "Records": [9], "Rate per 1,000 residents": [1.5], "Comparison": [4],
+    ...                   "Change": [5]})
+    >>> list(period_headings(t, "Oct–Dec 2025", "Jul–Sep 2025").columns)
+    ['Rank', 'Records, Oct–Dec 2025', 'Per 1,000 residents, Oct–Dec 2025', 'Records, Jul–Sep 2025', 'Change']
+    """
+    names = {"Records": f"Records, {months}", "Rate per 1,000 residents": f"Per 1,000 residents, {months}"}
+    if comparison:
+        names["Comparison"] = f"Records, {comparison}"
+    return table.rename(columns=names)

@@ -5,11 +5,12 @@ summary table on top. Page parameters: ``view=<priority_id>``, ``baseline=YYYY-M
 import streamlit as st
 
 from analytics.periods import Period, coverage, month_label
-from analytics.rates import change_label, format_count
+from analytics.rates import format_count
 from dashboard import partner_sections
 from dashboard import priorities_view as pv
 from dashboard.charts import download_csv, number_columns, plotly_chart
-from dashboard.compare import SIGNIFICANCE_NOTE, comparison_for
+from dashboard.charts import metric_delta
+from dashboard.compare import SIGNIFICANCE_NOTE, change_text, comparison_for, comparison_sentence, period_columns
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
 from dashboard.safe_text import md_escape
@@ -79,12 +80,12 @@ def choose_baseline() -> Period | None:
 
 def render_summary(sections: dict) -> None:
     st.subheader("Summary")
-    _table(pv.summary_table(prios, sections), "prio_summary", "smp_priorities_summary.csv", placeholder="—",
+    _table(pv.summary_table(prios, sections, period_columns(cmp)), "prio_summary", "smp_priorities_summary.csv", placeholder="—",
            config={"p-value": st.column_config.NumberColumn(format="%.3f"),
                    "Priority or theme": st.column_config.TextColumn(pinned=True)})
     month = next((s["signal_month"] for s in sections.values() if s.get("signal_month")), None)
-    st.caption(f"Records: {f.period.label}, {AREA} ({coverage(f.period, ctx.present_months).describe()}). "
-               f"Change: {cmp.note if cmp.comparison_period else 'no comparison chosen'}. {SIGNIFICANCE_NOTE} "
+    st.caption(f"{AREA}. Each heading names the months it counts ({coverage(f.period, ctx.present_months).describe()}"
+               f" in {f.period.label}). {comparison_sentence(cmp)} {SIGNIFICANCE_NOTE} "
                f"SPC signal: in {month_label(month) if month else 'the latest month with data'}, against each "
                "chart's control limits. '—' = not measurable from police.uk (no proxy count is shown for those).")
     if not cmp.has_data:
@@ -113,15 +114,21 @@ def render_numbers(s: dict) -> None:
         st.info("No police.uk data for any month of the selected period: no count or change to show.")
         return
     c1, c2, c3 = st.columns(3)
-    colour, arrow = pv.delta_style(fig.get("change"))
-    delta = change_label(fig["records_compared"], fig["records_comparison"]) if "change" in fig else None
-    c1.metric(f"Records, {f.period.label}", format_count(fig["records"]), delta=delta, delta_color=colour,
-              delta_arrow=arrow, help="Change on like-for-like months (below). Orange = more, purple = fewer.")
     if "change" in fig:
+        colour, arrow = pv.delta_style(fig["change"])
+        c1.metric(f"Records, {cmp.label}", format_count(fig["records_compared"]), delta_color=colour,
+                  delta=metric_delta(change_text(fig["records_compared"], fig["records_comparison"],
+                                                 cmp.comparison_label)),
+                  delta_arrow=arrow, help="The value and its change count the same months: those with data in both "
+                                          "periods. Orange = more, purple = fewer.")
+        if cmp.is_partial:
+            c1.markdown(f"Whole period, {cmp.period_label}: **{format_count(fig['records'])}**")
         c2.markdown(f"**{fig['verdict']}**  \np = {fig['p_value']:.3f}, exact test on the months compared")
+    else:
+        c1.metric(f"Records, {cmp.period_label}", format_count(fig["records"]))
     if s["signal_month"]:
         c3.markdown(f"**SPC signal, {month_label(s['signal_month'])}:**  \n{s['signal']}")
-    st.caption(f"Change: {cmp.note}." if cmp.comparison_period else "No comparison period chosen.")
+    st.caption(comparison_sentence(cmp))
 
 
 def render_section(p, s: dict) -> None:

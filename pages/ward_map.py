@@ -5,6 +5,7 @@ import streamlit as st
 
 from analytics.periods import calendar_year, coverage
 from analytics.rates import format_count
+from dashboard import lsoa_codes
 from dashboard import ward_map_view as v
 from dashboard.charts import delta_style, metric_delta, plotly_chart, show_chart, show_table
 from dashboard.compare import (ALL_CRIME, change_text, comparison_for, period_columns, rate_context_caption,
@@ -134,7 +135,9 @@ def render_profile(table, code: str) -> None:
         show_chart(type_mix_figure(mix), mix, "wm_mix", f"ward_crime_mix_{code}.csv")
     with right:
         st.markdown(f"**Top LSOAs**, {v.describe_months(cmp.period_months)} (records placed in this ward)")
-        show_table(v.top_lsoas(query("lsoa_summary", comparison_months=[], **months)), "wm_lsoas", f"lsoas_{code}.csv")
+        top = v.top_lsoas(query("lsoa_summary", comparison_months=[], **months))
+        show_table(lsoa_codes.add_2011_codes(top, top["LSOA code"], lsoa_codes.lookup(), after="LSOA code"),
+                   "wm_lsoas", f"lsoas_{code}.csv")
         st.markdown("**Top locations** (police.uk anonymised snap points: 'On or near' a street or place)")
         locs = query("top_locations", comparison_months=[], top_n=10, repeat_min_months=6, **months)
         show_table(v.top_locations(locs), "wm_locs", f"locations_{code}.csv")
