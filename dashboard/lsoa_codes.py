@@ -49,13 +49,17 @@ def codes_2011(codes21: Iterable[str], lk: LsoaLookup) -> list[str]:
     return out
 
 
-def add_2011_codes(table: pd.DataFrame, codes21: Iterable[str], lk: LsoaLookup, after: str = "LSOA") -> pd.DataFrame:
-    """``table`` with the 2011 code column inserted after ``after``.
+def add_2011_codes(table: pd.DataFrame, codes21: Iterable[str], lk: LsoaLookup, after: str | None = None) -> pd.DataFrame:
+    """``table`` with the 2011 code column inserted after ``after`` (last by default, so the numbers keep
+    their place on a narrow screen).
 
     >>> lk = LsoaLookup.from_rows([("E01033090", "E01034991", "S")])
     >>> list(add_2011_codes(pd.DataFrame({"LSOA": ["x"], "Records": [1]}), ["E01034991"], lk).columns)
+    ['LSOA', 'Records', '2011 code (older reports)']
+    >>> list(add_2011_codes(pd.DataFrame({"LSOA": ["x"], "Records": [1]}), ["E01034991"], lk, after="LSOA").columns)
     ['LSOA', '2011 code (older reports)', 'Records']
     """
     out = table.copy()
-    out.insert(list(out.columns).index(after) + 1, COLUMN_2011, codes_2011(list(codes21), lk))
+    at = list(out.columns).index(after) + 1 if after else len(out.columns)
+    out.insert(at, COLUMN_2011, codes_2011(list(codes21), lk))
     return out

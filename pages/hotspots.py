@@ -101,7 +101,7 @@ def lsoa_table(n: int | None = 10):
     """The top-LSOA table with headings that say the window's months and the 2011 code older reports use."""
     table = hv.top_lsoa_table(lsoa, measure, win.can_compare, n=n)
     codes = table["LSOA code"] if "LSOA code" in table else table["LSOA"].str.extract(r"\((E\d{8})\)$")[0]
-    table = lsoa_codes.add_2011_codes(table, codes, lsoa_codes.lookup(), after="LSOA code" if "LSOA code" in table else "LSOA")
+    table = lsoa_codes.add_2011_codes(table, codes, lsoa_codes.lookup())
     return period_headings(table, months_label(months), months_label(cmp_months) if win.can_compare else "")
 
 

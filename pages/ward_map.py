@@ -136,7 +136,7 @@ def render_profile(table, code: str) -> None:
     with right:
         st.markdown(f"**Top LSOAs**, {v.describe_months(cmp.period_months)} (records placed in this ward)")
         top = v.top_lsoas(query("lsoa_summary", comparison_months=[], **months))
-        show_table(lsoa_codes.add_2011_codes(top, top["LSOA code"], lsoa_codes.lookup(), after="LSOA code"),
+        show_table(lsoa_codes.add_2011_codes(top, top["LSOA code"], lsoa_codes.lookup()),
                    "wm_lsoas", f"lsoas_{code}.csv")
         st.markdown("**Top locations** (police.uk anonymised snap points: 'On or near' a street or place)")
         locs = query("top_locations", comparison_months=[], top_n=10, repeat_min_months=6, **months)
