@@ -333,10 +333,13 @@ def run(servers: Servers, client: str, n: int, session_timeout: float, run_timeo
     row = Row(client, len(servers.apps), n)
     peak = [rss_bytes(servers.server_pids)]
     stop = [False]
+    others = [*servers.server_pids, *([servers.proxy.pid] if servers.proxy else [])]
+    client_cpu = [0.0]
 
     async def sample():
         while not stop[0]:
             peak[0] = max(peak[0], rss_bytes(servers.server_pids))
+            client_cpu[0] = max(client_cpu[0], _client_cpu(others))  # Chromium's processes before they exit
             await asyncio.sleep(0.5)
 
     async def go():
@@ -350,13 +353,12 @@ def run(servers: Servers, client: str, n: int, session_timeout: float, run_timeo
             stop[0] = True
             await sampler
 
-    others = [*servers.server_pids, *([servers.proxy.pid] if servers.proxy else [])]
     cpu0_server, cpu0_self = cpu_seconds(servers.server_pids), _client_cpu(others)
     started = time.monotonic()
     results = asyncio.run(go())
     row.wall_s = time.monotonic() - started
     row.server_cpu_s = cpu_seconds(servers.server_pids) - cpu0_server
-    row.client_cpu_s = _client_cpu(others) - cpu0_self
+    row.client_cpu_s = max(client_cpu[0], _client_cpu(others)) - cpu0_self
     sessions = [r if isinstance(r, Session) else Session(errors=[f"{type(r).__name__}: {r}"]) for r in results]
     times = [t for s in sessions for t in s.times]
     row.completed = sum(s.completed for s in sessions)

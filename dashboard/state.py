@@ -146,6 +146,8 @@ def filter_bar(ctx: FilterContext) -> Filters:
     ss = st.session_state
     if "f_preset" not in ss:
         _seed_widgets(parse_query_params(st.query_params.to_dict(), ctx), ctx)
+    for key, value in ss.pop("f_pending", {}).items():  # a page asked for these filters before switching here
+        ss[key] = value
     presets = period_presets(ctx)
     month_options = list(ctx.months)
     with st.sidebar:
