@@ -35,6 +35,7 @@ from analytics.hotspots import (
 from analytics.periods import Period, shift_months
 from dashboard.filters import CLASS_LABELS, CLASSES, FilterContext, Filters
 from dashboard.maps import NO_DATA_COLOUR, SEQUENTIAL_COLOURS
+from dashboard.theme import GI_COLOURS, HEX_COLOURS, TEXT_MUTED  # ColorBrewer Oranges; Gi*: PuOr (orange hot, purple cold)
 
 __all__ = [
     "DEFAULT_RECENT", "MAX_RECENT", "MEASURES", "MEASURE_COLUMN", "HEX_RADIUS_M", "HEX_RADIUS_BY_AREA", "HEX_COLOURS",
@@ -50,16 +51,6 @@ MEASURES = {"records": "Records", "rate": "Rate per 1,000 residents"}
 MEASURE_COLUMN = {"records": "records", "rate": "rate_per_1000_residents"}
 HEX_RADIUS_M = 200  # centre to corner: hexagons about 350 m across (borough view)
 HEX_RADIUS_BY_AREA = {"borough": HEX_RADIUS_M, "cluster": 150, "ward": 100, "lsoa": 50}  # finer for small areas
-HEX_COLOURS = ["#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603"]  # ColorBrewer Oranges
-GI_COLOURS = {
-    "Hot spot 99% confidence": "#b35806",
-    "Hot spot 95% confidence": "#e08214",
-    "Hot spot 90% confidence": "#fdb863",
-    NOT_SIGNIFICANT: "#d9d9d9",
-    "Cold spot 90% confidence": "#b2abd2",
-    "Cold spot 95% confidence": "#8073ac",
-    "Cold spot 99% confidence": "#542788",
-}  # PuOr: orange hot, purple cold, grey not significant
 MAIDSTONE_VIEW = {"latitude": 51.24, "longitude": 0.57, "zoom": 10.3}  # deck.gl zoom: the borough fits
 LSOA_FILE = "maidstone_lsoa_2021.geojson"
 
@@ -397,9 +388,10 @@ def legend_html(title: str, entries: list[tuple[str, str]], note: str = "") -> s
     """
     rows = "".join(
         f'<div style="display:flex;align-items:center;gap:0.5em;margin:2px 0">'
-        f'<span style="display:inline-block;width:1.4em;height:1em;background:{c};border:1px solid #444"></span>'
+        f'<span style="display:inline-block;width:1.4em;height:1em;background:{c};border:1px solid {TEXT_MUTED}">'
+        "</span>"
         f"<span>{html.escape(label)}</span></div>" for c, label in entries)
-    extra = f'<div style="font-size:0.85em;color:#444">{html.escape(note)}</div>' if note else ""
+    extra = f'<div style="font-size:0.85em;color:{TEXT_MUTED}">{html.escape(note)}</div>' if note else ""
     label = html.escape(title)
     return f'<div role="group" aria-label="{label}"><strong>{label}</strong>{rows}{extra}</div>'
 

@@ -9,7 +9,7 @@ from analytics.hotspots import repeat_threshold
 from analytics.periods import months_label
 from dashboard import hotspots_view as hv
 from dashboard import lsoa_codes
-from dashboard.charts import download_context, download_csv, number_columns, show_table
+from dashboard.charts import download_context, download_csv, show_table
 from dashboard.compare import period_headings
 from dashboard.data import query
 from dashboard.maps import display_geojson
@@ -158,10 +158,9 @@ def render_gi() -> None:
                                "significant." + (" Thick black outline: your selected area." if in_area else "")),
                 unsafe_allow_html=True)
     st.markdown(f"**All {len(table)} LSOAs, hottest first** (table alternative to the map):")
-    st.dataframe(table, hide_index=True, height=400, key="tbl_hs_gi", column_config={
-        **number_columns(table), "Gi* z-score": st.column_config.NumberColumn(format="%.2f"),
+    show_table(table, "hs_gi", "hot_cold_spots.csv", height=400, column_config={
+        "Gi* z-score": st.column_config.NumberColumn(format="%.2f"),
         "p-value (folded)": st.column_config.NumberColumn(format="%.3f")})
-    download_csv(table, "hot_cold_spots.csv", "hs_gi")
     st.caption(hv.measure_note(measure, borough["population"]))
 
 render_density_map()
