@@ -258,6 +258,27 @@ class YearComparison:
                 "(the months with data in both)")
 
 
+def compared_columns(numbers: pd.DataFrame, plan: TablePlan, cmp: YearComparison | None,
+                     later_col: str, earlier_col: str) -> dict[str, list[str]]:
+    """The like-for-like pair a change is worked from, as its own labelled columns, when it covers only
+    part of the window: a year's column and the change beside it then count different months, so the
+    counts the change does compare are shown too (a year column already covering exactly those months
+    is not repeated).
+
+    >>> plan = plan_table([2025, 2024], [dt.date(2025, m, 1) for m in range(1, 13)]
+    ...                   + [dt.date(2024, m, 1) for m in range(1, 5)])
+    >>> n = pd.DataFrame({"later": [400.0], "earlier": [380.0]})
+    >>> compared_columns(n, plan, plan.diff, "later", "earlier")
+    {'Jan–Apr 2025 (compared)': ['400']}
+    """
+    if cmp is None or cmp.is_whole_window:
+        return {}
+    out = {f"{cmp.months_label} {cmp.later} (compared)": [format_count(v, NO_DATA) for v in numbers[later_col]]}
+    if tuple(plan.coverage.get(cmp.earlier, ())) != tuple(cmp.month_numbers):
+        out[f"{cmp.months_label} {cmp.earlier} (compared)"] = [format_count(v, NO_DATA) for v in numbers[earlier_col]]
+    return out
+
+
 def compare_years(coverage: dict[int, tuple[int, ...]], later: int | None, earlier: int | None,
                   window: Sequence[int]) -> YearComparison | None:
     """Like-for-like comparison of two years: the window months with data in both, or None.
@@ -430,7 +451,16 @@ def appendix_display(numbers: pd.DataFrame, plan: TablePlan, first_col: str) -> 
     out = pd.DataFrame({first_col: numbers["area"]})
     for y in plan.years:
         out[plan.heading(y)] = [format_count(v, NO_DATA) for v in numbers[str(y)]]
+    if "diff_later_lfl" in numbers:
+        for heading, values in compared_columns(numbers, plan, plan.diff, "diff_later_lfl",
+                                                "diff_earlier_lfl").items():
+            out[heading] = values
     out[plan.diff_heading] = [signed_count(v) for v in numbers["diff"]]
+    if "pct_later_lfl" in numbers:
+        for heading, values in compared_columns(numbers, plan, plan.pct, "pct_later_lfl",
+                                                "pct_earlier_lfl").items():
+            if heading not in out:
+                out[heading] = values
     out[plan.pct_heading] = [signed_pct(v) for v in numbers["pct_change"]]
     return out
 
