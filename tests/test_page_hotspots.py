@@ -94,7 +94,7 @@ def test_renders_maps_tables_and_explains_the_window(default_page):
     assert "Oct 2024 – Dec 2024 have no police.uk data" in shown
     assert "Filters in use" in shown and "SMP priority: none" in shown
     assert [s.value for s in at.main.subheader] == ["Where records concentrate", "Top LSOAs", 'Top "on or near" locations',
-                                               "Hot and cold spots (Getis-Ord Gi*)"]
+                                               "Hot and cold spots"]
     decks = at.get("deck_gl_json_chart")
     assert len(decks) == 2
     spec = json.loads(decks[0].proto.json)
