@@ -175,7 +175,7 @@ counts as (
         count(*) filter (where list_contains($months, month)) as records,
         count(*) filter (where list_contains($comparison_months, month)) as records_comparison,
         count(distinct month) filter (where list_contains($months, month)) as months_with_records,
-        mode(crime_type) filter (where list_contains($months, month)) as most_common_type
+        mode(crime_type order by crime_type) filter (where list_contains($months, month)) as most_common_type  -- ties: first by name
     from selected
     group by location, longitude, latitude
 ),

@@ -170,7 +170,7 @@ located as (
         any_value(ward_name) as ward_name,
         count(*) filter (where list_contains($months, month)) as records,
         count(*) filter (where list_contains($comparison_months, month)) as records_comparison,
-        mode(crime_type) filter (where list_contains($months, month)) as most_common_type
+        mode(crime_type order by crime_type) filter (where list_contains($months, month)) as most_common_type  -- ties: first by name
     from candidates
     group by location, longitude, latitude
 ),
