@@ -23,7 +23,7 @@ from analytics.places import grid_reference, is_named, nearest_named, place_name
 
 __all__ = [
     "Column", "DEFAULT_COLUMNS", "TOP_CHOICES", "DEFAULT_TOP", "MAX_COLUMNS", "TOWN_CENTRE_WARD", "VIEWS",
-    "column_options", "default_columns", "parse_columns", "columns_param", "parse_top", "parse_window",
+    "column_options", "columns_note", "default_columns", "parse_columns", "columns_param", "parse_top", "parse_window",
     "parse_view", "column_args", "named_points", "patrol_table", "display_table", "csv_table", "sheet_title",
     "csv_filename", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
 ]
@@ -34,10 +34,12 @@ DEFAULT_TOP = 15
 MAX_COLUMNS = 4  # a fifth column no longer fits the A4 print view
 TOWN_CENTRE_WARD = "High Street"  # the town centre (TCTF area) is High Street ward on both boundary sets
 VIEWS = ("full", "print")
+NBSP = "\u00a0"
 REPEAT_COLOUR, OTHER_COLOUR = "#B35806", "#0072B2"  # orange: REPEAT location; blue: other (colour-blind safe)
 SHORT_LABELS = {"Violence and sexual offences": "Violence & sexual", "Anti-social behaviour": "ASB",
                 "Criminal damage and arson": "Criminal damage", "Theft from the person": "Theft from person",
                 "Possession of weapons": "Weapons"}
+PRIORITY_LABELS = {"serious_violence_organised_crime": "Serious violence", "substance_misuse": "Substance misuse"}
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,19 @@ def column_options(crime_types: Iterable[str], priorities: pd.DataFrame,
     for row in priorities.itertuples():
         types = tuple(sorted(row.measure_types))
         if types and not (row.area_rule or ""):
-            label = (short_names or {}).get(row.priority_id, row.name)
+            label = PRIORITY_LABELS.get(row.priority_id) or (short_names or {}).get(row.priority_id, row.name)
             out[f"priority:{row.priority_id}"] = Column(f"priority:{row.priority_id}", f"{label} (priority)", types)
     return out
+
+
+def columns_note(columns: Sequence[Column]) -> str:
+    """What each priority column counts (its crime types), for the caption.
+
+    >>> columns_note([Column("priority:x", "SV (priority)", ("Drugs", "Robbery")), Column("type:y", "Y", ("Y",))])
+    'SV (priority) counts Drugs, Robbery.'
+    """
+    return " ".join(f"{c.label} counts {', '.join(c.crime_types)}." for c in columns
+                    if c.key.startswith("priority:"))
 
 
 def default_columns(options: Mapping[str, Column], crime_types: Sequence[str] = (), priority: str = "") -> tuple:
@@ -231,16 +243,18 @@ def _near_text(name: str, metres: float) -> str:
     return f"{name}, {int(metres):,} m" if name and np.isfinite(metres) else ""
 
 
-def display_table(table: pd.DataFrame, columns: Sequence[Column], n_months: int, can_compare: bool) -> pd.DataFrame:
-    """The sheet as shown and printed: No., place, ward, nearest named place, grid ref, a column per type,
-    total, change, months with records, repeat."""
+def display_table(table: pd.DataFrame, columns: Sequence[Column], n_months: int, can_compare: bool,
+                  one_ward: bool = False) -> pd.DataFrame:
+    """The sheet as shown and printed: No., place, ward, nearest named place, grid reference (its spaces
+    non-breaking), a column per type, total, change, months with records, repeat. ``one_ward``: leave the
+    ward out when every row is in the same ward (the title names it)."""
     labels = [c.label for c in columns]
     out = pd.DataFrame({
         "No.": table["rank"].to_numpy(),
         "Place (on or near)": table["place"].to_numpy(),
         "Ward": table["ward"].to_numpy(),
         "Nearest named place": [_near_text(a, b) for a, b in zip(table["nearest_named"], table["nearest_named_m"])],
-        "Grid ref": table["grid_ref"].to_numpy(),
+        "Grid ref": table["grid_ref"].str.replace(" ", NBSP).to_numpy(),
         **{label: table[label].to_numpy() for label in labels},
         "Total": table["records"].to_numpy(),
     })
@@ -248,6 +262,8 @@ def display_table(table: pd.DataFrame, columns: Sequence[Column], n_months: int,
         out["Change"] = table["change"].to_numpy()
     out["Months"] = [f"{int(m)} of {n_months}" for m in table["months_with_records"]]
     out["Repeat"] = np.where(table["is_repeat"], "REPEAT", "")
+    if one_ward and table["ward"].nunique() <= 1:
+        out = out.drop(columns="Ward")
     return out
 
 
@@ -317,7 +333,7 @@ def _outline_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
 
 
 def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Iterable[str] = (),
-                      height: int = 420) -> go.Figure:
+                      height: int = 420, marker: int = 20) -> go.Figure:
     """The sheet's points numbered as in the table (orange: REPEAT), over ward outlines, in true
     proportions (no web map: it works offline and prints as vector graphics)."""
     fig = go.Figure(_outline_traces(wards_geojson, set(highlight)))
@@ -328,8 +344,8 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
             continue
         fig.add_trace(go.Scatter(
             x=rows["longitude"], y=rows["latitude"], mode="markers+text", name=name,
-            text=rows["rank"].astype(str), textfont=dict(color="white", size=11),
-            marker=dict(size=20, color=colour, line=dict(color="white", width=1)),
+            text=rows["rank"].astype(str), textfont=dict(color="white", size=max(8, marker // 2)),
+            marker=dict(size=marker, color=colour, line=dict(color="white", width=1)),
             customdata=np.column_stack([rows["place"], rows["records"], rows["grid_ref"]]),
             hovertemplate="%{text}. %{customdata[0]}: %{customdata[1]} records<br>%{customdata[2]}<extra></extra>",
         ))
@@ -340,11 +356,10 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
     pad_y = max((y1 - y0) * 0.08, 0.0010)
     fig.update_layout(
         height=height, margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor="white", paper_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=0, xanchor="left", x=0, bgcolor="rgba(255,255,255,0.85)"),
-        font=dict(size=12, color="#1A1A1A"), dragmode="pan",
-    )
-    fig.update_xaxes(range=[x0 - pad_x, x1 + pad_x], visible=False)
-    fig.update_yaxes(range=[y0 - pad_y, y1 + pad_y], visible=False, scaleanchor="x",
+        showlegend=False, font=dict(size=12, color="#1A1A1A"), dragmode="pan",
+    )  # the caption says what the colours mean (a legend would cover points)
+    fig.update_xaxes(range=[x0 - pad_x, x1 + pad_x], visible=False, constrain="domain")
+    fig.update_yaxes(range=[y0 - pad_y, y1 + pad_y], visible=False, scaleanchor="x", constrain="domain",
                      scaleratio=1 / math.cos(math.radians(lat0)))
     return fig
 
@@ -387,8 +402,9 @@ def cached_named_points(version: str) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def cached_map_figure(table: pd.DataFrame, ward_set: str, highlight: tuple[str, ...], height: int) -> go.Figure:
+def cached_map_figure(table: pd.DataFrame, ward_set: str, highlight: tuple[str, ...], height: int,
+                      marker: int = 20) -> go.Figure:
     """:func:`patrol_map_figure` for the sheet's rows (cached by the rows themselves)."""
     from dashboard.maps import display_geojson
 
-    return patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height)
+    return patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height, marker)

@@ -87,6 +87,8 @@ def test_display_and_csv_tables(table):
                                    "Change", "Months", "Repeat"]
     assert shown["Months"].tolist() == ["2 of 3", "1 of 3", "3 of 3"]
     assert "Change" not in pv.display_table(table, [VIOLENCE], 3, can_compare=False).columns
+    assert "Ward" not in pv.display_table(table, [VIOLENCE], 3, can_compare=True, one_ward=True).columns
+    assert shown["Grid ref"].str.contains("\u00a0").all()  # never broken across lines
     csv = pv.csv_table(table, [VIOLENCE, SHOP, SERIOUS], can_compare=True)
     assert {"easting", "northing", "longitude", "latitude", "total_comparison", "nearest_named_metres"} <= set(csv)
 
