@@ -49,6 +49,7 @@ __all__ = [
     "SPORADIC",
     "NO_PATTERN",
     "CATEGORIES",
+    "DESCRIPTIONS",
     "monthly_gi_z",
     "mann_kendall",
     "category",
@@ -70,6 +71,20 @@ DIMINISHING = "Diminishing hot spot"
 SPORADIC = "Sporadic hot spot"
 NO_PATTERN = "No emerging pattern"
 CATEGORIES = (NEW, INTENSIFYING, PERSISTENT, DIMINISHING, SPORADIC, NO_PATTERN)
+
+
+DESCRIPTIONS = {
+    NEW: f"a hot spot in the latest month for the first time in the months shown ({HOT_CONFIDENCE}% confidence).",
+    INTENSIFYING: (f"a hot spot in at least 90% of the months ({HOT_CONFIDENCE}% confidence each month) and getting "
+                   f"hotter (Mann-Kendall trend, {100 - round(TREND_ALPHA * 100)}% confidence)."),
+    PERSISTENT: (f"a hot spot in at least 90% of the months ({HOT_CONFIDENCE}% confidence each month), with no clear "
+                 "rise or fall."),
+    DIMINISHING: (f"a hot spot in at least 90% of the months ({HOT_CONFIDENCE}% confidence each month) but cooling "
+                  f"(Mann-Kendall trend, {100 - round(TREND_ALPHA * 100)}% confidence)."),
+    SPORADIC: (f"a hot spot in the latest month and on and off before, in fewer than 90% of the months "
+               f"({HOT_CONFIDENCE}% confidence each month)."),
+    NO_PATTERN: "not a hot spot in the latest month, or not in enough months to be persistent.",
+}  # one plain sentence per class, with its confidence
 
 
 def monthly_gi_z(values, weights) -> np.ndarray:

@@ -32,6 +32,7 @@ from analytics.hotspots import (
     repeat_threshold,
 )
 from analytics.emerging import CATEGORIES as EMERGING_CATEGORIES
+from analytics.emerging import DESCRIPTIONS as EMERGING_DESCRIPTIONS
 from analytics.emerging import DIMINISHING as EMERGING_DIMINISHING
 from analytics.emerging import INTENSIFYING as EMERGING_INTENSIFYING
 from analytics.emerging import NEW as EMERGING_NEW
@@ -52,7 +53,7 @@ __all__ = [
     "hexagons", "colour_scale", "lsoa_layer", "legend_html", "fit_view", "area_view", "density_deck",
     "top_lsoa_table", "top_locations_table", "gi_table", "gi_class_counts", "gi_deck", "geojson_bounds_view",
     "lsoa_weights", "gi_results", "DeckJson", "deck_json", "compact_geojson", "EMERGING_MONTHS", "EMERGING_COLOURS",
-    "lsoa_month_counts", "emerging_table", "emerging_counts", "emerging_deck", "deck_lsoa_geojson", "DensityMap",
+    "lsoa_month_counts", "emerging_table", "emerging_key", "emerging_counts", "emerging_deck", "deck_lsoa_geojson", "DensityMap",
     "density_map", "gi_map", "emerging_results", "emerging_map", "MAP_VIEWS", "parse_map", "emerging_statement",
     "frozen", "location_tables", "lsoa_tables",
 ]
@@ -757,13 +758,22 @@ def emerging_table(result: pd.DataFrame, lsoa: pd.DataFrame, highlight: set[str]
         "LSOA code": data["area_id"].to_numpy(),
         "Ward (best fit)": names.loc[data["area_id"], "ward_name"].to_numpy(),
         "Pattern": data["category"].to_numpy(),
+        "What it means": [explain_emerging(row, month_label) for row in data.to_dict("records")],
         "Hot spot in": [f"{int(k)} of {int(n)} months" for k, n in zip(data["hot_months"], data["months"])],
         "Trend p-value": data["trend_p"].round(3).to_numpy(),
-        "What it means": [explain_emerging(row, month_label) for row in data.to_dict("records")],
     })
     if highlight:
         out["In selected area"] = np.where(out["LSOA code"].isin(highlight), "yes", "")
     return out
+
+
+def emerging_key() -> str:
+    """Every class in one plain sentence (markdown bullets), in legend order.
+
+    >>> emerging_key().splitlines()[0].startswith("- **New hot spot**: a hot spot in the latest month")
+    True
+    """
+    return "\n".join(f"- **{c}**: {EMERGING_DESCRIPTIONS[c]}" for c in EMERGING_CATEGORIES)
 
 
 def emerging_counts(result: pd.DataFrame) -> list[tuple[str, str]]:

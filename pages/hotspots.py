@@ -163,8 +163,10 @@ def render_emerging() -> None:
     st.markdown(f"**{len(flagged)} LSOA{'s' if len(flagged) != 1 else ''} with a pattern** (table alternative to "
                 "the map; every LSOA is in the download):")
     st.dataframe(flagged, hide_index=True, key="tbl_hs_emerging", column_config={
-        **number_columns(flagged), "Trend p-value": st.column_config.NumberColumn(format="%.3f")})
+        **number_columns(flagged), "Trend p-value": st.column_config.NumberColumn(format="%.3f"),
+        "What it means": st.column_config.TextColumn(width="large")})
     download_csv(table, "emerging_hot_spots.csv", "hs_emerging")
+    st.markdown(hv.emerging_key())
 
 
 MAPS = {"density": "Where records concentrate", "gi": "Hot and cold spots (Gi*)", "emerging": "Emerging hot spots"}
