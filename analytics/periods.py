@@ -44,6 +44,7 @@ __all__ = [
     "last_n_months",
     "month_label",
     "month_range",
+    "months_label",
     "monthly_counts",
     "parse_month",
     "previous_period",
@@ -349,6 +350,43 @@ def _describe_months(months: Iterable[date]) -> str:
         run.append(month)
     if run:
         parts.append(Period(run[0], run[-1]).label)
+    return ", ".join(parts)
+
+
+def months_label(months: Iterable[date]) -> str:
+    """Months written short for a figure's label: consecutive months collapse into a range and
+    each year is named once (``"Jan–Apr 2025"``), so a number and its change can both say
+    exactly which months they count.
+
+    Examples
+    --------
+    >>> months_label([date(2025, m, 1) for m in (1, 2, 3, 4)])
+    'Jan–Apr 2025'
+    >>> months_label([date(2022, 11, 1), date(2022, 12, 1), date(2023, 1, 1), date(2023, 5, 1)])
+    'Nov 2022–Jan 2023, May 2023'
+    >>> months_label([date(2022, m, 1) for m in range(1, 12)] + [date(2024, 1, 1)])
+    'Jan–Nov 2022, Jan 2024'
+    >>> months_label([])
+    'no months'
+    """
+    ordered = sorted({_check_month(m, "each month") for m in months})
+    if not ordered:
+        return "no months"
+    runs: list[list[date]] = []
+    for month in ordered:
+        if runs and month == shift_months(runs[-1][-1], 1):
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    parts = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        if first == last:
+            parts.append(month_label(first))
+        elif first.year == last.year:
+            parts.append(f"{_MONTH_ABBR[first.month - 1]}–{_MONTH_ABBR[last.month - 1]} {first.year}")
+        else:
+            parts.append(f"{month_label(first)}–{month_label(last)}")
     return ", ".join(parts)
 
 

@@ -356,6 +356,8 @@ _SOURCE_ROWS = (
      "police.uk (data.police.uk), Home Office", "Open Government Licence v3.0"),
     ("Ward, LSOA and district boundaries; ward, LSOA and district populations",
      "Office for National Statistics (ONS)", "Open Government Licence v3.0"),
+    ("Postcodes and their grid positions (search), Code-Point Open 2025.4",
+     "Ordnance Survey (OS Code-Point Open)", "Open Government Licence v3.0 (OS OpenData)"),
     ("Partner figures (needle finds, domestic abuse, MARAC, youth justice, surveys and others)",
      "Safer Maidstone Partnership, Strategic Assessment 2024/25", "As published by the partnership"),
 )
@@ -365,6 +367,8 @@ SOURCES_MD = "\n| Data | Publisher | Licence |\n|---|---|---|\n" + "".join(
 Attribution: *Contains public sector information licensed under the Open Government Licence v3.0.
 Source: Office for National Statistics licensed under the Open Government Licence v.3.0.
 Contains OS data © Crown copyright and database right 2013–2025.*
+Postcodes: *Contains OS data © Crown copyright and database right 2025. Contains Royal Mail data © Royal Mail
+copyright and database right 2025. Contains National Statistics data © Crown copyright and database right 2025.*
 Partner figures are transcribed as published in the SMP Strategic Assessment 2024/25; where the report
 contradicts itself the figure carries a note. They are not police.uk data and are never added to police.uk counts.
 """

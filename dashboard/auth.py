@@ -21,6 +21,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.safe_text import md_escape
 from smp_data import settings
 from smp_data.auth_config import AuthConfig, AuthConfigError, load_auth_config
 
@@ -186,5 +187,5 @@ def mode_caption() -> None:
         if partner is None:
             st.caption("Public mode: police.uk data and published partner figures.")
         else:
-            st.caption(f"Partner mode: signed in as **{partner.name}** ({partner.username}). "
+            st.caption(f"Partner mode: signed in as **{md_escape(partner.name)}** ({md_escape(partner.username)}). "
                        "Restricted partner figures are visible to you.")

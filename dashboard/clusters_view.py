@@ -123,8 +123,10 @@ def cluster_heading(info) -> str:
     >>> cluster_heading({"cluster_label": "Cluster 7 (Urban)", "is_derived": True, "n_wards": 2, "wards": "A; B"})
     '**Cluster 7 (Urban)** – **DERIVED** (not published by the SMP) · 2 wards: A; B'
     """
+    from dashboard.safe_text import md_escape  # noqa: PLC0415  (names from a data file: shown as written)
+
     derived = " – **DERIVED** (not published by the SMP)" if info["is_derived"] else ""
-    return f"**{info['cluster_label']}**{derived} · {info['n_wards']} wards: {info['wards']}"
+    return f"**{md_escape(info['cluster_label'])}**{derived} · {info['n_wards']} wards: {md_escape(info['wards'])}"
 
 
 # ---------------------------------------------------------------- years and months

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.periods import Period, comparable_months, coverage
-from analytics.rates import pct_change
+from analytics.periods import Period, comparable_months, coverage, months_label
+from analytics.rates import change_label, format_count, pct_change
 from analytics.significance import compare_counts
 from dashboard.filters import FilterContext, Filters
 
 __all__ = ["Comparison", "comparison_for", "headline_table", "type_change_table", "ALL_CRIME",
-           "SIGNIFICANCE_NOTE"]
+           "SIGNIFICANCE_NOTE", "Card", "change_text", "headline_cards", "comparison_sentence", "period_columns",
+           "headline_display", "aligned_comparison", "left_out_months"]
 
 ALL_CRIME = "All crime"
 SIGNIFICANCE_NOTE = (
@@ -43,6 +44,27 @@ class Comparison:
     @property
     def can_compare(self) -> bool:
         return bool(self.comparison_months)
+
+    @property
+    def is_partial(self) -> bool:
+        """True when a comparison exists but covers only some of the period's months with data."""
+        return self.can_compare and tuple(self.months) != tuple(self.period_months)
+
+    @property
+    def period_label(self) -> str:
+        """The months of the period that have data, written short ("Jan–Dec 2025")."""
+        return months_label(self.period_months)
+
+    @property
+    def label(self) -> str:
+        """The months a figure and its change count ("Jan–Apr 2025"): the like-for-like months when
+        comparing, otherwise the period's months with data."""
+        return months_label(self.months if self.can_compare else self.period_months)
+
+    @property
+    def comparison_label(self) -> str:
+        """The comparison months actually counted ("Jan–Apr 2024"); '' without a comparison."""
+        return months_label(self.comparison_months) if self.can_compare else ""
 
     @property
     def all_months(self) -> list[dt.date]:
@@ -105,3 +127,164 @@ def type_change_table(by_type: pd.DataFrame) -> pd.DataFrame:
     out["change"] = out["records"] - out["records_comparison"]
     out["pct_change"] = [pct_change(c, p) for c, p in zip(out["records"], out["records_comparison"])]
     return out.sort_values("change", kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- figures that say their months
+def change_text(current: int, previous: int, comparison_label: str) -> str:
+    """A change with the months it is measured against: ``"−449 (−9.1%) vs Jan–Apr 2024"``.
+
+    >>> change_text(4499, 4948, "Jan–Apr 2024")
+    '−449 (−9.1%) vs Jan–Apr 2024'
+    """
+    return f"{change_label(current, previous)} vs {comparison_label}"
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline figure as shown: ``heading`` names the measure; ``label`` says the months that
+    ``value`` and its change (``delta``, "… vs <comparison months>") both count; ``whole_period`` is
+    the period's full total, its own labelled figure, when the comparison covers only part of it."""
+
+    heading: str
+    label: str
+    value: str
+    delta: str | None = None
+    change: int | None = None
+    verdict: str | None = None
+    whole_period: str | None = None
+
+
+def headline_cards(table: pd.DataFrame, cmp: Comparison, labels: dict[str, str]) -> list[Card]:
+    """The cards for :func:`headline_table` rows. With a comparison the value is the like-for-like
+    count (the same months as its change); with a partial comparison the whole period's total is a
+    separate, labelled figure.
+
+    >>> jan = dt.date(2025, 1, 1)
+    >>> c = Comparison(Period(jan, dt.date(2025, 2, 1)), Period(dt.date(2024, 1, 1), dt.date(2024, 2, 1)),
+    ...                (jan, dt.date(2025, 2, 1)), (jan,), (dt.date(2024, 1, 1),), "")
+    >>> t = pd.DataFrame({"measure": ["ASB"], "records": [30], "records_compared": [12],
+    ...                   "records_comparison": [10], "change": [2], "verdict": ["No significant change"]})
+    >>> card = headline_cards(t, c, {"ASB": "Anti-social behaviour"})[0]
+    >>> card.heading, card.label, card.value, card.delta, card.whole_period
+    ('Anti-social behaviour', 'Jan 2025', '12', '+2 (+20.0%) vs Jan 2024', 'Whole period, Jan–Feb 2025: **30**')
+    """
+    cards = []
+    for row in table.itertuples():
+        name = labels.get(row.measure, row.measure)
+        if cmp.can_compare:
+            whole = (f"Whole period, {cmp.period_label}: **{format_count(row.records)}**"
+                     if cmp.is_partial else None)
+            cards.append(Card(name, cmp.label, format_count(row.records_compared),
+                              change_text(row.records_compared, row.records_comparison, cmp.comparison_label),
+                              int(row.change), row.verdict, whole))
+        else:
+            cards.append(Card(name, cmp.period_label, format_count(row.records)))
+    return cards
+
+
+def left_out_months(cmp: Comparison) -> tuple[tuple[dt.date, ...], tuple[dt.date, ...]]:
+    """The period's months with data that have no comparison, and their comparison months.
+
+    >>> jan, feb = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
+    >>> c = Comparison(Period(jan, feb), Period(dt.date(2024, 1, 1), dt.date(2024, 2, 1)), (jan, feb), (jan,),
+    ...                (dt.date(2024, 1, 1),), "")
+    >>> left_out_months(c)
+    ((datetime.date(2025, 2, 1),), (datetime.date(2024, 2, 1),))
+    """
+    if cmp.comparison_period is None:
+        return (), ()
+    pairs = dict(zip(cmp.period.months, cmp.comparison_period.months))
+    current = tuple(m for m in cmp.period_months if m not in set(cmp.months))
+    return current, tuple(pairs[m] for m in current)
+
+
+def comparison_sentence(cmp: Comparison) -> str:
+    """One plain sentence under the cards: which months the figures and changes count, and why.
+
+    >>> jan, feb = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
+    >>> c = Comparison(Period(jan, feb), Period(dt.date(2024, 1, 1), dt.date(2024, 2, 1)), (jan, feb), (jan,),
+    ...                (dt.date(2024, 1, 1),), "")
+    >>> print(comparison_sentence(c))  # doctest: +NORMALIZE_WHITESPACE
+    Each figure and its change count Jan 2025 against Jan 2024, the months with police.uk data in both periods.
+    Feb 2025 has no comparison because police.uk has no data for Feb 2024; the whole period's total
+    (Jan–Feb 2025) is shown under each figure.
+    """
+    if cmp.comparison_period is None:
+        return f"Figures count {cmp.period_label}. No comparison is chosen."
+    if not cmp.can_compare:
+        return f"Figures count {cmp.period_label}. No comparison: {cmp.note}."
+    if not cmp.is_partial:
+        return (f"Each figure and its change count {cmp.label} against {cmp.comparison_label} "
+                f"(all {len(cmp.months)} months have police.uk data in both periods).")
+    current, previous = left_out_months(cmp)
+    return (f"Each figure and its change count {cmp.label} against {cmp.comparison_label}, the months with "
+            f"police.uk data in both periods. {months_label(current)} has no comparison because police.uk has no "
+            f"data for {months_label(previous)}; the whole period's total ({cmp.period_label}) is shown under "
+            "each figure.")
+
+
+def period_columns(cmp: Comparison) -> dict[str, str]:
+    """Table headings that say their months: the whole period's count, the like-for-like current and
+    comparison months, and the change. ``current`` is '' when it would repeat ``whole``.
+
+    >>> jan, feb = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
+    >>> c = Comparison(Period(jan, feb), Period(dt.date(2024, 1, 1), dt.date(2024, 2, 1)), (jan, feb), (jan,),
+    ...                (dt.date(2024, 1, 1),), "")
+    >>> period_columns(c)
+    {'whole': 'Jan–Feb 2025 (whole period)', 'current': 'Jan 2025', 'comparison': 'Jan 2024', 'change': 'Change', 'pct_change': '% change'}
+    """
+    return {
+        "whole": f"{cmp.period_label} (whole period)" if cmp.is_partial else cmp.period_label,
+        "current": cmp.label if cmp.is_partial else "",
+        "comparison": cmp.comparison_label,
+        "change": "Change",
+        "pct_change": "% change",
+    }
+
+
+def headline_display(table: pd.DataFrame, cmp: Comparison, labels: dict[str, str]) -> pd.DataFrame:
+    """The headline figures as a table whose column headings say their months (also the CSV).
+
+    >>> jan = dt.date(2025, 1, 1)
+    >>> c = Comparison(Period(jan, jan), Period(dt.date(2024, 1, 1), dt.date(2024, 1, 1)), (jan,), (jan,),
+    ...                (dt.date(2024, 1, 1),), "")
+    >>> t = pd.DataFrame({"measure": ["ASB"], "records": [12], "records_compared": [12], "records_comparison": [10],
+    ...                   "change": [2], "pct_change": [20.0], "p_value": [0.83], "verdict": ["No significant change"]})
+    >>> list(headline_display(t, c, {}).columns)
+    ['Measure', 'Jan 2025', 'Jan 2024', 'Change', '% change', 'p-value', 'Significance']
+    """
+    cols = period_columns(cmp)
+    out = pd.DataFrame({"Measure": [labels.get(m, m) for m in table["measure"]]})
+    out[cols["whole"]] = table["records"].astype("int64").to_numpy()
+    if cmp.can_compare:
+        if cols["current"]:
+            out[cols["current"]] = table["records_compared"].astype("int64").to_numpy()
+        out[cols["comparison"]] = table["records_comparison"].astype("int64").to_numpy()
+        out[cols["change"]] = table["change"].astype("int64").to_numpy()
+        out[cols["pct_change"]] = table["pct_change"].astype("float64").round(1).to_numpy()
+        out["p-value"] = table["p_value"].astype("float64").round(3).to_numpy()
+        out["Significance"] = table["verdict"].to_numpy()
+    return out
+
+
+def aligned_comparison(monthly: pd.DataFrame, cmp: Comparison) -> pd.DataFrame:
+    """The comparison period's monthly counts placed on the period's months (month *i* of the
+    comparison drawn at month *i* of the period), keeping the comparison month for hover and tables.
+    Missing months stay missing (NaN), never zero.
+
+    >>> m = pd.DataFrame({"month": [dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2025, 1, 1)],
+    ...                   "crime_class": ["ASB"] * 3, "records": [10, None, 12], "is_present": [True, False, True]})
+    >>> c = Comparison(Period(dt.date(2025, 1, 1), dt.date(2025, 2, 1)),
+    ...                Period(dt.date(2024, 1, 1), dt.date(2024, 2, 1)), (dt.date(2025, 1, 1),), (), (), "")
+    >>> aligned_comparison(m, c)[["month", "comparison_month", "records"]].values.tolist()
+    [[datetime.date(2025, 1, 1), datetime.date(2024, 1, 1), 10.0], [datetime.date(2025, 2, 1), datetime.date(2024, 2, 1), nan]]
+    """
+    if cmp.comparison_period is None:
+        return monthly.iloc[0:0].assign(comparison_month=[])
+    to_period = dict(zip(cmp.comparison_period.months, cmp.period.months))
+    data = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.date)
+    sel = data[data["month"].isin(list(to_period))].copy()
+    sel["comparison_month"] = sel["month"]
+    sel["month"] = sel["comparison_month"].map(to_period)
+    sel["records"] = pd.to_numeric(sel["records"], errors="coerce").astype("float64")
+    return sel.sort_values(["month", "crime_class"]).reset_index(drop=True)

@@ -28,6 +28,7 @@ from analytics.periods import (
     previous_period,
     same_months_last_year,
 )
+from dashboard.safe_text import one_line, shorten
 
 __all__ = [
     "CLASSES",
@@ -179,8 +180,9 @@ def parse_query_params(qp: Mapping, ctx: FilterContext) -> Filters:
     notes: list[str] = []
 
     def note(key: str, raw, why: str):
-        shown = str(raw)[:60] + ("…" if len(str(raw)) > 60 else "")
-        notes.append(f"Ignored URL parameter {key}={shown!r}: {why}.")
+        # key and value are untrusted: one line each, shortened (the message is shown escaped: dashboard.safe_text)
+        shown = shorten(one_line(raw), 60)
+        notes.append(f"Ignored URL parameter {shorten(one_line(key), 30)}={shown!r}: {why}.")
 
     def read(key: str):
         try:

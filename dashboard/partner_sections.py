@@ -19,6 +19,7 @@ from dashboard.charts import download_csv, show_chart
 from dashboard.data import query
 from dashboard.maps import choropleth, display_geojson
 from dashboard.partner_view import theme_label
+from dashboard.safe_text import md_escape, safe_table
 
 __all__ = ["render"]
 
@@ -35,8 +36,13 @@ def _theme(theme: str) -> pd.DataFrame:
 
 
 def _static(df: pd.DataFrame) -> None:
-    """A small table shown in full (long notes wrap, nothing is cut off)."""
-    st.table(df.style.hide(axis="index"))
+    """A small table shown in full (long notes wrap, nothing is cut off); cells shown as written."""
+    safe_table(df.style.hide(axis="index"))
+
+
+def _caption(text: str) -> None:
+    """A caption that may quote partner text (sources, notes; uploads too): shown as plain text."""
+    st.caption(md_escape(text))
 
 
 def _facts(df: pd.DataFrame, key: str, filename: str, caption: str | None = None) -> None:
@@ -50,7 +56,7 @@ def _facts(df: pd.DataFrame, key: str, filename: str, caption: str | None = None
         cols.insert(1, "Area")
     shared, own = piv.common_notes(table["Note"])
     _static(table[cols].assign(Note=own) if shared else table[cols])
-    st.caption((caption or piv.source_caption(df)) + (f" Note on every figure here: {'; '.join(shared)}."
+    _caption((caption or piv.source_caption(df)) + (f" Note on every figure here: {'; '.join(shared)}."
                                                       if shared else ""))
     download_csv(table, filename, key)
 
@@ -59,7 +65,7 @@ def _notes(df: pd.DataFrame, title: str = "Notes from the source") -> None:
     lines = piv.notes_list(df)
     if lines:
         with st.expander(f"{title} ({len(lines)})"):
-            st.markdown("\n".join(f"- {line}" for line in lines))
+            st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
 
 
 def _all_figures(df: pd.DataFrame, key: str) -> None:
@@ -70,15 +76,15 @@ def _all_figures(df: pd.DataFrame, key: str) -> None:
     st.dataframe(table, hide_index=True, key=f"tbl_{key}",
                  column_config={"Note": st.column_config.TextColumn(width="large"),
                                 "Indicator": st.column_config.TextColumn(width="medium", pinned=True)})
-    st.caption(f"{len(table):,} published figures. Hover a cell to read a long note in full, or download the CSV. "
+    _caption(f"{len(table):,} published figures. Hover a cell to read a long note in full, or download the CSV. "
                "Change rows (Diff, % change) are shown with their sign.")
     download_csv(table, f"partner_{key}.csv", key)
 
 
-def _flag(text: str | list[str], heading: str = "As published (not corrected):") -> None:
+def _flag(text: str | list[str], heading: str = "As published (not corrected):", escaped: bool = False) -> None:
     """A published inconsistency or caveat that matters for reading the figures (values kept as published);
-    several are listed as bullets."""
-    items = [t for t in ([text] if isinstance(text, str) else text) if t]
+    several are listed as bullets. Items are partner text, shown as written (``escaped``: already escaped)."""
+    items = [t if escaped else md_escape(t) for t in ([text] if isinstance(text, str) else text) if t]
     if len(items) == 1:
         st.warning(f"**{heading}** {items[0]}")
     elif items:
@@ -89,7 +95,7 @@ def _pivot_chart(df: pd.DataFrame, rows, key: str, title: str, y_title: str, cap
                  stacked: bool = False, totals=None, width_px: float = 900) -> None:
     numbers = piv.numeric_pivot(df, rows)
     show_chart(piv.bar_by_period(numbers, title, y_title, stacked=stacked, totals=totals, width_px=width_px),
-               numbers, f"pi_{key}", f"{key}.csv", caption)
+               numbers, f"pi_{key}", f"{key}.csv", md_escape(caption))
 
 
 # --- domestic abuse ------------------------------------------------------------------------------
@@ -100,7 +106,7 @@ def _da_by_year(da: pd.DataFrame) -> None:
         st.info("The para 53 table is not in the store.")
         return
     _static(piv.period_pivot(table, piv.DA_ROWS, "Domestic abuse crimes (para 53)"))
-    st.caption(piv.source_caption(table) + " Rows marked ↳ are part of the row above them and are never added "
+    _caption(piv.source_caption(table) + " Rows marked ↳ are part of the row above them and are never added "
                "to the total.")
     _notes(table)
     top = [r for r in piv.DA_ROWS if r[0] in ("da_crimes_vap", "da_crimes_sexual_offences", "da_crimes_other")]
@@ -150,8 +156,8 @@ def _da_by_ward(da: pd.DataFrame) -> None:
                + ("Purple = fewer crimes than the year before, orange = more. " if diverging else
                   "Darker blue = higher. ") + "Dec–Nov years, as published. Grey = no figure.")
     flags = [(w, piv.inconsistencies(n)) for w, n in zip(table["Ward (pre-May-2024)"], table["Note"])]
-    _flag([f"**{w}**: {text}" for w, text in flags if text],
-          "Tables 6 and 7 contradict each other for these wards (values kept as published):")
+    _flag([f"**{md_escape(w)}**: {md_escape(text)}" for w, text in flags if text],
+          "Tables 6 and 7 contradict each other for these wards (values kept as published):", escaped=True)
     shown = table.drop(columns=["ward_2022_code"])
     st.dataframe(shown, hide_index=True, key="tbl_pi_da_wards", placeholder="not published",
                  height=36 * (len(shown) + 1) + 4, column_config={
@@ -161,7 +167,7 @@ def _da_by_ward(da: pd.DataFrame) -> None:
         "% change (published)": st.column_config.NumberColumn(format="%.1f%%"),
         "Note": st.column_config.TextColumn(width="large")})
     borough_notes = [n for n in piv.select(da, ["da_crimes"], "borough")["note"] if isinstance(n, str) and n]
-    st.caption(piv.source_caption(piv.select(da, ["da_crimes", "da_crimes_per_1000"], "ward_2022"))
+    _caption(piv.source_caption(piv.select(da, ["da_crimes", "da_crimes_per_1000"], "ward_2022"))
                + (" Every ward: " + "; ".join(shared) + "." if shared else "")
                + (" Ward counts against the para 53 totals: " + "; ".join(borough_notes) + "." if borough_notes else ""))
     download_csv(shown, "da_by_ward.csv", "pi_da_wards")
@@ -179,7 +185,7 @@ def _domestic_abuse(df: pd.DataFrame) -> None:
         support = piv.select(df, ["da_sanctuary_referrals_pct_change", "da_sanctuary_spend_gbp",
                                   "da_one_stop_shop_partner_attendees_per_week"])
         _facts(pd.concat([marac, support]), "pi_da_marac", "da_marac_support.csv")
-        st.caption("The report does not date MARAC's 'current' and 'previous' periods, the sanctuary change or "
+        _caption("The report does not date MARAC's 'current' and 'previous' periods, the sanctuary change or "
                    "One Stop Shop attendance: the notes say which year each is read as.")
     with tabs[3]:
         shares = piv.select(df, prefix="da_share_")
@@ -209,7 +215,7 @@ def _missing_children(df: pd.DataFrame) -> None:
         df, [i for i, _ in MCET_ROWS])
     _static(table)
     changes = piv.select(df, [i + s for i, _ in MCET_ROWS for s in ("_diff", "_pct_change")], "borough")
-    st.caption(piv.source_caption(mcet) + " Average time missing is in hours; the repeat rate is a percentage "
+    _caption(piv.source_caption(mcet) + " Average time missing is in hours; the repeat rate is a percentage "
                "(its % change is relative, not percentage points).")
     if any("2022 minus 2021" in str(n) for n in changes["note"]):
         _flag("the published 'Diff +/-' column equals 2022 minus 2021 for every row, while the '% Change' column "
@@ -224,7 +230,7 @@ def _missing_children(df: pd.DataFrame) -> None:
     rows = [("missing_reports", "Missing reports"), ("missing_individuals", "Missing individuals")]
     _static(piv.area_pivot(areas.sort_values("area_type", ascending=False, kind="stable"), rows))
     shared, own = piv.common_notes(areas["note"])
-    st.caption(piv.source_caption(areas) + (f" Every figure: {'; '.join(shared)}." if shared else ""))
+    _caption(piv.source_caption(areas) + (f" Every figure: {'; '.join(shared)}." if shared else ""))
     _flag("; ".join(dict.fromkeys(n for n in own if n)))
     download_csv(piv.figures_table(areas), "missing_children_districts.csv", "pi_missing_districts")
 
@@ -244,7 +250,7 @@ def _youth_justice(df: pd.DataFrame) -> None:
                          "Bars side by side per financial year. " + piv.source_caption(ages), width_px=520)
         with right:
             _static(piv.period_pivot(ages, [*AGE_ROWS, ("youth_offenders", "Total (as published)")], "Age band"))
-            st.caption(piv.rows_note(df, "youth_offenders_by_age_under_12", 2022))
+            _caption(piv.rows_note(df, "youth_offenders_by_age_under_12", 2022))
     text = piv.select(df, ["youth_offences_change", "youth_offences_pct_change", "youth_offenders_change",
                            "youth_offenders_pct_change", "youth_population_convicted_pct"])
     st.markdown("**Quoted in the text (para 81)**")
@@ -258,7 +264,7 @@ def _young_people_services(df: pd.DataFrame) -> None:
     hub = piv.select(town, hub_ids + sorted(set(piv.select(town, prefix="youth_hub_")["indicator_id"]) - set(hub_ids)))
     st.markdown("**326 Youth Hub (para 73)**")
     _facts(hub, "pi_youth_hub", "youth_hub.csv")
-    st.caption("Filed under the safe town centre priority in the report (para 73); shown here too because it is "
+    _caption("Filed under the safe town centre priority in the report (para 73); shown here too because it is "
                "about young people. The report gives no end date: the figures run from February 2023, open-ended.")
     st.markdown("**Contextual safeguarding and the Child Centred Policing Team (para 76)**")
     _facts(piv.select(df, prefix="dcsm_").pipe(lambda d: pd.concat([d, piv.select(df, prefix="ccpt_")])),
@@ -306,7 +312,7 @@ def _needle_spc() -> pd.Series | None:
                + (f"No figure published for {', '.join(f'{m:%b %Y}' for m in gaps)}: a gap (grey band), not "
                   "zero. " if gaps else "")
                + NEEDLE_SPC_HOW, placeholder="—")
-    st.caption("Chart notes: " + " ".join(chart.notes))
+    _caption("Chart notes: " + " ".join(chart.notes))
     return series
 
 
@@ -323,7 +329,7 @@ def _needle_context(df: pd.DataFrame, series: pd.Series | None) -> None:
            "needle_finds_yearly.csv")
     totals = piv.numeric_pivot(yearly, [("needle_finds", "Needle finds")])
     if len(totals.columns) >= 3 and totals.iloc[0, -1] > totals.iloc[0, -2]:
-        st.caption(f"Para 105 opens 'The sustained reduction in needles', though the published totals rise from "
+        _caption(f"Para 105 opens 'The sustained reduction in needles', though the published totals rise from "
                    f"{totals.iloc[0, -2]:,.0f} ({totals.columns[-2]}) to {totals.iloc[0, -1]:,.0f} "
                    f"({totals.columns[-1]}); the side heading says 'rise'.")
 
@@ -338,7 +344,7 @@ def _needle_locations(df: pd.DataFrame) -> None:
             st.markdown(f"**Top 5, {period}**")
             _static(table)
     located = piv.select(df, ["needle_finds"], "location")
-    st.caption(piv.source_caption(located) + " Location names as published (e.g. 'Cemetary', 'Ampitheatre'); "
+    _caption(piv.source_caption(located) + " Location names as published (e.g. 'Cemetary', 'Ampitheatre'); "
                "ranks as published. Locations are not added up.")
     _flag("; ".join(dict.fromkeys(t for t in map(piv.inconsistencies, located["note"]) if t)))
     _notes(located)
@@ -351,7 +357,7 @@ def _substance_misuse(df: pd.DataFrame) -> None:
                     "Drug offences (Kent Police)", "All figures and notes"])
     with tabs[0]:
         series = _needle_spc()
-        st.caption("The police.uk drugs offences for Maidstone are charted the same way further down this section "
+        _caption("The police.uk drugs offences for Maidstone are charted the same way further down this section "
                    "(police.uk data starts in January 2022).")
     with tabs[1]:
         _needle_context(df, series)
@@ -359,7 +365,7 @@ def _substance_misuse(df: pd.DataFrame) -> None:
         _needle_locations(df)
     with tabs[3]:
         _facts(piv.select(df, prefix="drug_offences"), "pi_drug_offences", "drug_offences.csv")
-        st.caption("Kent Police recorded drug offences for calendar year 2023. police.uk has no 2023 months in "
+        _caption("Kent Police recorded drug offences for calendar year 2023. police.uk has no 2023 months in "
                    "this store, so there is no police.uk count for the same year; the police.uk drugs series below "
                    "covers 2022, 2024 and 2025.")
     with tabs[4]:
@@ -389,7 +395,7 @@ def _cpw_cpn(df: pd.DataFrame, family: str, name: str, para: str) -> None:
         return
     st.markdown(f"**{name} issued, by type ({para})**")
     _static(piv.period_pivot(sel, [*rows, (f"{family}_issued", "Total (as published)")], "Type"))
-    st.caption(piv.source_caption(sel))
+    _caption(piv.source_caption(sel))
     _pivot_chart(sel, rows, f"{family}_types", f"{name.split(' (')[0]} by type and calendar year", "Issued",
                  "Types side by side, not stacked: the published totals are in the table (the 2023 CPW total "
                  "does not equal the sum of its types).")
@@ -442,9 +448,9 @@ def _ranking(df: pd.DataFrame, family: str) -> None:
     styled = (shown.style.apply(lambda r: ["background-color: #DCEBF7; font-weight: bold"
                                            if r["District"] == "Maidstone" else "" for _ in r], axis=1)
               .hide(axis="index").set_properties(subset=list(shown.columns[1:]), **{"text-align": "center"}))
-    st.table(styled)
+    safe_table(styled)
     sel = piv.select(df, prefix=f"{family}_rank_")
-    st.caption("Rank among the 13 Kent and Medway districts, 1 = highest (equal values share a rank). Columns: age "
+    _caption("Rank among the 13 Kent and Medway districts, 1 = highest (equal values share a rank). Columns: age "
                "band · measure (count of crimes, harm score, rate per 1,000 population). Maidstone is shaded and "
                "bold. Rows in order of the all-ages count rank. " + piv.source_caption(sel))
     download_csv(shown, f"vru_{family}_ranks.csv", f"pi_rank_{family}")
@@ -474,7 +480,7 @@ def _serious_violence(df: pd.DataFrame) -> None:
                            "Ranks are positions, not amounts: they are never added or averaged.")
     with tabs[1]:
         _facts(piv.select(df, prefix="hate_crimes"), "pi_hate", "hate_crime.csv")
-        st.caption("Hate crime is counted over December to November (Dec 2022 – Nov 2023), not a calendar year.")
+        _caption("Hate crime is counted over December to November (Dec 2022 – Nov 2023), not a calendar year.")
     with tabs[2]:
         _facts(piv.select(df, prefix="hospital_admissions_"), "pi_svoc_admissions", "assault_admissions.csv")
     with tabs[3]:
@@ -492,7 +498,7 @@ def _safe_town_centre(df: pd.DataFrame) -> None:
         else:
             _static(published)
             shared = tcv.published_notes(df)
-            st.caption(piv.source_caption(piv.select(df, prefix="tc_")) + " Pre-May-2024 High Street ward. "
+            _caption(piv.source_caption(piv.select(df, prefix="tc_")) + " Pre-May-2024 High Street ward. "
                        + (f"Notes: {'; '.join(shared)}. " if shared else "")
                        + "The Town centre page sets these beside the police.uk counts for the same months.")
             _flag(piv.rows_note(df, "tc_da_share_pct"))
@@ -519,7 +525,7 @@ def _public_perception(df: pd.DataFrame) -> None:
         _pivot_chart(sel, safe, "survey_safe", "Feeling safe: 2021 public survey against its 2019 comparator",
                      "% of respondents", "Percentages of respondents (not added up). " + piv.source_caption(sel))
     _facts(df, "pi_public_perception", "public_perception.csv")
-    st.caption("The surveys are from 2020 (residents' Covid-19 survey) and 2021 (public and youth surveys); the "
+    _caption("The surveys are from 2020 (residents' Covid-19 survey) and 2021 (public and youth surveys); the "
                "report plans new surveys in 2024.")
 
 
@@ -561,7 +567,7 @@ SECTIONS = {
 def render(priority_id: str) -> None:
     """The partner indicators for one priority or theme (its own partner rows, by theme)."""
     st.markdown("#### Partner indicators (SMP Strategic Assessment 2024/25, not police.uk)")
-    st.caption(INTRO)
+    _caption(INTRO)
     df = _theme(priority_id)
     section = SECTIONS.get(priority_id)
     if section is None:

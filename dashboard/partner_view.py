@@ -67,7 +67,14 @@ def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
 
 
 def rejects_csv(rejects: pd.DataFrame) -> bytes:
-    return rejects[["source_file", "line", "reason", "raw"]].to_csv(index=False).encode("utf-8")
+    """The rejected rows as a CSV, formula-like text neutralised (the rows are the uploader's own text).
+
+    >>> rejects_csv(pd.DataFrame({"source_file": ["f.csv"], "line": [3], "reason": ["bad"], "raw": ["=cmd"]}))
+    b"\\xef\\xbb\\xbfsource_file,line,reason,raw\\r\\nf.csv,3,bad,'=cmd\\r\\n"
+    """
+    from dashboard.downloads import csv_bytes  # noqa: PLC0415
+
+    return csv_bytes(rejects[["source_file", "line", "reason", "raw"]])
 
 
 THEME_LABELS = {

@@ -13,6 +13,7 @@ import streamlit as st
 
 from analytics.periods import coverage, month_label
 from dashboard.data import query
+from dashboard.safe_text import md_escape
 from dashboard.filters import (
     AREA_TYPES,
     CLASS_LABELS,
@@ -244,4 +245,4 @@ def data_currency_line(ctx: FilterContext, f: Filters) -> None:
     else:
         st.caption(line)
     for note in st.session_state.pop("f_notes", []) or []:
-        st.info(note)
+        st.info(md_escape(note))  # may quote URL parameter values: shown as plain text

@@ -449,15 +449,16 @@ def published_flags(published: pd.DataFrame) -> list[str]:
      '**High Street share of domestic abuse (para 64 text):** 9% is not 16.8%']
     """
     from dashboard.partner_indicators_view import split_notes  # noqa: PLC0415
+    from dashboard.safe_text import md_escape  # noqa: PLC0415  (notes are partner text: shown as written)
 
     out = []
     shop = published[(published["indicator_id"] == "tc_shoplifting") & (published["area_name"] == "Rest of Borough")]
     for start, note in zip(shop["period_start"], shop["note"]):
         parts = [p for p in split_notes(note) if p[:1].isdigit()]  # the figure's own caveat, not the definition
         if parts:
-            out.append(f"**Rest of Borough shoplifting, Jun–Dec {_start_year(start)}:** {'; '.join(parts)}")
+            out.append(f"**Rest of Borough shoplifting, Jun–Dec {_start_year(start)}:** {md_escape('; '.join(parts))}")
     share = published[published["indicator_id"] == "tc_da_share_pct"]
-    out += [f"**High Street share of domestic abuse (para 64 text):** {n}" for n in share["note"] if n]
+    out += [f"**High Street share of domestic abuse (para 64 text):** {md_escape(n)}" for n in share["note"] if n]
     return out
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely.geometry
 
-from analytics.periods import calendar_year, comparable_months
+from analytics.periods import calendar_year, comparable_months, months_label
 from analytics.rates import change_label
 from dashboard.charts import CLASS_COLOURS, add_gap_bands, base_layout, trend_figure
 from dashboard.maps import choropleth, map_view, subset_geojson  # noqa: F401  (map_view, subset_geojson used here and re-exported)
@@ -70,7 +70,6 @@ NO_DATA = "no data"
 ALL_CRIME = "All crime"
 POPULATION_BASIS = {"2022": "ONS mid-2022 estimate", "2024": "ONS mid-2024 estimate"}
 BREAKS = {"natural_breaks": "Natural breaks (Jenks)", "quantiles": "Quantiles (equal numbers of wards)"}
-_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,8 @@ MEASURES = {
 
 
 def describe_months(months: Iterable[dt.date]) -> str:
-    """Months as short ranges: consecutive months collapse, each year is named once.
+    """Months as short ranges: consecutive months collapse, each year is named once
+    (:func:`analytics.periods.months_label`).
 
     >>> describe_months([dt.date(2024, m, 1) for m in (1, 2, 3, 4)])
     'Jan–Apr 2024'
@@ -103,26 +103,7 @@ def describe_months(months: Iterable[dt.date]) -> str:
     >>> describe_months([])
     'no months'
     """
-    months = sorted(set(months))
-    if not months:
-        return "no months"
-    runs: list[list[dt.date]] = []
-    for m in months:
-        prev = runs[-1][-1] if runs else None
-        if prev is not None and (m.year * 12 + m.month) - (prev.year * 12 + prev.month) == 1:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-    parts = []
-    for run in runs:
-        a, b = run[0], run[-1]
-        if a == b:
-            parts.append(f"{_MONTH_ABBR[a.month - 1]} {a.year}")
-        elif a.year == b.year:
-            parts.append(f"{_MONTH_ABBR[a.month - 1]}–{_MONTH_ABBR[b.month - 1]} {a.year}")
-        else:
-            parts.append(f"{_MONTH_ABBR[a.month - 1]} {a.year}–{_MONTH_ABBR[b.month - 1]} {b.year}")
-    return ", ".join(parts)
+    return months_label(months)
 
 
 def validate_choice(raw: str | None, options: Mapping[str, str], name: str, default: str) -> tuple[str, str | None]:

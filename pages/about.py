@@ -9,6 +9,7 @@ from dashboard import about_view as v
 from dashboard.charts import download_csv, show_chart, show_table
 from dashboard.data import query
 from dashboard.state import current_filters, filter_context
+from dashboard.safe_text import safe_table
 
 current_filters()  # not used here, but hands a deep link on a fresh server over to the router first
 ctx = filter_context()
@@ -21,7 +22,7 @@ st.markdown(
 
 def table(df, key: str, filename: str) -> None:
     """A static, screen-reader-friendly table (long text wraps) and a CSV of the same rows."""
-    st.table(v.display_strings(df), hide_index=True)
+    safe_table(v.display_strings(df), hide_index=True)
     download_csv(df, filename, key)
 
 

@@ -8,11 +8,13 @@ import streamlit as st
 from analytics.periods import month_range
 from analytics.rates import change_label, format_count
 from dashboard import clusters_view as v
-from dashboard.charts import CLASS_COLOURS, add_gap_bands, download_csv, show_chart, show_table, trend_figure
+from dashboard.charts import (CLASS_COLOURS, add_gap_bands, download_context, download_csv, show_chart, show_table,
+                              trend_figure)
 from dashboard.compare import ALL_CRIME, comparison_for, headline_table
 from dashboard.data import query
 from dashboard.filters import CLASS_LABELS
 from dashboard.maps import display_geojson
+from dashboard.safe_text import md_escape, safe_table
 from dashboard.state import current_filters, filter_context
 
 f, ctx = current_filters(), filter_context()
@@ -27,7 +29,7 @@ def choose_cluster() -> str:
     ss = st.session_state
     chosen, message = v.resolve_cluster(st.query_params.get("cluster"), clusters, f.area_type, f.area_code)
     if message:
-        st.warning(message)
+        st.warning(md_escape(message))  # quotes a URL value: plain text
     area = f.area_code if f.area_type == "cluster" else None
     ss["cl_cluster"] = v.next_cluster(ss.get("cl_cluster"), chosen, area, ss.get("cl_area_seen"), clusters)
     ss["cl_area_seen"] = area
@@ -84,7 +86,7 @@ def render_tables(d: dict, cluster: str) -> None:
     st.subheader("By year, as the Strategic Assessment's Appendix 2 Tables 3-5")
     for cls, table in d["tables"].items():
         st.markdown(f"**Table {TABLE_NO[cls]} – {CLASS_LABELS[cls]}**")
-        st.table(v.style_table(table, cluster))
+        safe_table(v.style_table(table, cluster))
         download_csv(d["numbers"][cls], f"cluster_{cls.lower()}_by_year.csv", f"cl_tab_{cls}")
     st.caption(v.tables_caption(d["plan"], f.ward_set, f.crime_types, f.priority))
 
@@ -129,7 +131,7 @@ def render_about_cluster(d: dict, cluster: str) -> None:
 
 def render_derivation(d: dict, cluster: str) -> None:
     st.subheader(f"How May-2024 {cluster} was derived")
-    st.markdown(d["info"]["note"])
+    st.markdown(md_escape(d["info"]["note"]))  # from the editable clusters file: shown as written
     show_table(v.derivation_table(d["derivation"], cluster), "cl_deriv", "cluster_derivation.csv")
 
 
@@ -139,11 +141,11 @@ def render_print(d: dict, cluster: str) -> None:
     with left:
         if cmp.has_data:
             st.markdown(f"**Key figures, {f.period.label}**")
-            st.table(v.style_table(v.key_figures_table(headline_table(d["period"], cmp, f.classes), cmp.can_compare,
+            safe_table(v.style_table(v.key_figures_table(headline_table(d["period"], cmp, f.classes), cmp.can_compare,
                                                        {ALL_CRIME: "All crime (VBC + CAS)", **CLASS_LABELS}), cluster))
             st.caption(f"Change: {cmp.note}." if cmp.can_compare else "No comparison months with data.")
         st.markdown(f"**{cluster} by year (Appendix 2 Tables 3-5)**")
-        st.table(v.style_table(v.cluster_rows(d["tables"], cluster), cluster))
+        safe_table(v.style_table(v.cluster_rows(d["tables"], cluster), cluster))
         st.caption(v.tables_caption(d["plan"], f.ward_set, f.crime_types, f.priority, short=True))
     with right:
         render_map(d, cluster, height=200)
@@ -152,7 +154,7 @@ def render_print(d: dict, cluster: str) -> None:
 
 view, view_note = v.resolve_view(st.query_params.get("view"))
 if view_note:
-    st.warning(view_note)
+    st.warning(md_escape(view_note))
 if view != "print":
     choose_cluster()
     with st.container(key="cl_picker"):
@@ -161,6 +163,7 @@ if view != "print":
 else:
     cluster = choose_cluster()
 d = load(cluster)
+download_context(area=f"{cluster}{' (derived)' if f.ward_set == '2024' else ''}")
 render_about_cluster(d, cluster)
 if view == "print":
     render_print(d, cluster)

@@ -10,8 +10,9 @@ import streamlit as st
 
 from analytics.periods import Period
 from dashboard import hotspots_view as hv
-from dashboard.charts import download_csv, number_columns, show_table
+from dashboard.charts import download_context, download_csv, number_columns, show_table
 from dashboard.data import query, store_version
+from dashboard.safe_text import md_escape
 from dashboard.state import current_filters, filter_context
 
 f = current_filters()
@@ -25,7 +26,7 @@ def choose_window() -> tuple[int, str]:
     m_url, m_msg = hv.parse_measure(st.query_params.get("measure"))
     for msg in (n_msg, m_msg):
         if msg:
-            st.warning(msg)
+            st.warning(md_escape(msg))  # quotes a URL value: plain text
     ss.setdefault("hs_recent", n_url)
     ss.setdefault("hs_measure", m_url)
     c1, c2 = st.columns([1, 2])
@@ -43,6 +44,7 @@ def choose_window() -> tuple[int, str]:
 
 n_wanted, measure = choose_window()
 win = hv.recent_window(f.period, ctx.present_months, n_wanted, f.comparison)
+download_context(period=win.label)  # downloads are named and described by the window, not the whole period
 st.markdown(f"**{f.area_label(ctx)}** · {win.window_note}")
 if not win.has_data:
     st.info("Choose a period that has police.uk data (for example \"Last 12 months\") to see hotspots.")

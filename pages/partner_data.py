@@ -5,7 +5,9 @@ import streamlit as st
 
 from dashboard import auth
 from dashboard.data import query
+from dashboard.downloads import csv_bytes
 from dashboard.partner_view import RESTRICTED_LABEL, indicator_table, theme_label, uploads_table
+from dashboard.safe_text import md_escape
 
 partner = auth.refuse_unless_partner()  # None (a refusal is shown) without a partner session
 
@@ -56,14 +58,16 @@ def render_figures() -> None:
         "Value": st.column_config.NumberColumn(format="localized", width=130),
         "Uploaded at": st.column_config.DatetimeColumn("Uploaded at (UTC)", format="D MMM YYYY, HH:mm"),
     })
-    st.download_button("Download these figures (CSV)", rows.to_csv(index=False).encode("utf-8"),
-                       file_name="partner_figures.csv", mime="text/csv", icon=":material/download:")
+    st.download_button("Download these figures (CSV)", csv_bytes(rows, [
+        "Maidstone crime & ASB dashboard: partner figures, including RESTRICTED rows (signed-in partners only)",
+        "Do not share outside the partnership"]),
+                       file_name="partner_figures_restricted.csv", mime="text/csv", icon=":material/download:")
     st.caption("Published figures come from the Strategic Assessment 2024/25 partner files; uploaded figures "
                "show who uploaded them and when. An empty period end means open-ended (\"since ...\").")
 
 
 if partner is not None:
-    st.markdown(f"Signed in as **{partner.name}**. This page shows restricted figures: do not share screenshots "
+    st.markdown(f"Signed in as **{md_escape(partner.name)}**. This page shows restricted figures: do not share screenshots "
                 "of them outside the partnership.")
     render_uploads()
     render_figures()

@@ -8,7 +8,9 @@ import streamlit as st
 
 from dashboard import auth
 from dashboard.partner_area import record_upload, validate_upload
+from dashboard.downloads import slug
 from dashboard.partner_view import VISIBILITY, preview_table, reconciliation_line, rejects_csv, rejects_table
+from dashboard.safe_text import md_escape
 from smp_data.partner import LONG_COLUMNS, PartnerFileError, PartnerUploadError
 
 partner = auth.refuse_unless_partner()  # None (a refusal is shown) without a partner session
@@ -55,7 +57,7 @@ def render_report(v) -> None:
                    "upload it again, or load the valid rows now.")
         st.dataframe(rejects_table(v.rejects), hide_index=True)
         st.download_button("Download the rejected rows (CSV)", rejects_csv(v.rejects),
-                           file_name=f"{Path(v.source_name).stem}_rejected_rows.csv", mime="text/csv",
+                           file_name=f"{slug(Path(v.source_name).stem) or 'upload'}_rejected_rows.csv", mime="text/csv",
                            icon=":material/download:")
     else:
         st.success("Every row is valid.")
@@ -72,19 +74,20 @@ def render_confirm(v) -> None:
         try:
             result = record_upload(v, is_public=(choice == "public"))
         except PartnerUploadError as exc:
-            st.error(f"Nothing was loaded: {exc}")
+            st.error(md_escape(f"Nothing was loaded: {exc}"))  # quotes the file's own text
             return
         access = "restricted (signed-in partners only)" if result.is_restricted else "public"
         ss["partner_last_upload"] = (
-            f"Loaded {result.rows:,} row(s) from **{result.source_name}** as {access}, by {result.uploaded_by} "
-            f"at {result.uploaded_at:%d %b %Y %H:%M} UTC (upload `{result.upload_id}`).")
+            f"Loaded {result.rows:,} row(s) from **{md_escape(result.source_name)}** as {access}, by "
+            f"{md_escape(result.uploaded_by)} at {result.uploaded_at:%d %b %Y %H:%M} UTC (upload "
+            f"`{result.upload_id}`).")
         ss["partner_upload_round"] += 1  # a fresh, empty file chooser
         st.rerun()
 
 
 def render_page() -> None:
     ss.setdefault("partner_upload_round", 0)
-    st.markdown(f"Signed in as **{partner.name}**. Upload figures in the partner CSV format. They are kept in "
+    st.markdown(f"Signed in as **{md_escape(partner.name)}**. Upload figures in the partner CSV format. They are kept in "
                 "the partner uploads store (not in the police.uk data) and are included by every rebuild of the "
                 "store.")
     render_last_upload()
@@ -99,7 +102,7 @@ def render_page() -> None:
     try:
         validation = validate_upload(content, uploaded.name)
     except PartnerFileError as exc:
-        st.error(f"This file cannot be read as a partner CSV, so nothing can be loaded from it: {exc}")
+        st.error(md_escape(f"This file cannot be read as a partner CSV, so nothing can be loaded from it: {exc}"))
         return
     render_report(validation)
     if validation.rows_loaded == 0:

@@ -8,10 +8,11 @@ from analytics.periods import Period, coverage, month_label
 from analytics.rates import change_label, format_count
 from dashboard import partner_sections
 from dashboard import priorities_view as pv
-from dashboard.charts import download_csv, number_columns
+from dashboard.charts import download_csv, number_columns, plotly_chart
 from dashboard.compare import SIGNIFICANCE_NOTE, comparison_for
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
+from dashboard.safe_text import md_escape
 from dashboard.state import current_filters, filter_context
 
 f = current_filters()
@@ -36,7 +37,7 @@ def _table(df, key: str, filename: str, placeholder: str = "no data", config: di
 
 def _chart(fig, table, key: str, filename: str, caption: str, placeholder: str = "no data") -> None:
     """A chart, its caption, and its table alternative with a CSV of exactly the plotted numbers."""
-    st.plotly_chart(fig, key=f"fig_{key}", config={"displaylogo": False})
+    plotly_chart(fig, key=f"fig_{key}")
     st.caption(caption)
     with st.expander("Table and download for this chart"):
         _table(table, key, filename, placeholder, {"month": st.column_config.DateColumn(format="MMM YYYY")})
@@ -55,7 +56,7 @@ def choose_baseline() -> Period | None:
     """The SPC baseline from the URL, then the two month pickers; None means every month with data."""
     from_url, note = pv.parse_baseline(st.query_params.get("baseline"), ctx.present_months)
     if note:
-        st.warning(f"{note} The SPC charts use the default baseline ({DEFAULT_BASELINE.label}).")
+        st.warning(md_escape(f"{note} The SPC charts use the default baseline ({DEFAULT_BASELINE.label})."))
         del st.query_params["baseline"]
     ss = st.session_state
     if "prio_base_from" not in ss or "prio_base_to" not in ss:
@@ -202,7 +203,7 @@ with summary_slot:
 ids, labels = list(prios["priority_id"]), dict(zip(prios["priority_id"], prios["short_name"]))
 view, view_note = pv.parse_view(st.query_params.get("view"), ids)
 if view_note:
-    st.warning(view_note)
+    st.warning(md_escape(view_note))  # quotes a URL value: plain text
 st.subheader("Priorities and themes")
 default = view or (f.priority if f.priority in ids else ids[0])  # the shared priority filter picks the tab
 

@@ -6,10 +6,11 @@ Task Force start (June 2022) marked."""
 import streamlit as st
 
 from dashboard import town_centre_view as v
-from dashboard.charts import add_gap_bands, download_csv, show_chart, trend_figure
+from dashboard.charts import add_gap_bands, download_context, download_csv, show_chart, trend_figure
 from dashboard.clusters_view import style_table
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
+from dashboard.safe_text import md_escape, safe_table
 from dashboard.state import current_filters, filter_context
 
 f, ctx = current_filters(), filter_context()
@@ -22,7 +23,7 @@ def choose_window() -> tuple[int, int]:
     ss = st.session_state
     window, message = v.parse_window(st.query_params.get("window"))
     if message:
-        st.warning(message)
+        st.warning(md_escape(message))  # quotes a URL value: plain text
     # the range comes in as the widget's own default (a 2-tuple): a range seeded only through session state
     # comes back as a single month on the next rerun (Streamlit keeps the default's shape)
     start, end = st.select_slider("Months of each year to compare", options=list(range(1, 13)), key="tc_window",
@@ -59,7 +60,7 @@ def render_table(d: dict, start: int, end: int) -> None:
         st.info(f"No year has police.uk data for any month of {label}. Choose other months.")
         return
     table = v.town_display(d["numbers"], plan, start, end)
-    st.table(style_table(table, ""))
+    safe_table(style_table(table, ""))
     download_csv(d["numbers"], f"town_centre_{start}_{end}.csv", "tc_table")
     notes = [f"“no data”: police.uk has no data for {label} of that year (it is not zero)."]
     partial = [plan.heading(y) for y in plan.years_with_data if len(plan.coverage[y]) < len(plan.window)]
@@ -81,10 +82,10 @@ def render_published_comparison() -> None:
         return
     st.markdown("**As published** in the SMP Strategic Assessment 2024/25, para 64 (Kent Police recorded crime, "
                 "pre-May-2024 High Street ward; June to December, domestic abuse June to November):")
-    st.table(style_table(table, ""))
+    safe_table(style_table(table, ""))
     shared = v.published_notes(published)
     st.caption("Source: SMP Strategic Assessment 2024/25, para 64 table (Diff and % change as printed). "
-               + (f"Notes: {'; '.join(shared)}." if shared else ""))
+               + (f"Notes: {md_escape('; '.join(shared))}." if shared else ""))
     download_csv(table, "para64_published.csv", "tc_published")
     flags = v.published_flags(published)
     if flags:
@@ -95,12 +96,12 @@ def render_published_comparison() -> None:
     text, numbers = v.side_by_side(published, police, ctx.present_months)
     st.markdown("**Beside police.uk for the same months** (computed by this dashboard on the pre-May-2024 High "
                 "Street ward, whatever boundary set or months are chosen above):")
-    st.table(style_table(text, ""))
+    safe_table(style_table(text, ""))
     download_csv(numbers, "para64_beside_police_uk.csv", "tc_beside")
     for year in [y for y in years if numbers[f"police_uk_{y}"].notna().any()]:
         st.markdown(f"**{year} like for like, per month** (the published figure covers 7 months, police.uk "
                     f"{int(numbers[f'police_uk_{year}_months'].max())}):")
-        st.table(style_table(v.per_month_comparison(numbers, year), ""))
+        safe_table(style_table(v.per_month_comparison(numbers, year), ""))
         st.caption("Per month = the count divided by its number of months: a rough like-for-like only (December "
                    "is often busier than the average month).")
     with st.expander("Why the published and police.uk figures differ", expanded=True):
@@ -118,7 +119,7 @@ def render_share(d: dict, start: int, end: int) -> None:
     shown = shares.copy()
     for c in shown.columns[1:]:
         shown[c] = [f"{x:.1f}%" if x == x else "no data" for x in shares[c]]
-    st.table(style_table(shown, ""))
+    safe_table(style_table(shown, ""))
     download_csv(shares, "high_street_share.csv", "tc_share")
     st.caption("High Street ward's records as a percentage of all records in the borough (High Street + rest), "
                "for the same months. The Strategic Assessment (paras 22 and 63) puts High Street at about 22% of "
@@ -146,6 +147,8 @@ def render_trends() -> None:
 
 render_intro()
 start, end = choose_window()
+download_context(area="High Street ward and the rest of the borough",
+                 period=f"{v.window_label(start, end)} of each year")
 d = load(start, end)
 render_table(d, start, end)
 render_published_comparison()

@@ -6,11 +6,12 @@ import streamlit as st
 from analytics.periods import calendar_year, coverage
 from analytics.rates import format_count
 from dashboard import ward_map_view as v
-from dashboard.charts import show_chart, show_table
+from dashboard.charts import plotly_chart, show_chart, show_table
 from dashboard.compare import comparison_for
 from dashboard.data import query, store_version
 from dashboard.filters import WARD_SET_LABELS
 from dashboard.maps import display_geojson
+from dashboard.safe_text import md_escape
 from dashboard.state import current_filters, filter_context
 
 f, ctx = current_filters(), filter_context()
@@ -78,9 +79,8 @@ def load_table():
 def render_map(table, measure_key: str, scheme: str, profile: str) -> None:
     m = v.MEASURES[measure_key]
     data = v.map_frame(table, measure_key, f.ward_set)
-    st.plotly_chart(map_figure(f"wards_{f.ward_set}", data, measure_key, scheme, profile), key="wm_map",
-                    on_select="rerun", selection_mode="points",
-                    config={"displaylogo": False, "scrollZoom": False})
+    plotly_chart(map_figure(f"wards_{f.ward_set}", data, measure_key, scheme, profile), key="wm_map",
+                 on_select="rerun", selection_mode="points")
     cov = coverage(f.period, ctx.present_months).describe()
     st.caption(f"{v.months_caption(m.is_change, cmp.period_months, cmp.months, cmp.comparison_months, cov)} "
                f"Click a ward to open its profile below. Rates use the {v.POPULATION_BASIS[f.ward_set]} of residents.")
@@ -176,7 +176,7 @@ measure_key = seeded_radio("Map measure", {k: m.label for k, m in v.MEASURES.ite
 scheme = seeded_radio("Class breaks", v.BREAKS, "wm_breaks", "breaks", "natural_breaks")
 profile = resolve_profile()
 for message in messages:
-    st.warning(message)
+    st.warning(md_escape(message))  # may quote URL values: plain text
 st.markdown(f"**{WARD_SET_LABELS[f.ward_set]}** · {f.period.label}" + (f" compared with {cmp.comparison_period.label}"
             if cmp.comparison_period else "") + ". The map always shows every ward of the borough.")
 if v.MEASURES[measure_key].is_change and not cmp.can_compare:

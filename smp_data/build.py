@@ -10,7 +10,6 @@ re-run gives identical tables; a month that is ingested again replaces that mont
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ import pyarrow as pa
 
 import queries
 from boundaries import WARD_SETS, BoundaryData, BoundaryError, load_boundaries, load_clusters
-from smp_data import __version__
+from smp_data import __version__, store
 from smp_data.classify import CRIME_TYPES, PRIORITIES, PRIORITY_CRIME_TYPES
 from smp_data.enrich import ENRICHED_FIELDS, GeoContext
 from smp_data.ingest import RECORD_FIELDS, FileResult, validate_batch
@@ -50,6 +49,7 @@ class BuildReport:
     seconds: float = 0.0
     partner: dict | None = None
     uploads: dict | None = None
+    postcodes: dict | None = None
 
 
 _RECORD_SCHEMA = pa.schema(
@@ -91,7 +91,7 @@ def _code_version() -> str:
 
 
 def _temp_path(db_path: Path) -> Path:
-    return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    return store.temp_path(db_path)
 
 
 def _remove(path: Path) -> None:
@@ -100,6 +100,7 @@ def _remove(path: Path) -> None:
             p.unlink()
         except FileNotFoundError:
             pass
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
 
 
 def _insert(con, table: str, df: pd.DataFrame) -> None:
@@ -254,7 +255,7 @@ def _store_file(con, result: FileResult, enriched: dict[str, list]) -> int:
 
 # Bump when a change to queries/build/ means stores built by older code cannot serve the dashboard's queries
 # (new tables, views or macros). `build --if-missing` rebuilds such a store; the app says to rebuild it.
-STORE_SCHEMA_VERSION = "2"  # 2: partner_public_rows / partner_all_rows macros
+STORE_SCHEMA_VERSION = "3"  # 2: partner_public_rows / partner_all_rows macros; 3: postcodes view
 
 
 def store_schema_version(db_path: Path | str) -> str | None:
@@ -306,6 +307,7 @@ def build_store(
     update: bool = False,
     partner_root: Path | None = None,
     uploads_root: Path | None = None,
+    postcodes_root: Path | None = None,
     progress: Callable[[str], None] = print,
     api_options: dict | None = None,
     _fail_after_files: int | None = None,  # test hook: simulate a crash half-way
@@ -314,7 +316,8 @@ def build_store(
 
     ``partner_root``: the published partner CSV folder (None = skip). ``uploads_root``: the partner
     uploads folder whose ``uploads.duckdb`` rows replace the store's ``partner_uploads`` (None = leave
-    them as they are), so a full rebuild keeps dashboard uploads.
+    them as they are), so a full rebuild keeps dashboard uploads. ``postcodes_root``: OS Code-Point Open
+    CSVs for the ``postcodes`` view (None = an empty view).
     """
     started = time.perf_counter()
     db_path = Path(db_path)
@@ -335,6 +338,13 @@ def build_store(
     if update and not db_path.is_file():
         raise BuildError(f"--update needs an existing store, but {db_path} does not exist")
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stale = store.cleanup_stale(db_path)
+    except store.StoreError as exc:
+        raise BuildError(str(exc)) from None
+    if stale:
+        progress(f"Removed {len(stale)} file(s) left by dead builds ({sum(n for _, n in stale) / 1e6:,.1f} MB): "
+                 + ", ".join(p.name for p, _ in stale))
     tmp = _temp_path(db_path)
     _remove(tmp)
     con = None
@@ -369,23 +379,32 @@ def build_store(
             report.uploads = _copy_uploads(con, Path(uploads_root), progress)
         if partner_root is not None:
             report.partner = _load_partner(con, Path(partner_root), progress)
+        report.postcodes = _load_postcodes(con, postcodes_root, data, progress)
         queries.run_script(con, "build.create_views")
         queries.run_script(con, "build.create_macros")
-        _write_metadata(con, source, started, {"force": force, "mode": "update" if update else "full"})
+        _write_metadata(con, source, started, {"force": force, "mode": "update" if update else "full",
+                                               "postcodes_loaded": str(report.postcodes["rows_loaded"]),
+                                               "postcodes_ward_differs_from_os":
+                                                   str(report.postcodes["ward_disagreements"])})
         con.execute("checkpoint")
         con.close()
         con = None
-        os.replace(tmp, db_path)
+        store.publish(tmp, db_path)
     except BaseException as exc:
         if con is not None:
-            con.close()
+            try:
+                con.close()
+            except Exception:  # noqa: BLE001 - DuckDB may have invalidated it (e.g. disk full)
+                pass
+        write_error = (store.describe_write_error(exc, tmp, "writing the new store")  # before freeing the disk
+                       if isinstance(exc, (duckdb.Error, OSError)) else None)
         _remove(tmp)
         if isinstance(exc, (BuildError, KeyboardInterrupt)):
             raise
-        if isinstance(exc, (SourceError, BoundaryError)):
+        if isinstance(exc, (SourceError, BoundaryError, store.StoreError)):
             raise BuildError(str(exc)) from None
-        if isinstance(exc, duckdb.Error):
-            raise BuildError(f"store write failed: {exc}".splitlines()[0]) from exc
+        if write_error is not None:
+            raise BuildError(str(write_error)) from None
         raise
     report.seconds = time.perf_counter() - started
     progress(
@@ -400,6 +419,16 @@ def _load_partner(con, root: Path, progress) -> dict:
     from smp_data import partner  # noqa: PLC0415  (kept separate: partner data is optional)
 
     return partner.load_into_store(con, root, progress=progress)
+
+
+def _load_postcodes(con, root: Path | None, data: BoundaryData, progress) -> dict:
+    """Load OS Code-Point Open postcodes (view ``postcodes``); one call, kept in its own module."""
+    from smp_data import postcodes  # noqa: PLC0415
+
+    try:
+        return postcodes.load_into_store(con, None if root is None else Path(root), data, progress=progress)
+    except postcodes.PostcodeError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def _copy_uploads(con, root: Path, progress) -> dict:

@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="ONS boundaries folder (env SMP_BOUNDARIES; default %(default)s)")
     b.add_argument("--partner", default=str(settings.partner_dir()),
                    help="partner indicator CSV folder (env SMP_PARTNER; default %(default)s); 'none' to skip")
+    b.add_argument("--postcodes", default=str(settings.postcodes_dir() or "none"),
+                   help="OS Code-Point Open postcode CSV folder or file, no header (env SMP_POSTCODES; "
+                   "default %(default)s); 'none' builds without postcodes (no postcode search)")
     b.add_argument("--uploads", default=str(settings.uploads_dir()),
                    help="partner uploads folder whose uploads.duckdb rows are copied into the store "
                    "(env SMP_UPLOADS; default %(default)s); 'none' to keep the store's uploads as they are")
@@ -45,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--if-missing", action="store_true",
                    help="do nothing when the store already exists (used by the README's run command)")
     b.add_argument("--quiet", action="store_true", help="print only the final summary")
-    s = sub.add_parser("status", help="print what a store holds (months, rows, rejects, build metadata)")
+    s = sub.add_parser("status", help="check the store's integrity (every table read; non-zero exit when damaged) "
+                       "and print what it holds (months, rows, build metadata)")
     s.add_argument("--db", default=str(settings.db_path()), help="store to read (default %(default)s)")
     u = sub.add_parser(
         "add-partner-user",
@@ -74,13 +78,20 @@ def _build(args) -> int:
         if found == STORE_SCHEMA_VERSION:
             print(f"store exists: {args.db} (not rebuilt; run without --if-missing to rebuild)")
             return 0
-        print(f"store {args.db} was built by an older version of this project (store schema {found or 'unreadable'}, "
-              f"this code needs {STORE_SCHEMA_VERSION}): rebuilding it", flush=True)
+        if found is None:
+            print(f"store {args.db} cannot be read (damaged or not a store): rebuilding it", flush=True)
+        else:
+            print(f"store {args.db} was built by an older version of this project (store schema {found}, "
+                  f"this code needs {STORE_SCHEMA_VERSION}): rebuilding it", flush=True)
     partner = None if args.partner.lower() == "none" else Path(args.partner)
     if partner is not None and not partner.is_dir():
         print(f"error: partner folder not found: {partner} (use --partner none to skip)", file=sys.stderr)
         return 2
     uploads = None if args.uploads.lower() == "none" else Path(args.uploads)
+    postcodes = None if args.postcodes.lower() == "none" else Path(args.postcodes)
+    if postcodes is not None and not postcodes.exists():
+        print(f"error: postcodes folder not found: {postcodes} (use --postcodes none to skip)", file=sys.stderr)
+        return 2
     api_options = {}
     if args.months:
         api_options["months"] = [m.strip() for m in args.months.split(",") if m.strip()]
@@ -89,7 +100,7 @@ def _build(args) -> int:
     try:
         report = build_store(
             args.source, Path(args.db), Path(args.boundaries), force=args.force, update=args.update,
-            partner_root=partner, uploads_root=uploads, progress=progress, api_options=api_options,
+            partner_root=partner, uploads_root=uploads, postcodes_root=postcodes, progress=progress, api_options=api_options,
         )
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -100,18 +111,39 @@ def _build(args) -> int:
 
 
 def _status(args) -> int:
+    """Integrity check (every column of every table read), then what the store holds."""
     import duckdb
 
+    from smp_data import store
+
     db = Path(args.db)
-    if not db.is_file():
+    if not db.exists():
         print(f"error: store not found: {db}", file=sys.stderr)
         return 1
-    con = duckdb.connect(str(db), read_only=True)
-    for key, value in con.execute("select key, value from build_metadata order by key").fetchall():
-        print(f"{key:>16}: {value}")
-    print("\nmonths (rows loaded; 'missing' = no data published/loaded):")
-    for month, force, rows in con.execute("select month, force, rows from months_loaded order by force, month").fetchall():
-        print(f"  {month:%Y-%m} {force:<8} {'missing' if rows is None else format(rows, ',')}")
+    writer = store.active_writer(db)
+    if writer is not None:
+        print(f"note: the store is being written right now ({writer.describe()})")
+    report = store.check_integrity(db)
+    if not report.ok:
+        print(f"error: the data store is damaged: {report.reason}. Rebuild it with: python -m smp_data build",
+              file=sys.stderr)
+        return 1
+    print(f"integrity: ok ({len(report.tables)} tables, {sum(report.tables.values()):,} rows, every column read "
+          f"in {report.seconds:.1f} s)")
+    try:
+        con = store.read_only_connection(db)
+        try:
+            for key, value in con.execute("select key, value from build_metadata order by key").fetchall():
+                print(f"{key:>16}: {value}")
+            print("\nmonths (rows loaded; 'missing' = no data published/loaded):")
+            for month, force, rows in con.execute(
+                    "select month, force, rows from months_loaded order by force, month").fetchall():
+                print(f"  {month:%Y-%m} {force:<8} {'missing' if rows is None else format(rows, ',')}")
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        print(f"error: the data store cannot be read: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
     return 0
 
 

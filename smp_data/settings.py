@@ -60,6 +60,28 @@ SETTINGS: dict[str, Setting] = {
             "Partner indicator CSVs (default <shared>/data/partner).",
         ),
         Setting(
+            "postcodes",
+            "SMP_POSTCODES",
+            "",  # derived from `shared` when unset
+            "OS Code-Point Open postcode CSVs (no header) for postcode search (default <shared>/data/postcodes); "
+            "'none' builds the store without postcodes.",
+        ),
+        Setting(
+            "basemap_url",
+            "SMP_BASEMAP_URL",
+            "",
+            "Optional street basemap for the maps: a raster tile URL template ({z}/{x}/{y}) or a MapLibre style "
+            "URL (ending .json). Empty (the default) = no basemap, the maps draw offline. Also read from "
+            "[smp] basemap_url in .streamlit/secrets.toml.",
+        ),
+        Setting(
+            "basemap_attribution",
+            "SMP_BASEMAP_ATTRIBUTION",
+            "",
+            "The attribution the basemap's licence requires, shown on every map that draws it (e.g. "
+            "'© OpenStreetMap contributors'). Also [smp] basemap_attribution in .streamlit/secrets.toml.",
+        ),
+        Setting(
             "auth_config",
             "SMP_AUTH_CONFIG",
             str(Path("~/.config/smp-dashboard/partner_users.yaml")),
@@ -102,6 +124,14 @@ def boundaries_dir() -> Path:
 
 def partner_dir() -> Path:
     return Path(SETTINGS["partner"].value() or shared_dir() / "data" / "partner")
+
+
+def postcodes_dir() -> Path | None:
+    """The postcode CSV folder (or file); None when set to 'none'."""
+    value = SETTINGS["postcodes"].value()
+    if value.strip().lower() == "none":
+        return None
+    return Path(value or shared_dir() / "data" / "postcodes")
 
 
 def default_force() -> str:

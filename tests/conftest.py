@@ -37,7 +37,8 @@ def partner_dir() -> Path | None:
 
 
 def _build(source, db, boundaries_dir, partner=None):
-    build_store(str(source), db, boundaries_dir, partner_root=partner, progress=lambda _line: None)
+    build_store(str(source), db, boundaries_dir, partner_root=partner, progress=lambda _line: None,
+                postcodes_root=settings.postcodes_dir())  # OS Code-Point Open (postcode search)
     return db
 
 

@@ -127,7 +127,9 @@ def test_malformed_rows_go_to_rejects_and_reconcile(archive_copy, tmp_path, boun
 def test_rebuilding_gives_identical_tables(tiny_store, tmp_path, boundaries_dir):
     from tests.conftest import POLICE_FIXTURE
 
-    again = _build(POLICE_FIXTURE, tmp_path / "again.duckdb", boundaries_dir).db_path
+    from smp_data.settings import postcodes_dir
+
+    again = _build(POLICE_FIXTURE, tmp_path / "again.duckdb", boundaries_dir, postcodes_root=postcodes_dir()).db_path
     first, second = _tables(tiny_store), _tables(again)
     assert first.keys() == second.keys()
     for name in first:
