@@ -25,7 +25,7 @@ __all__ = [
     "Column", "DEFAULT_COLUMNS", "TOP_CHOICES", "DEFAULT_TOP", "MAX_COLUMNS", "TOWN_CENTRE_WARD", "VIEWS",
     "column_options", "columns_note", "default_columns", "parse_columns", "columns_param", "parse_top", "parse_window",
     "parse_view", "column_args", "named_points", "patrol_table", "display_table", "csv_table", "sheet_title",
-    "csv_filename", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
+    "csv_view_name", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
 ]
 
 DEFAULT_COLUMNS = ("type:Violence and sexual offences", "type:Shoplifting", "type:Anti-social behaviour")
@@ -292,18 +292,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def csv_filename(area: str, months: Sequence, columns: Sequence[Column]) -> str:
-    """``patrol_<area>_<first month>_to_<last month>_<columns>.csv``, safe characters only.
+def csv_view_name(columns: Sequence[Column]) -> str:
+    """The view part of the sheet's CSV name: its columns (the download helper adds the page, the area and
+    the months: ``patrol_<columns>_<area>_<first month>-to-<last month>.csv``).
 
-    >>> import datetime as dt
-    >>> csv_filename("High Street ward", [dt.date(2025, 10, 1), dt.date(2025, 12, 1)],
-    ...              [Column("a", "Violence & sexual", ()), Column("b", "ASB", ())])
-    'patrol_high-street-ward_2025-10_to_2025-12_violence-sexual_asb.csv'
+    >>> csv_view_name([Column("a", "Violence & sexual", ()), Column("b", "Serious violence (priority)", ())])
+    'violence-sexual_serious-violence.csv'
     """
-    months = sorted(months)
-    cols = "_".join(_slug(c.label.replace("(priority)", "")) for c in columns)
-    span = f"{months[0]:%Y-%m}_to_{months[-1]:%Y-%m}" if months else "no-months"
-    return f"patrol_{_slug(area)}_{span}_{cols}"[:150] + ".csv"
+    return "_".join(_slug(c.label.replace("(priority)", "")) for c in columns)[:60] + ".csv"
 
 
 # ---------------------------------------------------------------- the map

@@ -8,9 +8,10 @@ import streamlit as st
 
 from dashboard import hotspots_view as hv
 from dashboard import patrol_view as pv
-from dashboard.charts import download_csv, number_columns
+from dashboard.charts import download_context, download_csv, number_columns, plotly_chart
 from dashboard.data import query, store_version
 from dashboard.priorities_view import SHORT_NAMES
+from dashboard.safe_text import safe_table
 from dashboard.state import current_filters, filter_context
 
 f = current_filters()
@@ -84,6 +85,7 @@ unplaced = int(query("patrol_unplaced", **{k: v for k, v in args.items() if k !=
                      column_types=col_args["column_types"])["records"].iloc[0])
 table = pv.patrol_table(totals, by_column, columns, win.n, pv.cached_named_points(store_version()), top)
 shown = pv.display_table(table, columns, win.n, win.can_compare, one_ward=f.area_type == "ward")
+download_context(area=f.area_label(ctx), period=f"{win.months[0]:%Y-%m} to {win.months[-1]:%Y-%m}")  # the sheet's own window
 when = f"{win.label} ({window_label(window).lower() if window != 'period' else 'every month with data in ' + f.period.label})"
 
 st.subheader(pv.sheet_title(area, when, columns, len(table)))
@@ -104,14 +106,13 @@ def render_full() -> None:
     st.dataframe(shown, hide_index=True, column_config=number_columns(shown), key="tbl_patrol",
                  height=35 * (len(shown) + 1) + 3)
     with st.container(key="patrol_screen_only", horizontal=True):
-        download_csv(pv.csv_table(table, columns, win.can_compare), pv.csv_filename(area, win.months, columns),
-                     "patrol", label="Download this sheet (CSV)")
+        download_csv(pv.csv_table(table, columns, win.can_compare), pv.csv_view_name(columns), "patrol",
+                     label="Download this sheet (CSV)")
         st.button("Print view (one A4 page)", icon=":material/print:",
                   on_click=lambda: st.query_params.update(view="print"))
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 480), key="fig_patrol_map",
-                        config={"displaylogo": False, "scrollZoom": False})
+        plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 480), key="fig_patrol_map")
     with right:
         st.caption("**The map**: numbers match the table; orange: REPEAT location, blue: other; outlines: wards "
                    "(yours darker). No street map is drawn (the dashboard works offline): the grid reference and "
@@ -128,10 +129,9 @@ def render_print() -> None:
         st.caption("Print with your browser's print command (Ctrl+P, or ⌘+P on a Mac): one A4 page, landscape.")
     left, right = st.columns([5, 2])
     with left:
-        st.table(shown.style.hide(axis="index"))
+        safe_table(shown.style.hide(axis="index"))  # place names are data: shown as written
     with right:
-        st.plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 360, 16), key="fig_patrol_map_print",
-                        config={"displaylogo": False, "staticPlot": True})
+        plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 360, 16), key="fig_patrol_map_print")
         st.caption("Numbers as in the table; orange: REPEAT location, blue: other; outlines: wards.")
     st.caption(notes + extra)
 

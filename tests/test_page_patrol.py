@@ -80,6 +80,12 @@ def test_the_title_states_window_area_and_columns(sheet):
     assert "Jul 2025 – Sep 2025" in texts(sheet)  # the change's months
 
 
+def test_the_csv_is_named_by_columns_area_and_window(sheet):
+    button = next(d for d in sheet.get("download_button") if d.proto.label == "Download this sheet (CSV)")
+    # page_columns_area_window.csv (AppTest has no page URL, so the page part is not checked here)
+    assert "_violence-sexual-shoplifting-serious-violence_high-street-ward_2025-10-to-2025-12.csv" in button.proto.help
+
+
 def test_a_priority_column_says_which_crime_types_it_counts(sheet, full_store):
     (types,), = sql(full_store, "select list(crime_type order by crime_type) from priority_crime_types "
                                 "where priority_id = 'serious_violence_organised_crime' and role = 'measure'")

@@ -1,7 +1,6 @@
 """dashboard.patrol_view: the patrol sheet's table shaping on hand-made rows, its parameters, title, CSV name
 and map."""
 
-import datetime as dt
 
 import pandas as pd
 import pytest
@@ -119,14 +118,11 @@ def test_too_many_columns_are_cut_to_what_prints():
     assert len(keys) == pv.MAX_COLUMNS and "first 4" in note
 
 
-def test_title_and_file_name_say_window_area_and_columns():
+def test_title_and_file_name_say_window_area_and_columns():  # the area and months: tests/test_page_patrol.py
     title = pv.sheet_title("High Street ward (town centre)", "Oct 2025 – Dec 2025", [VIOLENCE, SHOP], 15)
     assert title == ("Patrol sheet: High Street ward (town centre) · Oct 2025 – Dec 2025 · top 15 locations for "
                      "Violence & sexual and Shoplifting")
-    name = pv.csv_filename("High Street ward (town centre)", [dt.date(2025, 12, 1), dt.date(2025, 10, 1)],
-                           [VIOLENCE, SHOP, SERIOUS])
-    assert name == ("patrol_high-street-ward-town-centre_2025-10_to_2025-12_violence-sexual_shoplifting_"
-                    "serious-violence.csv")
+    assert pv.csv_view_name([VIOLENCE, SHOP, SERIOUS]) == "violence-sexual_shoplifting_serious-violence.csv"
 
 
 def test_map_numbers_match_the_table(table):
