@@ -7,6 +7,7 @@ Run from the repository root::
     python bench/browser.py                        # all public pages, median of 5, store smp.duckdb
     python bench/browser.py --pages hotspots about --runs 3
     python bench/browser.py --app-dir /tmp/old-checkout --json before.json   # measure another checkout
+    python bench/browser.py --compare-dir /tmp/old-checkout --compare-db old.duckdb   # before/after, one run
     python bench/browser.py --check                # exit 1 if a target is missed
 
 What is measured, per page and for the baseline app (``st.write('baseline')``), ``--runs`` times each,
@@ -152,23 +153,29 @@ class Target:
     path: str  # '' for the default page
     end_mark: str
     baseline: bool = False
+    app: str = ""  # '' for the checkout under test, 'before' for the --compare-dir checkout
+
+    @property
+    def key(self) -> str:
+        return f"{self.app}:{self.name}" if self.app else self.name
 
 
 class Apps:
-    """Starts the dashboard (from ``app_dir``, on ``db``) or the baseline app."""
+    """Starts the dashboard (from its checkout, on its store) or the baseline app."""
 
-    def __init__(self, app_dir: Path, db: Path, work: Path):
-        self.app_dir, self.db, self.work = app_dir, db, work
+    def __init__(self, checkouts: dict[str, tuple[Path, Path]], work: Path):
+        self.checkouts, self.work = checkouts, work  # app label -> (app dir, store)
         (work / "baseline").mkdir(exist_ok=True)
         (work / "baseline" / "baseline.py").write_text(BASELINE_SCRIPT)
 
-    def start(self, baseline: bool) -> Server:
-        if baseline:
+    def start(self, target: Target) -> Server:
+        if target.baseline:
             return Server("baseline.py", self.work / "baseline", {}, self.work)
-        return Server("app.py", self.app_dir, {"SMP_DB": str(self.db)}, self.work)
+        app_dir, db = self.checkouts[target.app]
+        return Server("app.py", app_dir, {"SMP_DB": str(db)}, self.work)
 
 
-def dashboard_targets(app_dir: Path, wanted: list[str] | None) -> list[Target]:
+def dashboard_targets(app_dir: Path, wanted: list[str] | None, app: str = "") -> list[Target]:
     """The public pages of the checkout in ``app_dir`` (read by its own code, in a subprocess), with the
     attribution's tail as the end mark."""
     code = ("import json; from pathlib import Path; from dashboard import layout; "
@@ -178,7 +185,7 @@ def dashboard_targets(app_dir: Path, wanted: list[str] | None) -> list[Target]:
     out = subprocess.run([sys.executable, "-c", code], cwd=app_dir, capture_output=True, text=True, check=True)
     info = json.loads(out.stdout.strip().splitlines()[-1])
     pages = info["pages"]
-    targets = [Target(stem, "" if i == 0 else stem, info["end"]) for i, stem in enumerate(pages)]
+    targets = [Target(stem, "" if i == 0 else stem, info["end"], app=app) for i, stem in enumerate(pages)]
     if not wanted:
         return targets
     by_name = {t.name: t for t in targets}
@@ -186,9 +193,11 @@ def dashboard_targets(app_dir: Path, wanted: list[str] | None) -> list[Target]:
     for w in wanted:
         stem, _, query = w.partition("?")
         if stem not in by_name:
+            if app:  # a page the older checkout does not have yet
+                continue
             raise SystemExit(f"unknown page {stem!r}: choose from {', '.join(by_name)}")
         base = by_name[stem]
-        chosen.append(Target(w, base.path + (f"?{query}" if query else ""), base.end_mark))
+        chosen.append(Target(w, base.path + (f"?{query}" if query else ""), base.end_mark, app=app))
     return chosen
 
 
@@ -289,42 +298,45 @@ def measure(apps: Apps, targets: list[Target], runs: int, skip_cold: bool, progr
 
     baseline = Target(BASELINE, "", "baseline", baseline=True)
     everything = [baseline, *targets]
-    results = {t.name: Result(t.name) for t in everything}
+    results = {t.key: Result(t.key) for t in everything}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             if not skip_cold:
                 for r in range(runs):
                     for t in everything:
-                        server = apps.start(t.baseline)
+                        server = apps.start(t)
                         context = _new_context(browser)
                         try:
-                            results[t.name].visits["cold"].append(Tab(context).open(f"{server.url}/{t.path}",
-                                                                                    t.end_mark))
+                            results[t.key].visits["cold"].append(Tab(context).open(f"{server.url}/{t.path}",
+                                                                                   t.end_mark))
                         finally:
                             context.close()
                             server.stop()
-                        progress(f"cold {r + 1}/{runs} {t.name}")
-            servers = {False: apps.start(False), True: apps.start(True)}
+                        progress(f"cold {r + 1}/{runs} {t.key}")
+            servers = {}
             try:
+                for t in everything:
+                    if (t.baseline, t.app) not in servers:
+                        servers[(t.baseline, t.app)] = apps.start(t)
                 for t in everything:  # warm the servers' caches: these visits are not counted
                     context = _new_context(browser)
-                    Tab(context).open(f"{servers[t.baseline].url}/{t.path}", t.end_mark)
+                    Tab(context).open(f"{servers[(t.baseline, t.app)].url}/{t.path}", t.end_mark)
                     context.close()
                 for r in range(runs):
                     for t in everything:
-                        url = f"{servers[t.baseline].url}/{t.path}"
+                        url = f"{servers[(t.baseline, t.app)].url}/{t.path}"
                         context = _new_context(browser)
                         try:
                             tab = Tab(context)
-                            visits = results[t.name].visits
+                            visits = results[t.key].visits
                             visits["browser_cold"].append(tab.open(url, t.end_mark))
                             visits["warm"].append(tab.open(url, t.end_mark))
                             visits["rerun"].append(tab.rerun(t.end_mark) if visits["warm"][-1].error is None
                                                    else Visit(error="warm visit failed"))
                         finally:
                             context.close()
-                        progress(f"browser-cold/warm/rerun {r + 1}/{runs} {t.name}")
+                        progress(f"browser-cold/warm/rerun {r + 1}/{runs} {t.key}")
             finally:
                 for server in servers.values():
                     server.stop()
@@ -347,27 +359,26 @@ def _kb(v: float | None) -> str:
     return "-" if v is None else f"{v / 1000:,.0f}"
 
 
-def report(results: dict[str, Result], runs: int, meta: dict) -> list[str]:
-    base = results[BASELINE]
+def _table(results: dict[str, Result], app: str, base: Result, title: str) -> list[str]:
+    """Print one checkout's table; return its missed targets."""
     b = {k: base.median(k) for k in KINDS}
-    print(f"\nBrowser benchmark · {meta['app_dir']} @ {meta['commit']} · store {meta['db']}")
-    print(f"Debian Chromium {meta['chromium']} via Playwright, {VIEWPORT['width']}x{VIEWPORT['height']}, loopback; "
-          f"median of {runs}; load average {meta['load_before']} before, {meta['load_after']} after "
-          f"({os.cpu_count()} CPUs; the machine may be shared: compare ratios, not seconds)\n")
+    mine = {k.split(":", 1)[1] if ":" in k else k: r for k, r in results.items()
+            if k != BASELINE and (k.split(":", 1)[0] == app if ":" in k else not app)}
+    print(f"\n{title}\n")
     head = (f"{'page':<22}{'cold s':>8}{'x':>6}{'br-cold s':>11}{'x':>6}{'warm s':>8}{'x':>6}{'rerun s':>9}{'x':>6}"
             f"{'ws kB':>8}{'ws kB rr':>9}{'http kB c':>10}{'http kB w':>10}  verdict")
     print(head)
     print("-" * len(head))
     missed = []
-    about = results.get("about")
-    for name, r in results.items():
+    about = mine.get("about")
+    for name, r in [(BASELINE, base), *mine.items()]:
         m = {k: r.median(k) for k in KINDS}
         verdict = []
         if name != BASELINE:
             errors = r.errors()
             if errors:
                 verdict.append("ERROR")
-                missed += [f"{name}: {e}" for e in errors]
+                missed += [f"{app + ':' if app else ''}{name}: {e}" for e in errors]
             warm = m["warm"]
             if warm is None or not (warm <= TARGET_WARM_S or (b["warm"] and warm <= TARGET_WARM_X_BASELINE * b["warm"])):
                 verdict.append("warm MISSED")
@@ -389,9 +400,42 @@ def report(results: dict[str, Result], runs: int, meta: dict) -> list[str]:
               f"{_s(m['rerun']):>9}{_x(m['rerun'], b['rerun']):>6}{_kb(r.median('warm', 'ws_bytes')):>8}"
               f"{_kb(r.median('rerun', 'ws_bytes')):>9}{_kb(r.median('browser_cold', 'http_bytes')):>10}"
               f"{_kb(r.median('warm', 'http_bytes')):>10}  {', '.join(verdict) or ('ok' if name != BASELINE else '')}")
-    if about and "hotspots" in results and about.median("warm") and results["hotspots"].median("warm"):
-        print(f"\nHotspots warm / About warm: {results['hotspots'].median('warm') / about.median('warm'):.1f}x "
+    if about and "hotspots" in mine and about.median("warm") and mine["hotspots"].median("warm"):
+        print(f"\nHotspots warm / About warm: {mine['hotspots'].median('warm') / about.median('warm'):.1f}x "
               f"(target <= {TARGET_HOTSPOTS_X_ABOUT}x)")
+    return missed
+
+
+def _comparison(results: dict[str, Result], base: Result) -> None:
+    """Before (--compare-dir) against after, page by page: medians as ratios to the same baseline."""
+    print("\nBefore -> after (x = ratio to the baseline app in this run; change = after / before)\n")
+    head = (f"{'page':<22}{'kind':<14}{'before s':>9}{'x':>7}{'after s':>9}{'x':>7}{'change':>8}"
+            f"{'ws kB before':>14}{'ws kB after':>13}")
+    print(head)
+    print("-" * len(head))
+    for key, after in results.items():
+        if key == BASELINE or ":" in key or f"before:{key}" not in results:
+            continue
+        before = results[f"before:{key}"]
+        for kind in KINDS:
+            b0, a0, base0 = before.median(kind), after.median(kind), base.median(kind)
+            change = f"{a0 / b0:.2f}" if a0 and b0 else "-"
+            print(f"{key:<22}{kind:<14}{_s(b0):>9}{_x(b0, base0):>7}{_s(a0):>9}{_x(a0, base0):>7}{change:>8}"
+                  f"{_kb(before.median(kind, 'ws_bytes')):>14}{_kb(after.median(kind, 'ws_bytes')):>13}")
+
+
+def report(results: dict[str, Result], runs: int, meta: dict) -> list[str]:
+    base = results[BASELINE]
+    print(f"\nBrowser benchmark · {meta['app_dir']} @ {meta['commit']} · store {meta['db']}"
+          + (f"\n  compared with {meta['compare_dir']} @ {meta['compare_commit']} · store {meta['compare_db']}"
+             if meta.get("compare_dir") else ""))
+    print(f"Debian Chromium {meta['chromium']} via Playwright, {VIEWPORT['width']}x{VIEWPORT['height']}, loopback; "
+          f"median of {runs}; load average {meta['load_before']} before, {meta['load_after']} after "
+          f"({os.cpu_count()} CPUs; the machine may be shared: compare ratios, not seconds)")
+    missed = _table(results, "", base, f"{meta['app_dir']} @ {meta['commit']}")
+    if meta.get("compare_dir"):
+        _table(results, "before", base, f"before: {meta['compare_dir']} @ {meta['compare_commit']}")
+        _comparison(results, base)
     print("\ncold = fresh server and browser; br-cold = warm server, new browser context; warm = the same URL again "
           "in that context; rerun = the 'r' shortcut on the warm page. x = ratio to the baseline app's median of the "
           "same kind. ws kB = websocket payload received per warm visit / per rerun; http kB = HTTP bytes on the wire "
@@ -419,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--app-dir", type=Path, default=REPO_ROOT, help="checkout to run (default: this one)")
     parser.add_argument("--db", type=Path, help="DuckDB store (default: smp.duckdb in --app-dir; built if missing)")
+    parser.add_argument("--compare-dir", type=Path,
+                        help="another checkout (e.g. an older commit) measured in the same run, interleaved: "
+                             "a before/after table is printed")
+    parser.add_argument("--compare-db", type=Path, help="store for --compare-dir (default: its smp.duckdb)")
     parser.add_argument("--pages", nargs="*", help="page names (file stems, optionally ?query), default: all public")
     parser.add_argument("--runs", type=int, default=5, help="visits of each kind per page (default 5)")
     parser.add_argument("--skip-cold", action="store_true", help="skip the fresh-server visits (much quicker)")
@@ -436,10 +484,21 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, "-m", "smp_data", "build", "--db", str(db), "--quiet"], cwd=app_dir,
                        check=True)
     targets = dashboard_targets(app_dir, args.pages)
+    checkouts = {"": (app_dir, db)}
     meta = {"app_dir": str(app_dir), "commit": _commit(app_dir), "db": str(db), "chromium": _chromium_version(),
             "load_before": _load()}
+    if args.compare_dir:
+        cmp_dir = args.compare_dir.resolve()
+        cmp_db = (args.compare_db or cmp_dir / "smp.duckdb").resolve()
+        if not cmp_db.is_file():
+            parser.error(f"--compare-db {cmp_db} not found (build it with that checkout's python -m smp_data build)")
+        checkouts["before"] = (cmp_dir, cmp_db)
+        before = dashboard_targets(cmp_dir, [t.name for t in targets], app="before")
+        targets = [t for pair in zip(targets, [next((b for b in before if b.name == t.name), None) for t in targets])
+                   for t in pair if t is not None]  # interleaved: page after, page before
+        meta.update(compare_dir=str(cmp_dir), compare_commit=_commit(cmp_dir), compare_db=str(cmp_db))
     with tempfile.TemporaryDirectory(prefix="smp-bench-") as work:
-        results = measure(Apps(app_dir, db, Path(work)), targets, args.runs, args.skip_cold,
+        results = measure(Apps(checkouts, Path(work)), targets, args.runs, args.skip_cold,
                           lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
     meta["load_after"] = _load()
     missed = report(results, args.runs, meta)

@@ -245,25 +245,25 @@ def _near_text(name: str, metres: float) -> str:
 
 def display_table(table: pd.DataFrame, columns: Sequence[Column], n_months: int, can_compare: bool,
                   one_ward: bool = False) -> pd.DataFrame:
-    """The sheet as shown and printed: No., place, ward, nearest named place, grid reference (its spaces
-    non-breaking), a column per type, total, change, months with records, repeat. ``one_ward``: leave the
-    ward out when every row is in the same ward (the title names it)."""
+    """The sheet as shown and printed: No., place, total, a column per type, change, months with records,
+    repeat, then what tells the place apart: nearest named place, grid reference (its spaces non-breaking)
+    and ward. The numbers come first so that a phone shows them without sideways swiping. ``one_ward``:
+    leave the ward out when every row is in the same ward (the title names it)."""
     labels = [c.label for c in columns]
     out = pd.DataFrame({
         "No.": table["rank"].to_numpy(),
         "Place (on or near)": table["place"].to_numpy(),
-        "Ward": table["ward"].to_numpy(),
-        "Nearest named place": [_near_text(a, b) for a, b in zip(table["nearest_named"], table["nearest_named_m"])],
-        "Grid ref": table["grid_ref"].str.replace(" ", NBSP).to_numpy(),
-        **{label: table[label].to_numpy() for label in labels},
         "Total": table["records"].to_numpy(),
+        **{label: table[label].to_numpy() for label in labels},
     })
     if can_compare:
         out["Change"] = table["change"].to_numpy()
     out["Months"] = [f"{int(m)} of {n_months}" for m in table["months_with_records"]]
     out["Repeat"] = np.where(table["is_repeat"], "REPEAT", "")
-    if one_ward and table["ward"].nunique() <= 1:
-        out = out.drop(columns="Ward")
+    out["Nearest named place"] = [_near_text(a, b) for a, b in zip(table["nearest_named"], table["nearest_named_m"])]
+    out["Grid ref"] = table["grid_ref"].str.replace(" ", NBSP).to_numpy()
+    if not (one_ward and table["ward"].nunique() <= 1):
+        out["Ward"] = table["ward"].to_numpy()
     return out
 
 

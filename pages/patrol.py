@@ -103,8 +103,9 @@ map_highlight = tuple(sorted({c for c, n in ctx.wards[f.ward_set].items() if n i
 
 
 def render_full() -> None:
-    st.dataframe(shown, hide_index=True, column_config=number_columns(shown), key="tbl_patrol",
-                 height=35 * (len(shown) + 1) + 3)
+    st.dataframe(shown, hide_index=True, key="tbl_patrol", height=35 * (len(shown) + 1) + 3, column_config={
+        **number_columns(shown), "No.": st.column_config.NumberColumn(pinned=True, width=40),
+        "Place (on or near)": st.column_config.TextColumn(pinned=True)})  # stay in view when swiping on a phone
     with st.container(key="patrol_screen_only", horizontal=True):
         download_csv(pv.csv_table(table, columns, win.can_compare), pv.csv_view_name(columns), "patrol",
                      label="Download this sheet (CSV)")

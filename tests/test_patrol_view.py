@@ -81,9 +81,9 @@ def test_top_n_cuts_after_ranking(named):
 
 def test_display_and_csv_tables(table):
     shown = pv.display_table(table, [VIOLENCE, SHOP, SERIOUS], 3, can_compare=True)
-    assert list(shown.columns) == ["No.", "Place (on or near)", "Ward", "Nearest named place", "Grid ref",
-                                   "Violence & sexual", "Shoplifting", "Serious violence (priority)", "Total",
-                                   "Change", "Months", "Repeat"]
+    assert list(shown.columns) == ["No.", "Place (on or near)", "Total", "Violence & sexual", "Shoplifting",
+                                   "Serious violence (priority)", "Change", "Months", "Repeat", "Nearest named place",
+                                   "Grid ref", "Ward"]
     assert shown["Months"].tolist() == ["2 of 3", "1 of 3", "3 of 3"]
     assert "Change" not in pv.display_table(table, [VIOLENCE], 3, can_compare=False).columns
     assert "Ward" not in pv.display_table(table, [VIOLENCE], 3, can_compare=True, one_ward=True).columns
