@@ -28,8 +28,9 @@ def preview_table(content: bytes, rows: int = 20) -> pd.DataFrame:
        a  b
     0  1  x
     """
-    text = content.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # read lazily: only the header and the first rows are decoded, whatever the file's size
+    text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", errors="replace", newline="")
+    reader = csv.reader(text)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):

@@ -41,12 +41,19 @@ def render_signed_in(partner: auth.Partner) -> None:
 def render_sign_in(cfg) -> None:
     st.markdown("Partners of the Safer Maidstone Partnership can sign in to upload partner figures and to see "
                 "figures marked **restricted**. You do not need to sign in to use the rest of the dashboard.")
+    if st.session_state.pop("smp_partner_revoke_failed", False):
+        st.error("You are signed out here, but the server could not record the sign-out, so a copy of your "
+                 "sign-in cookie may still work until it expires. Tell the dashboard administrator.")
     auth.sign_in_form(cfg)
     if cfg.notes:
         st.caption("Sign-in lasts until you close or reload this browser tab (no sign-in cookie: "
                    + "; ".join(cfg.notes) + ").")
     elif not cfg.cookie_enabled:
         st.caption("Sign-in lasts until you close or reload this browser tab.")
+    else:
+        hours = cfg.cookie_lifetime_seconds / 3600
+        st.caption(f"Signing in keeps you signed in on this browser for {hours:g} hour(s) at most. Signing out "
+                   "ends it everywhere, including any copy of this browser's sign-in cookie.")
 
 
 auth.ensure_router()

@@ -7,8 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth
-from dashboard.partner_area import record_upload, validate_upload
 from dashboard.downloads import slug
+from dashboard.partner_area import UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, check_upload_size, record_upload, validate_upload
 from dashboard.partner_view import VISIBILITY, preview_table, reconciliation_line, rejects_csv, rejects_table
 from dashboard.safe_text import md_escape
 from smp_data.partner import LONG_COLUMNS, PartnerFileError, PartnerUploadError
@@ -31,7 +31,8 @@ def render_format_help() -> None:
             f"`{','.join(LONG_COLUMNS)}`\n\n"
             "The format is the one the published partner files use (see the README, *Partner indicators*). "
             "Every row is checked; rows with problems are listed with their line number and reason and are "
-            "not loaded. A figure already loaded (same indicator, area and period) is refused."
+            "not loaded. A figure already loaded (same indicator, area and period) is refused.\n\n"
+            f"One file may hold at most {UPLOAD_MAX_ROWS:,} rows and {UPLOAD_MAX_BYTES // 1048576} MB."
         )
 
 
@@ -97,12 +98,17 @@ def render_page() -> None:
     if uploaded is None:
         st.info("Choose a CSV file to check. Nothing is loaded until you confirm.")
         return
+    try:
+        check_upload_size(uploaded.size, uploaded.name)
+    except PartnerFileError as exc:
+        st.error(md_escape(f"This file is too large to upload, so nothing was read from it: {exc}"))
+        return
     content = uploaded.getvalue()
     render_preview(content)
     try:
         validation = validate_upload(content, uploaded.name)
     except PartnerFileError as exc:
-        st.error(md_escape(f"This file cannot be read as a partner CSV, so nothing can be loaded from it: {exc}"))
+        st.error(md_escape(f"This file cannot be loaded, so nothing was loaded from it: {exc}"))
         return
     render_report(validation)
     if validation.rows_loaded == 0:

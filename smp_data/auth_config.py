@@ -11,7 +11,12 @@ The file lives OUTSIDE the repository (setting ``auth_config``, env ``SMP_AUTH_C
     cookie:
       name: smp_partner_auth
       key: <random secret, 32+ characters>
-      expiry_days: 1                  # 0 = no re-sign-in cookie (sign-in lasts for the browser tab)
+      expiry_hours: 8                 # 0 = no re-sign-in cookie (sign-in lasts for the browser tab)
+      secure: true                    # send the cookie over HTTPS only (false only for plain-HTTP testing)
+
+``expiry_days`` (the library's own field) is read when ``expiry_hours`` is absent. The cookie's
+lifetime is absolute from the password sign-in; signing out revokes it on the server
+(:mod:`smp_data.sign_ins`).
 
 :func:`add_user` (used by ``python -m smp_data add-partner-user``) writes users with bcrypt
 hashes; :func:`load_auth_config` refuses a file holding a plain-text password.
@@ -31,9 +36,10 @@ import yaml
 from smp_data.settings import REPO_ROOT
 
 __all__ = ["AuthConfig", "AuthConfigError", "load_auth_config", "add_user", "hash_password", "is_bcrypt_hash",
-           "EXAMPLE_COOKIE_KEY", "MIN_PASSWORD_LENGTH"]
+           "EXAMPLE_COOKIE_KEY", "MIN_PASSWORD_LENGTH", "DEFAULT_COOKIE_HOURS"]
 
 MIN_PASSWORD_LENGTH = 10
+DEFAULT_COOKIE_HOURS = 8  # a working day; was one day before sign-out revoked cookies on the server
 MIN_COOKIE_KEY_LENGTH = 32
 # the committed example's cookie key: public, so a config using it never gets a re-sign-in cookie
 EXAMPLE_COOKIE_KEY = "example-only-not-secret-change-me-in-a-real-config"
@@ -53,10 +59,15 @@ class AuthConfig:
     cookie_key: str = ""
     cookie_expiry_days: float = 0.0
     notes: tuple[str, ...] = ()  # why the re-sign-in cookie is off, when it is
+    cookie_secure: bool = True  # the cookie's Secure attribute (HTTPS only)
 
     @property
     def cookie_enabled(self) -> bool:
         return self.cookie_expiry_days > 0
+
+    @property
+    def cookie_lifetime_seconds(self) -> int:
+        return int(round(self.cookie_expiry_days * 86400))
 
     def credentials(self) -> dict:
         """A fresh copy of the credentials in the form ``streamlit_authenticator.Authenticate`` takes."""
@@ -116,9 +127,15 @@ def load_auth_config(path: Path) -> AuthConfig:
     name = str(cookie.get("name") or "smp_partner_auth")
     key = str(cookie.get("key") or "")
     try:
-        expiry = float(cookie.get("expiry_days", 0) or 0)
+        if cookie.get("expiry_hours") is not None:
+            expiry = float(cookie.get("expiry_hours") or 0) / 24
+        else:
+            expiry = float(cookie.get("expiry_days", 0) or 0)
     except (TypeError, ValueError):
-        raise AuthConfigError(f"{path}: cookie.expiry_days must be a number of days") from None
+        raise AuthConfigError(f"{path}: cookie.expiry_hours (or expiry_days) must be a number") from None
+    secure = cookie.get("secure", True)
+    if not isinstance(secure, bool):
+        raise AuthConfigError(f"{path}: cookie.secure must be true or false")
     notes = []
     if expiry > 0 and key == EXAMPLE_COOKIE_KEY:
         notes.append("the cookie key is the public example key")
@@ -126,14 +143,14 @@ def load_auth_config(path: Path) -> AuthConfig:
         notes.append(f"the cookie key is shorter than {MIN_COOKIE_KEY_LENGTH} characters")
     if notes:
         expiry = 0.0
-    return AuthConfig(path, users, name, key, max(expiry, 0.0), tuple(notes))
+    return AuthConfig(path, users, name, key, max(expiry, 0.0), tuple(notes), secure)
 
 
 def add_user(path: Path, username: str, name: str, email: str, password: str, *, replace: bool = False) -> bool:
     """Add a user (bcrypt-hashed password) to the config, creating it if needed; True if created.
 
-    A new config gets a random cookie key and a one-day re-sign-in cookie. The file is written
-    with owner-only permissions.
+    A new config gets a random cookie key and an 8-hour re-sign-in cookie (``DEFAULT_COOKIE_HOURS``).
+    The file is written with owner-only permissions.
     """
     path = Path(path).expanduser()
     username = str(username or "").strip().lower()
@@ -157,7 +174,9 @@ def add_user(path: Path, username: str, name: str, email: str, password: str, *,
     cookie.setdefault("name", "smp_partner_auth")
     if not cookie.get("key") or cookie.get("key") == EXAMPLE_COOKIE_KEY:
         cookie["key"] = secrets.token_urlsafe(48)
-    cookie.setdefault("expiry_days", 1)
+    if "expiry_hours" not in cookie and "expiry_days" not in cookie:
+        cookie["expiry_hours"] = DEFAULT_COOKIE_HOURS
+    cookie.setdefault("secure", True)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

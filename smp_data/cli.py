@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--email", required=True, help="the person's email address")
     u.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input instead of prompting")
-    u.add_argument("--replace", action="store_true", help="replace the user if the username already exists")
+    u.add_argument("--replace", action="store_true",
+                   help="replace the user if the username already exists (and revoke the user's earlier sign-ins "
+                   "in the state folder, env SMP_STATE_DIR)")
     return parser
 
 
@@ -168,6 +170,14 @@ def _add_partner_user(args) -> int:
     what = "created" if created else "updated"
     user = args.username.strip().lower()
     print(f"{what} {args.config}: user {user!r} (password stored as a bcrypt hash)")
+    if args.replace:
+        from smp_data import sign_ins
+
+        try:
+            sign_ins.revoke_user(user)  # a replaced password ends the user's existing sign-ins and cookies
+            print(f"revoked every earlier sign-in of {user!r} ({sign_ins.revocations_path()})")
+        except OSError as exc:
+            print(f"warning: could not revoke earlier sign-ins of {user!r}: {exc}", file=sys.stderr)
     if inside_repository(Path(args.config)):
         print("warning: this config is inside the repository; keep sign-in configs outside it "
               "(e.g. ~/.config/smp-dashboard/partner_users.yaml) and never commit one", file=sys.stderr)

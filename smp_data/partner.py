@@ -47,6 +47,9 @@ __all__ = [
     "partner_key",
     "check_period",
     "validate_partner_csv",
+    "UPLOAD_MAX_ROWS",
+    "UPLOAD_MAX_BYTES",
+    "size_text",
     "reference_codes",
     "existing_keys",
     "load_into_store",
@@ -92,6 +95,12 @@ KENT_DIVISIONS: tuple[str, ...] = ("North Kent", "East Kent", "West Kent")
 # columns that may be empty; every other column is required
 _OPTIONAL = frozenset({"area_code", "period_end", "note"})
 REJECT_COLUMNS: tuple[str, ...] = ("source_file", "line", "reason", "raw")
+# Uploads through the dashboard: the partner long format runs to a few hundred rows a file (872 rows
+# in all 14 published files, the largest 149 kB), so these leave ample room and bound the server's
+# memory per upload (Streamlit's server.maxUploadSize is set to match in deploy/streamlit/config.toml).
+UPLOAD_MAX_ROWS = 10_000
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024  # one physical line longer than this cannot be a partner row
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -204,17 +213,82 @@ def check_period(period_type: str, start: dt.date, end: dt.date | None) -> str |
     return None
 
 
-def _read_source(data, source_name: str | None) -> tuple[bytes, str]:
+def _open_source(data, source_name: str | None):
+    """(binary stream, display name, whether to close it) for bytes, a path, or a binary file object."""
     if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data), source_name or "<upload>"
+        return io.BytesIO(data), source_name or "<upload>", True  # shares the bytes: no copy
     if isinstance(data, (str, os.PathLike)):
         path = Path(data)
         name = source_name or path.name
         try:
-            return path.read_bytes(), name
+            return open(path, "rb"), name, True  # noqa: SIM115  (closed by the caller)
         except OSError as exc:
             raise PartnerFileError(f"{name}: cannot open: {exc.strerror or exc}") from None
-    raise TypeError(f"data must be bytes or a path, not {type(data).__name__}")
+    if hasattr(data, "readline"):
+        return data, source_name or getattr(data, "name", None) or "<upload>", False
+    raise TypeError(f"data must be bytes, a path or a binary file object, not {type(data).__name__}")
+
+
+def size_text(n: int) -> str:
+    """
+    >>> size_text(2 * 1024 * 1024), size_text(1536)
+    ('2 MB', '1.5 kB')
+    """
+    return f"{n / 1048576:.3g} MB" if n >= 1048576 else f"{n / 1024:.3g} kB"
+
+
+_BARE_CR = re.compile(r"(?<=\r)(?!\n)")  # split after a lone CR, as universal newlines would
+
+
+class _Lines:
+    """The physical lines of a binary stream, read and decoded one at a time (never the whole file).
+
+    Counts bytes against ``max_bytes``, hashes what it reads, refuses a line longer than
+    :data:`MAX_LINE_BYTES` and a line that is not UTF-8 (naming the line), and keeps the lines of
+    the record being read in ``pending`` so the validator can report a record as written.
+    """
+
+    def __init__(self, stream, name: str, max_bytes: int | None):
+        self.stream, self.name, self.max_bytes = stream, name, max_bytes
+        self.sha = hashlib.sha256()
+        self.bytes_read = 0
+        self.line_no = 0
+        self.pending: list[str] = []
+        self._queue: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        while not self._queue:
+            self._fill()
+        line = self._queue.pop(0)
+        self.line_no += 1
+        self.pending.append(line)
+        return line
+
+    def _fill(self) -> None:
+        raw = self.stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            raise StopIteration
+        at = self.line_no + 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise PartnerFileError(f"{self.name}: line {at} is longer than {size_text(MAX_LINE_BYTES)}; this is "
+                                   "not a partner CSV")
+        offset = self.bytes_read
+        self.bytes_read += len(raw)
+        if self.max_bytes is not None and self.bytes_read > self.max_bytes:
+            raise PartnerFileError(f"{self.name}: the file is larger than {size_text(self.max_bytes)}, the most one "
+                                   "upload may hold; split it into smaller files")
+        self.sha.update(raw)
+        if offset == 0 and raw.startswith(b"\xef\xbb\xbf"):
+            raw, offset = raw[3:], 3  # the UTF-8 byte order mark Excel writes
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PartnerFileError(f"{self.name}: not UTF-8 text (byte {offset + exc.start}, line {at}); save it as "
+                                   "CSV UTF-8") from None
+        self._queue.extend(part for part in _BARE_CR.split(text) if part)
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -332,42 +406,59 @@ def _empty_rows() -> pd.DataFrame:
 
 
 def validate_partner_csv(
-    data: bytes | str | os.PathLike,
+    data,
     source_name: str | None = None,
     ward_codes: Iterable[str] = (),
     district_codes: Iterable[str] = (),
     existing_keys: Mapping[Key, str] | Iterable[Key] | None = None,
+    *,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
 ) -> PartnerValidation:
-    """Validate one partner CSV (file contents as bytes, or a path) in the long format.
+    """Validate one partner CSV (bytes, a path, or a binary file object) in the long format.
 
     ``ward_codes``: the 26 pre-May-2024 Maidstone ward codes; ``district_codes``: the Kent and
     Medway district codes (see :func:`reference_codes`). ``existing_keys``: keys already loaded
     (from :func:`existing_keys` or earlier files), as a mapping key -> where it was loaded from,
     or a plain set of keys. Raises :class:`PartnerFileError` if the file as a whole is unusable.
 
+    The file is read as a stream, one line at a time: memory grows with the rows kept, never with
+    a whole decoded copy of the file. ``max_rows`` / ``max_bytes`` (uploads pass
+    :data:`UPLOAD_MAX_ROWS` / :data:`UPLOAD_MAX_BYTES`; the build passes none) refuse a larger
+    file with a :class:`PartnerFileError` as soon as the limit is passed.
+
     >>> head = ",".join(LONG_COLUMNS)
     >>> row = "x_total,X,asb,borough,E07000110,Maidstone,calendar_year,2023-01-01,2023-12-31,5,count,para 1,"
     >>> v = validate_partner_csv(f"{head}\\n{row}\\n{row}\\n".encode(), "x.csv")
     >>> (v.rows_read, v.rows_loaded, v.rows_rejected, v.rejects.loc[0, "reason"])
     (2, 1, 1, 'duplicate of line 2')
+    >>> validate_partner_csv(f"{head}\\n{row}\\n{row}\\n".encode(), "x.csv", max_rows=1)
+    Traceback (most recent call last):
+    ...
+    smp_data.partner.PartnerFileError: x.csv: more than 1 data row(s); one upload may hold at most 1 rows: split it into smaller files
     """
-    content, name = _read_source(data, source_name)
-    sha = hashlib.sha256(content).hexdigest()
+    stream, name, close = _open_source(data, source_name)
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise PartnerFileError(f"{name}: not UTF-8 text (byte {exc.start}, line {line}); save it as CSV UTF-8") \
-            from None
-    lines = io.StringIO(text, newline="").readlines()
-    if not lines or not "".join(lines).strip():
-        raise PartnerFileError(f"{name}: the file is empty (no header row)")
+        return _validate_stream(_Lines(stream, name, max_bytes), name, ward_codes, district_codes, existing_keys,
+                                max_rows)
+    finally:
+        if close:
+            stream.close()
+
+
+def _validate_stream(lines: _Lines, name: str, ward_codes, district_codes, existing_keys,
+                     max_rows: int | None) -> PartnerValidation:
     reader = csv.reader(lines)
     try:
         header = next(reader)
+    except StopIteration:
+        raise PartnerFileError(f"{name}: the file is empty (no header row)") from None
     except csv.Error as exc:
         raise PartnerFileError(f"{name}: header row cannot be parsed: {exc}") from None
+    if not "".join(header).strip() and not any(line.strip() for line in lines):
+        raise PartnerFileError(f"{name}: the file is empty (no header row)")
     _check_header(header, name)
+    lines.pending.clear()
 
     wards, districts = frozenset(ward_codes), frozenset(district_codes)
     if existing_keys is None:
@@ -381,7 +472,15 @@ def validate_partner_csv(
     keys: dict[Key, int] = {}
     series: dict[str, tuple[int, str, str, str]] = {}  # indicator_id -> (line, indicator, theme, unit)
     rows_read = 0
-    end_line = reader.line_num
+
+    def count_row() -> None:
+        nonlocal rows_read
+        rows_read += 1
+        if max_rows is not None and rows_read > max_rows:
+            raise PartnerFileError(f"{name}: more than {max_rows:,} data row(s); one upload may hold at most "
+                                   f"{max_rows:,} rows: split it into smaller files")
+
+    end_line = lines.line_no
     while True:
         start_line = end_line + 1
         try:
@@ -390,13 +489,23 @@ def validate_partner_csv(
             break
         except csv.Error as exc:
             # the csv module cannot continue reliably after a parse error: reject the rest, don't drop it
-            for n in range(start_line, len(lines) + 1):
-                rows_read += 1
-                rejects.append((name, n, f"CSV cannot be parsed from here: {exc}", lines[n - 1].rstrip("\r\n")))
+            why = f"CSV cannot be parsed from here: {exc}"
+            n = start_line
+            for text in lines.pending:
+                count_row()
+                rejects.append((name, n, why, text.rstrip("\r\n")))
+                n += 1
+            lines.pending.clear()
+            for text in lines:
+                count_row()
+                rejects.append((name, n, why, text.rstrip("\r\n")))
+                lines.pending.clear()
+                n += 1
             break
-        end_line = reader.line_num
-        raw = "".join(lines[start_line - 1:end_line]).rstrip("\r\n")
-        rows_read += 1
+        end_line = lines.line_no
+        raw = "".join(lines.pending).rstrip("\r\n")
+        lines.pending.clear()
+        count_row()
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             rejects.append((name, start_line, "blank line", raw))
             continue
@@ -434,7 +543,7 @@ def validate_partner_csv(
         rows[c] = rows[c].astype("object")
     rej = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS)).astype({"line": "int64"})
     assert rows_read == len(rows) + len(rej)
-    return PartnerValidation(name, rows, rej, rows_read, sha, keys)
+    return PartnerValidation(name, rows, rej, rows_read, lines.sha.hexdigest(), keys)
 
 
 # ---------------------------------------------------------------------------------- store

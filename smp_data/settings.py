@@ -97,6 +97,21 @@ SETTINGS: dict[str, Setting] = {
             "public_uploads.parquet / all_uploads.parquet. Copied into the store by every build.",
         ),
         Setting(
+            "state",
+            "SMP_STATE_DIR",
+            str(REPO_ROOT / "var"),
+            "Folder for what the running dashboard writes besides uploads (owner-only): the partner sign-in "
+            "revocation list (revoked_sign_ins.jsonl) and, by default, the audit log. Every app replica must "
+            "see the same folder.",
+        ),
+        Setting(
+            "audit_log",
+            "SMP_AUDIT_LOG",
+            "",  # derived from `state` when unset
+            "Audit log of partner sign-ins, sign-outs and uploads (JSON lines, owner-only, never a password; "
+            "default <state>/audit.log).",
+        ),
+        Setting(
             "force",
             "SMP_FORCE",
             "kent",
@@ -144,3 +159,11 @@ def auth_config_path() -> Path:
 
 def uploads_dir() -> Path:
     return Path(SETTINGS["uploads"].value()).expanduser()
+
+
+def state_dir() -> Path:
+    return Path(SETTINGS["state"].value()).expanduser()
+
+
+def audit_log_path() -> Path:
+    return Path(SETTINGS["audit_log"].value() or state_dir() / "audit.log").expanduser()

@@ -12,6 +12,8 @@ gitignored) holding:
   them (the public dashboard reads this file);
 * ``all_uploads.parquet``: every row, with who and when (only ``queries/restricted/*.sql`` read it).
 
+The folder is created owner-only (0700) and every file in it 0600 (:mod:`smp_data.private_files`).
+
 Both exports are rewritten (atomically) after every upload. ``python -m smp_data build`` copies the
 uploads DB rows into the store's ``partner_uploads`` table (:func:`copy_into_store`), so the
 analyst contract view ``partner_indicators`` includes them and a full rebuild does not lose them.
@@ -35,6 +37,7 @@ import pyarrow.parquet as pq
 
 import queries
 from smp_data import partner, settings
+from smp_data.private_files import FILE_MODE, private_dir, tighten
 
 __all__ = [
     "UPLOADS_DB",
@@ -116,8 +119,13 @@ def open_uploads_db(root: Path | None = None, *, create: bool = True) -> Iterato
         if not create and not path.is_file():
             con = duckdb.connect()
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            con = _connect_retrying(path, read_only=False)
+            private_dir(path.parent)  # restricted rows and uploader names: owner-only folder and files
+            old_umask = os.umask(0o077)  # DuckDB creates the file (and its .wal) with the process umask
+            try:
+                con = _connect_retrying(path, read_only=False)
+            finally:
+                os.umask(old_umask)
+            tighten(path, FILE_MODE)
         try:
             queries.run_script(con, "build.create_partner_tables")
             yield con
@@ -137,7 +145,7 @@ def new_upload_id(validation: partner.PartnerValidation, when: dt.datetime) -> s
 
 
 def _atomic_parquet(table, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # created 0600
     os.close(fd)
     try:
         pq.write_table(table, tmp)
@@ -156,7 +164,7 @@ def _select(columns: tuple[str, ...], where: str) -> str:
 def write_exports(con, root: Path | None = None) -> tuple[Path, Path]:
     """Rewrite both Parquet exports from the uploads DB connection ``con``."""
     public, everything = export_paths(root)
-    public.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(public.parent)
     _atomic_parquet(con.sql(_select(PUBLIC_COLUMNS, "where not is_restricted")).to_arrow_table(), public)
     _atomic_parquet(con.sql(_select(ALL_COLUMNS, "")).to_arrow_table(), everything)
     return public, everything
@@ -175,8 +183,7 @@ def ensure_exports(root: Path | None = None) -> tuple[Path, Path]:
         with open_uploads_db(root, create=False) as con:
             return write_exports(con, root)
     except OSError:
-        fallback = Path(tempfile.gettempdir()) / f"smp-empty-uploads-{os.getuid()}"
-        fallback.mkdir(exist_ok=True)
+        fallback = private_dir(Path(tempfile.gettempdir()) / f"smp-empty-uploads-{os.getuid()}")
         con = duckdb.connect()
         try:
             queries.run_script(con, "build.create_partner_tables")

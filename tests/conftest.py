@@ -68,3 +68,17 @@ def archive_copy(tmp_path) -> Path:
     dst = tmp_path / "police_uk"
     shutil.copytree(POLICE_FIXTURE, dst)
     return dst
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _state_dir_outside_the_repo(tmp_path_factory):
+    """Sign-in revocations and the audit log of test runs go to a temporary folder, never the repo's var/."""
+    import os
+
+    old = os.environ.get("SMP_STATE_DIR")
+    os.environ["SMP_STATE_DIR"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if old is None:
+        os.environ.pop("SMP_STATE_DIR", None)
+    else:
+        os.environ["SMP_STATE_DIR"] = old

@@ -1,6 +1,8 @@
 """Browser test of the partner area: the real app in Chromium (Playwright), a temporary sign-in config
 and uploads folder. Signs in through the real login form, uploads a CSV, confirms, sees it listed as
-restricted, signs out, and checks the public pages show no restricted value.
+restricted, signs out, and checks the public pages show no restricted value. A copy of the re-sign-in
+cookie taken while signed in works in another browser until the owner signs out, and not after.
+Too-large uploads are refused with a clear message.
 
 Screenshots: test-artifacts/screenshots/partner_*.png.
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from smp_data.auth_config import add_user
-from smp_data.partner import LONG_COLUMNS
+from smp_data.partner import LONG_COLUMNS, UPLOAD_MAX_ROWS
 from smp_data.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -58,6 +60,13 @@ def _upload_csv(path: Path) -> Path:
     return path
 
 
+def _big_csv(path: Path, rows: int) -> Path:
+    body = "".join(f"big_test,Big test,asb,location,,Place {i},custom,2023-01-01,,{i},count,browser test,\n"
+                   for i in range(rows))
+    path.write_text(",".join(LONG_COLUMNS) + "\n" + body, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def app_url(full_store, tmp_path_factory):
     if not Path(CHROMIUM).is_file():
@@ -67,7 +76,7 @@ def app_url(full_store, tmp_path_factory):
     add_user(config, USER, NAME, "browser.tester@example.org", PASSWORD)
     port = _free_port()
     env = {**os.environ, "SMP_DB": str(full_store), "SMP_AUTH_CONFIG": str(config),
-           "SMP_UPLOADS": str(root / "uploads")}
+           "SMP_UPLOADS": str(root / "uploads"), "SMP_STATE_DIR": str(root / "state")}
     log = open(root / "streamlit.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
@@ -185,7 +194,16 @@ def _flow(url: str, sample: Path) -> None:
             _settle(page, f"Signed in as {NAME}")
             _no_traceback(page)
             _shot(page, "signed_in")
-            assert "smp_partner_auth" in {c["name"] for c in ctx.cookies()}  # re-sign-in cookie (config enables it)
+            cookie = next(c for c in ctx.cookies() if c["name"] == "smp_partner_auth")  # the config enables it
+            # Secure and SameSite=Strict; not HttpOnly: the library writes it from JavaScript (see dashboard/auth.py)
+            assert (cookie["secure"], cookie["sameSite"], cookie["httpOnly"]) == (True, "Strict", False)
+
+            # a copy of the cookie in another browser signs in there (until the owner signs out)
+            thief_ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+            thief_ctx.add_cookies([cookie])
+            thief = thief_ctx.new_page()
+            thief.goto(f"{url}/partner_sign_in")
+            _settle(thief, f"Signed in as {NAME}")
 
             # upload: preview, dry-run report (1 loaded + 1 rejected), restricted by default, confirm
             _nav(page, "Upload partner data", "Partner CSV file")
@@ -199,6 +217,18 @@ def _flow(url: str, sample: Path) -> None:
             _settle(page, "Loaded 1 row(s)")
             assert page.get_by_text(f"by {USER}").count() >= 1
             _shot(page, "upload_done")
+
+            # too large: more rows than one upload may hold, and more bytes; refused with a clear message
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                str(_big_csv(sample.parent / "too_many_rows.csv", UPLOAD_MAX_ROWS + 1)))
+            _settle(page, "nothing was loaded from it")
+            assert page.get_by_text(f"more than {UPLOAD_MAX_ROWS:,} data row(s)").count() == 1
+            _no_traceback(page)
+            _shot(page, "upload_too_many_rows")
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                str(_big_csv(sample.parent / "too_big.csv", UPLOAD_MAX_ROWS * 3)))
+            _settle(page, "too large to upload")
+            _no_traceback(page)
 
             # listed as restricted, with who
             _nav(page, "Partner data", "All partner figures")
@@ -221,6 +251,23 @@ def _flow(url: str, sample: Path) -> None:
             _settle(page, "Public mode")
             page.get_by_role("textbox", name="Username").wait_for(timeout=TIMEOUT_MS)
             _shot(page, "signed_out")
+
+            # the copied cookie no longer works: its open session ends at its next run, and a fresh visit
+            # with the cookie gets the sign-in form
+            _nav(thief, "Overview", "Headline figures")
+            assert thief.locator('[data-testid="stSidebarNav"]').get_by_role(
+                "link", name="Partner data", exact=True).count() == 0
+            thief.goto(f"{url}/partner_data")
+            _settle(thief, "signed-in partners only")
+            assert not [c for c in CANARY_SHOWN if c in thief.content()]
+            fresh_ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+            fresh_ctx.add_cookies([cookie])
+            fresh = fresh_ctx.new_page()
+            fresh.goto(f"{url}/partner_sign_in")
+            _settle(fresh, "Sign in")
+            fresh.get_by_role("textbox", name="Username").wait_for(timeout=TIMEOUT_MS)
+            assert fresh.get_by_text(f"Signed in as {NAME}").count() == 0
+            _shot(fresh, "copied_cookie_refused")
 
             # the public Overview shows no restricted value, and the partner data page refuses again
             _nav(page, "Overview", "Headline figures")
