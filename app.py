@@ -8,7 +8,7 @@ Run with ``streamlit run app.py`` (build the store first: ``python -m smp_data b
 import streamlit as st
 
 from dashboard.auth import ROUTER_RAN, is_partner, mode_caption
-from dashboard.data import StoreMissing
+from dashboard.data import StoreUnavailable
 from dashboard.layout import ATTRIBUTION, is_partner_page, navigation
 from dashboard.state import data_currency_line, filter_bar, filter_context, resume_deep_link
 
@@ -27,7 +27,7 @@ st.session_state[ROUTER_RAN] = True
 
 try:
     context = filter_context()
-except StoreMissing as exc:
+except StoreUnavailable as exc:  # not built, built by older code, damaged, or an update taking too long
     st.error(str(exc))
     st.stop()
 
@@ -36,6 +36,9 @@ if not is_partner_page(page):  # the partner pages are not police.uk views: no f
     filters = filter_bar(context)
     data_currency_line(context, filters)
 mode_caption()
-page.run()
+try:
+    page.run()
+except StoreUnavailable as exc:  # e.g. a data block found damaged by this page's queries
+    st.error(str(exc))
 st.divider()
 st.caption(ATTRIBUTION)

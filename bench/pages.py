@@ -9,7 +9,7 @@ Run from the repository root::
 
 What is measured (one process, pages in dashboard/layout.py order):
 
-* **cold**: the page's first render after ``st.cache_data.clear()``: every query of the router and
+* **cold**: the page's first render after clearing the data caches: every query of the router and
   the page runs against DuckDB. (The DuckDB connection, an ``st.cache_resource``, and Python imports
   stay warm; the very first page also pays Streamlit's own first-run set-up.)
 * **warm**: the median of ``--runs`` further renders, each a fresh ``AppTest`` of the same page in the
@@ -63,6 +63,15 @@ class PageResult:
     @property
     def warm_median_s(self) -> float | None:
         return statistics.median(self.warm_s) if self.warm_s else None
+
+
+def _clear_query_caches() -> None:
+    """The query results and filter context are shared resources (st.cache_resource): clear those too,
+    but not the DuckDB connection."""
+    from dashboard import data, state
+
+    for cached in (data._cached_query, data._cached_restricted_query, state._context_tables, state._filter_context):
+        cached.clear()
 
 
 def _router_mode_for_apptest() -> None:
@@ -157,6 +166,7 @@ def measure_pages(runs: int, counter: _QueryCounter) -> tuple[list[PageResult], 
     for page, title in _entries():
         result = PageResult(page, title)
         st.cache_data.clear()
+        _clear_query_caches()
         before = counter.count
         result.cold_s, result.error = _render(page, default_page)
         result.queries_cold = counter.count - before

@@ -14,6 +14,7 @@ __all__ = ["PAGES", "ATTRIBUTION", "PAGE_FILES", "PUBLIC_PAGE_FILES", "public_pa
 
 PAGE_FILES = {
     "pages/overview.py": ("Overview", ":material/dashboard:"),
+    "pages/search.py": ("Find my area", ":material/search:"),
     "pages/ward_map.py": ("Ward map", ":material/map:"),
     "pages/clusters.py": ("Ward clusters", ":material/hub:"),
     "pages/hotspots.py": ("Hotspots", ":material/location_on:"),

@@ -1,9 +1,12 @@
 """Map helpers: display geometry (simplified for drawing only, never for assignment),
 class breaks with mapclassify, and an accessible discrete choropleth in plotly.
 
-The choropleth uses plotly's MapLibre ``choroplethmap`` on the built-in ``white-bg`` style (no
-web tiles, no downloaded base map), so it draws without a network connection, and every
-class has a legend entry with its value range.
+The choropleth draws without a network connection by default: the areas are filled outlines on plain
+longitude/latitude axes (no web tiles, no downloaded base map or fonts), each named by a label that is
+left out where it would overlap another (hover and the table alternative name every area), and every
+class has a legend entry with its value range. With the optional street basemap configured
+(:func:`basemap`, setting ``SMP_BASEMAP_URL`` / ``[smp] basemap_url`` in ``.streamlit/secrets.toml``) it
+is drawn on plotly's MapLibre map over those tiles or that style instead, with the attribution shown.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ __all__ = [
     "choropleth",
     "subset_geojson",
     "map_view",
+    "Basemap",
+    "basemap",
+    "apply_basemap",
+    "label_points",
+    "mark_points",
+    "focus_view",
 ]
 
 # layer -> (file, code property, name property)
@@ -176,6 +185,174 @@ def map_view(bounds: tuple[float, float, float, float], width_px: float, height_
     return {"lon": (x0 + x1) / 2, "lat": lat}, float(min(zoom_x, zoom_y) - np.log2(1 + 2 * pad))
 
 
+@dataclass(frozen=True)
+class Basemap:
+    """An optional street basemap: a raster tile URL template ({z}/{x}/{y}) or a MapLibre style URL."""
+
+    url: str
+    attribution: str
+
+    @property
+    def is_style(self) -> bool:
+        return self.url.split("?")[0].endswith(".json")
+
+
+def basemap(env: dict | None = None, secrets=None) -> Basemap | None:
+    """The configured street basemap, or None (the default: maps draw offline with no basemap).
+
+    Read from the environment (``SMP_BASEMAP_URL``, ``SMP_BASEMAP_ATTRIBUTION``) and otherwise from the
+    ``[smp]`` table of ``.streamlit/secrets.toml`` (``basemap_url``, ``basemap_attribution``). Only http(s)
+    URLs are used. A tile basemap without an attribution gets a generic one naming its host.
+
+    >>> basemap({}, {}) is None
+    True
+    >>> b = basemap({"SMP_BASEMAP_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    ...              "SMP_BASEMAP_ATTRIBUTION": "© OpenStreetMap contributors"}, {})
+    >>> b.url.endswith("{y}.png"), b.attribution, b.is_style
+    (True, '© OpenStreetMap contributors', False)
+    >>> basemap({"SMP_BASEMAP_URL": "javascript:alert(1)"}, {}) is None
+    True
+    """
+    import os  # noqa: PLC0415
+
+    env = os.environ if env is None else env
+    url = (env.get(settings.SETTINGS["basemap_url"].env) or "").strip()
+    attribution = (env.get(settings.SETTINGS["basemap_attribution"].env) or "").strip()
+    if not url:
+        if secrets is None:
+            try:
+                secrets = st.secrets.get("smp", {})
+            except Exception:  # no secrets.toml: no basemap
+                secrets = {}
+        url = str(secrets.get("basemap_url", "") or "").strip()
+        attribution = attribution or str(secrets.get("basemap_attribution", "") or "").strip()
+    if not url or not url.lower().startswith(("https://", "http://")):
+        return None
+    if not attribution:
+        host = url.split("/")[2] if url.count("/") >= 2 else url
+        attribution = f"Basemap: {host} (see its licence)"
+    return Basemap(url, attribution[:300])
+
+
+def apply_basemap(fig: go.Figure, base: Basemap) -> go.Figure:
+    """Draw ``fig``'s MapLibre map over the basemap: a style URL replaces the map style, a tile URL is
+    added as a raster layer below the traces; the attribution is shown on the map."""
+    if base.is_style:
+        fig.update_layout(map_style=base.url)
+    else:
+        fig.update_layout(map_style="white-bg", map_layers=[{
+            "sourcetype": "raster", "source": [base.url], "below": "traces", "sourceattribution": base.attribution}])
+    fig.add_annotation(text=base.attribution, xref="paper", yref="paper", x=1, y=0, xanchor="right",
+                       yanchor="bottom", showarrow=False, font=dict(size=11, color="#1A1A1A"),
+                       bgcolor="rgba(255,255,255,0.85)")
+    return fig
+
+
+def label_points(geojson: dict) -> pd.DataFrame:
+    """A label point well inside each feature (pole of inaccessibility of its largest part): code, name,
+    lon, lat, area."""
+    from shapely.ops import polylabel  # noqa: PLC0415
+
+    rows = []
+    for feat in geojson["features"]:
+        geom = shapely.geometry.shape(feat["geometry"])
+        part = max(geom.geoms, key=lambda g: g.area) if hasattr(geom, "geoms") else geom
+        try:
+            pt = polylabel(part, tolerance=0.0002)
+        except Exception:  # degenerate shapes: any point inside will do
+            pt = part.representative_point()
+        rows.append({"code": feat["properties"]["code"], "name": feat["properties"]["name"], "lon": pt.x,
+                     "lat": pt.y, "area": geom.area})
+    return pd.DataFrame(rows, columns=["code", "name", "lon", "lat", "area"])
+
+
+LABEL_WIDTH_PX = 340  # labels are chosen so that none overlap on a phone-width map (wider maps space them out)
+LABEL_FONT_PX = 11
+
+
+def _labels(geojson: dict, bounds, height: int, first: str | None, width_px: float = LABEL_WIDTH_PX):
+    """Which features to name, so that no two names overlap on a map ``width_px`` wide (the selected area
+    first, then larger areas first); returns the label points with a ``text`` column ('' = not drawn)."""
+    import textwrap  # noqa: PLC0415
+
+    from dashboard.ward_map_view import non_overlapping_labels  # noqa: PLC0415  (one label placer for all maps)
+
+    pts = label_points(geojson)
+    if pts.empty:
+        return pts.assign(text=[])
+    x0, y0, x1, y1 = bounds
+    aspect = float(1 / np.cos(np.radians((y0 + y1) / 2)))
+    per_px = max((x1 - x0) / width_px, aspect * (y1 - y0) / height)
+    order = sorted(range(len(pts)), key=lambda i: (pts["code"].iloc[i] != first, -pts["area"].iloc[i]))
+    wrapped = [textwrap.wrap(n, 12) for n in pts["name"]]
+    keep = non_overlapping_labels(pts["lon"].tolist(), [lat * aspect for lat in pts["lat"]], wrapped,
+                                  [LABEL_FONT_PX] * len(pts), per_px, order)
+    for i, lines in enumerate(wrapped):  # a label that would run off the map is left out too
+        half_w = (0.6 * LABEL_FONT_PX * max((len(x) for x in lines), default=0) / 2 + 2) * per_px
+        half_h = (1.25 * LABEL_FONT_PX * len(lines) / 2 + 2) * per_px / aspect
+        lon, lat = pts["lon"].iloc[i], pts["lat"].iloc[i]
+        if lon - half_w < x0 or lon + half_w > x1 or lat - half_h < y0 or lat + half_h > y1:
+            keep[i] = False
+    return pts.assign(text=["<br>".join(w) if k else "" for w, k in zip(wrapped, keep)])
+
+
+def _clip(geojson: dict, bounds) -> dict:
+    """Only the parts of each feature inside ``bounds`` (for placing labels in a zoomed view)."""
+    box = shapely.box(*bounds)
+    out = []
+    for f in geojson["features"]:
+        part = shapely.geometry.shape(f["geometry"]).intersection(box)
+        if not part.is_empty and part.area > 0:
+            out.append({"type": "Feature", "properties": f["properties"], "geometry": shapely.geometry.mapping(part)})
+    return {"type": "FeatureCollection", "features": out}
+
+
+def focus_view(points, radius_m: float, aspect: float = 1.25) -> tuple[float, float, float, float]:
+    """A view around ``points`` (lon, lat) with ``radius_m`` metres (at least 600 m) to spare on every side,
+    widened to ``aspect`` (width / height on screen).
+
+    >>> x0, y0, x1, y1 = focus_view([(0.52, 51.27)], 500)
+    >>> round(float((x1 - x0) / (y1 - y0) * np.cos(np.radians(51.27))), 2)
+    1.25
+    """
+    lon = [p[0] for p in points]
+    lat = [p[1] for p in points]
+    pad = max(radius_m, 600) * 1.3 / 111_320.0
+    k = float(np.cos(np.radians(sum(lat) / len(lat))))
+    x0, x1 = min(lon) - pad / k, max(lon) + pad / k
+    y0, y1 = min(lat) - pad, max(lat) + pad
+    width, height = (x1 - x0) * k, y1 - y0  # in ground units
+    if width < aspect * height:
+        extra = (aspect * height - width) / k / 2
+        x0, x1 = x0 - extra, x1 + extra
+    else:
+        extra = (width / aspect - height) / 2
+        y0, y1 = y0 - extra, y1 + extra
+    return x0, y0, x1, y1
+
+
+def _rings_xy(geometry: dict) -> tuple[list, list]:
+    geom = shapely.geometry.shape(geometry)
+    xs, ys = [], []
+    for poly in (geom.geoms if hasattr(geom, "geoms") else [geom]):
+        for ring in (poly.exterior, *poly.interiors):
+            coords = list(ring.coords)
+            xs += [c[0] for c in coords] + [None]
+            ys += [c[1] for c in coords] + [None]
+    return xs, ys
+
+
+def _is_dark(colour: str) -> bool:
+    """True for fills where dark text would be hard to read (relative luminance below 0.3).
+
+    >>> _is_dark("#08519c"), _is_dark("#eff3ff")
+    (True, False)
+    """
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2] < 0.3
+
+
 def choropleth(
     geojson: dict,
     data: pd.DataFrame,
@@ -191,35 +368,110 @@ def choropleth(
     highlight: str | None = None,
     legend_share: float = 0.22,
     width_px: float = 820,
+    base: Basemap | None | bool = None,
+    view: tuple[float, float, float, float] | None = None,
 ) -> tuple[go.Figure, ClassBreaks]:
-    """A discrete choropleth: one trace per class, so the legend lists every value range.
+    """A discrete choropleth: one legend entry per class, areas named on the map.
 
-    Drawn with plotly's MapLibre ``choroplethmap`` on the built-in ``white-bg`` style: no
-    web tiles and no downloaded base map, so it draws offline (plotly's ``geo`` maps fetch a
-    world map from a CDN first). Each class trace carries only its own features, so the
-    boundaries are sent once. ``hover_cols`` maps data columns to hover labels (name,
-    value, rank, population...). Areas with no value are grey and listed as 'No data'.
-    The legend takes the left ``legend_share`` of the width; the view fits the areas.
+    ``hover_cols`` maps data columns to hover labels (name, value, rank, population...). Areas with no
+    value are grey and listed as 'No data'. ``highlight`` (a code) gets a thick black outline. Every area
+    can be clicked: a point selection carries its code as ``customdata`` (and, on the MapLibre map, as
+    ``location``).
+
+    ``view`` (min lon, min lat, max lon, max lat) zooms the map there (labels are then placed inside it).
+    ``base``: None reads the configured street basemap (:func:`basemap`); False forces the offline map.
+    Without a basemap the areas are drawn on plain axes (works offline; labels are SVG text). With one,
+    plotly's MapLibre ``choroplethmap`` draws over it (the legend takes the left ``legend_share`` of the
+    width) and the labels are map text.
     """
     data = data.reset_index(drop=True)
     breaks = class_breaks(data[value_col], scheme, k, decimals)
     colours = _palette(len(breaks.bins), diverging, breaks.bins)
-    fig = go.Figure()
-    hover = "<br>".join(f"{label}: %{{customdata[{i}]}}" for i, label in enumerate(hover_cols.values()))
+    base = basemap() if base is None else (base or None)
+    hover = "<br>".join(f"{label}: %{{customdata[{i + 1}]}}" for i, label in enumerate(hover_cols.values()))
     custom = data[list(hover_cols)].astype(object).where(data[list(hover_cols)].notna(), "no data")
+    custom.insert(0, "_code", data[code_col])
     classes = np.array(breaks.classes)
     groups = [(i, label, colours[i]) for i, label in enumerate(breaks.labels)] + [(-1, "No data", NO_DATA_COLOUR)]
+    features = {f["properties"]["code"]: f for f in geojson["features"]}
+    colour_of: dict[str, str] = {}
     drawn = []
+    for idx, _label, colour in groups:
+        for code in data.loc[np.flatnonzero(classes == idx), code_col]:
+            colour_of[code] = colour
+            if code in features:
+                drawn.append(features[code])
+    shown = subset_geojson(geojson, colour_of) if drawn else geojson
+    bounds = view or shapely.geometry.shape(
+        {"type": "GeometryCollection", "geometries": [f["geometry"] for f in (drawn or geojson["features"])]}).bounds
+    labels = _labels(_clip(shown, bounds) if view else shown, bounds, height, highlight)
+    labels = labels[labels["code"].isin(colour_of)] if len(labels) else labels
+    title = f"{value_label}<br>({'natural breaks' if scheme == 'natural_breaks' else 'quantiles'})"
+    if base is not None:
+        fig = _choropleth_map(geojson, data, code_col, custom, hover, classes, groups, highlight, bounds, height,
+                              legend_share, width_px, title, labels)
+        apply_basemap(fig, base)
+        return fig, breaks
+    fig = go.Figure()
+    row_of = {c: i for i, c in enumerate(data[code_col])}
+    for idx, label, colour in groups:
+        first = True
+        for code in data.loc[np.flatnonzero(classes == idx), code_col]:
+            feat = features.get(code)
+            if feat is None:
+                continue
+            xs, ys = _rings_xy(feat["geometry"])
+            row = custom.iloc[row_of[code]].tolist()
+            text = "<br>".join(f"{lab}: {row[i + 1]}" for i, lab in enumerate(hover_cols.values()))
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, line=dict(color="#333333", width=0.8),
+                name=label, legendgroup=label, showlegend=first, hoveron="fills", hoverinfo="text", text=text))
+            first = False
+    if highlight is not None and highlight in features and highlight in colour_of:
+        xs, ys = _rings_xy(features[highlight]["geometry"])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#000000", width=3.5),
+                                 name="Selected (black outline)", hoverinfo="skip"))
+    # click targets: one point inside each area, carrying its code and the hover text
+    if len(labels):
+        lab = labels.set_index("code").loc[[c for c in data[code_col] if c in set(labels["code"])]]
+        fig.add_trace(go.Scatter(
+            x=lab["lon"], y=lab["lat"], mode="markers",
+            marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(width=0)),
+            customdata=custom.set_index("_code").loc[lab.index].reset_index().values, hovertemplate=f"{hover}<extra></extra>",
+            showlegend=False, name="areas"))
+        for dark in (False, True):
+            sel = lab[[(_is_dark(colour_of[c]) == dark) and bool(t) for c, t in zip(lab.index, lab["text"])]]
+            if len(sel):
+                fig.add_trace(go.Scatter(
+                    x=sel["lon"], y=sel["lat"], text=sel["text"], mode="text", hoverinfo="skip", showlegend=False,
+                    name="labels", textfont=dict(size=LABEL_FONT_PX, color="#FFFFFF" if dark else "#1A1A1A")))
+    x0, y0, x1, y1 = bounds
+    ratio = float(1 / np.cos(np.radians((y0 + y1) / 2)))
+    pad_x, pad_y = (0.0, 0.0) if view else (0.02 * (x1 - x0), 0.02 * (y1 - y0))
+    fig.update_xaxes(visible=False, range=[x0 - pad_x, x1 + pad_x], constrain="domain", fixedrange=True)
+    fig.update_yaxes(visible=False, range=[y0 - pad_y, y1 + pad_y], scaleanchor="x", scaleratio=ratio,
+                     constrain="domain", fixedrange=True)
+    fig.update_layout(
+        height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"), plot_bgcolor="white",
+        hovermode="closest", dragmode=False, separators=".,", hoverlabel=dict(font_size=14),
+        legend=dict(title=dict(text=title.replace("<br>", " ")), orientation="h", x=0, y=-0.02, xanchor="left",
+                    yanchor="top", bgcolor="rgba(255,255,255,0.9)"),
+    )
+    return fig, breaks
+
+
+def _choropleth_map(geojson, data, code_col, custom, hover, classes, groups, highlight, bounds, height,
+                    legend_share, width_px, title, labels) -> go.Figure:
+    """The MapLibre choropleth drawn over a street basemap (needs the network for tiles and fonts)."""
+    fig = go.Figure()
     for idx, label, colour in groups:
         rows = np.flatnonzero(classes == idx)
         if len(rows) == 0:
             continue
         codes = list(data.loc[rows, code_col])
-        subset = subset_geojson(geojson, codes)
-        drawn += subset["features"]
         fig.add_trace(go.Choroplethmap(
-            geojson=subset, featureidkey="properties.code", locations=codes,
-            z=np.ones(len(rows)), colorscale=[[0, colour], [1, colour]], showscale=False,
+            geojson=subset_geojson(geojson, codes), featureidkey="properties.code", locations=codes,
+            z=np.ones(len(rows)), colorscale=[[0, colour], [1, colour]], showscale=False, marker_opacity=0.7,
             marker_line_color="#333333", marker_line_width=0.8, name=label, showlegend=True,
             customdata=custom.loc[rows].values, hovertemplate=f"{hover}<extra></extra>",
         ))
@@ -230,15 +482,51 @@ def choropleth(
             marker_line_color="#000000", marker_line_width=3.5, name="Selected (black outline)", showlegend=True,
             hoverinfo="skip",
         ))
-    features = drawn or geojson["features"]
-    bounds = shapely.geometry.shape(
-        {"type": "GeometryCollection", "geometries": [f["geometry"] for f in features]}).bounds
+    named = labels[labels["text"] != ""] if len(labels) else labels
+    if len(named):
+        fig.add_trace(go.Scattermap(lon=named["lon"], lat=named["lat"], text=named["text"].str.replace("<br>", " "),
+                                    mode="text", textfont=dict(size=12, color="#1A1A1A"), hoverinfo="skip",
+                                    showlegend=False, name="labels"))
     centre, zoom = map_view(bounds, width_px * (1 - legend_share), height - 20)
     fig.update_layout(
         height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"),
         map=dict(style="white-bg", center=centre, zoom=zoom, domain=dict(x=[legend_share, 1], y=[0, 1])),
-        legend=dict(title=dict(text=f"{value_label}<br>({'natural breaks' if scheme == 'natural_breaks' else 'quantiles'})"),
-                    bgcolor="rgba(255,255,255,0.9)", x=0, y=0.5, xanchor="left", yanchor="middle"),
+        legend=dict(title=dict(text=title), bgcolor="rgba(255,255,255,0.9)", x=0, y=0.5, xanchor="left",
+                    yanchor="middle"),
         separators=".,",
     )
-    return fig, breaks
+    return fig
+
+
+def mark_points(fig: go.Figure, points, label: str, name: str, circle_m: float | None = None) -> go.Figure:
+    """Mark searched points on a choropleth (either renderer): a black-ringed orange dot per point (one
+    point is labelled), and optionally a circle of ``circle_m`` metres around a single point."""
+    on_map = any(t.type == "choroplethmap" for t in fig.data)
+    lon = [p[0] for p in points]
+    lat = [p[1] for p in points]
+    if not lon:
+        return fig
+    ring = None
+    if circle_m and len(points) == 1:
+        angles = np.linspace(0, 2 * np.pi, 73)
+        dlat = circle_m / 111_320.0
+        dlon = dlat / np.cos(np.radians(lat[0]))
+        ring = (list(lon[0] + dlon * np.cos(angles)), list(lat[0] + dlat * np.sin(angles)))
+    if on_map:
+        if ring:
+            fig.add_trace(go.Scattermap(lon=ring[0], lat=ring[1], mode="lines", line=dict(color="#000000", width=2),
+                                        name=f"Within {circle_m:,.0f} m", hoverinfo="skip"))
+        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", marker=dict(size=16, color="#000000"),
+                                    showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", marker=dict(size=10, color="#E69F00"),
+                                    name=name, hovertext=[label] * len(lon), hoverinfo="text"))
+        return fig
+    if ring:
+        fig.add_trace(go.Scatter(x=ring[0], y=ring[1], mode="lines", line=dict(color="#000000", width=2, dash="dash"),
+                                 name=f"Within {circle_m:,.0f} m", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=lon, y=lat, mode="markers+text" if len(lon) == 1 else "markers", name=name,
+        marker=dict(size=13, color="#E69F00", line=dict(color="#000000", width=2.5)),
+        text=[label] if len(lon) == 1 else None, textposition="top center",
+        textfont=dict(size=13, color="#000000"), hovertext=[label] * len(lon), hoverinfo="text"))
+    return fig

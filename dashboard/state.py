@@ -33,7 +33,7 @@ __all__ = ["filter_context", "filter_bar", "current_filters", "resume_deep_link"
 CUSTOM = "Custom range"
 
 
-@st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
+@st.cache_resource(ttl=3600, max_entries=4, show_spinner=False)  # shared, read-only: callers never change it
 def _context_tables(version: str) -> dict:
     return {
         "months": query("months_loaded"),
@@ -51,7 +51,12 @@ def _context_tables(version: str) -> dict:
 def filter_context() -> FilterContext:
     from dashboard.data import store_version
 
-    t = _context_tables(store_version())
+    return _filter_context(store_version())
+
+
+@st.cache_resource(ttl=3600, max_entries=4, show_spinner=False)  # built once per store version, not per run
+def _filter_context(version: str) -> FilterContext:
+    t = _context_tables(version)
     months = t["months"]
     prio = t["priorities"]
     filterable = prio[prio["measure_types"].map(len) > 0]
@@ -130,6 +135,8 @@ def filter_bar(ctx: FilterContext) -> Filters:
     ss = st.session_state
     if "f_preset" not in ss:
         _seed_widgets(parse_query_params(st.query_params.to_dict(), ctx), ctx)
+    for key, value in ss.pop("f_pending", {}).items():  # a page asked for these filters before switching here
+        ss[key] = value
     presets = period_presets(ctx)
     month_options = list(ctx.months)
     with st.sidebar:

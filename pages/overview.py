@@ -29,6 +29,7 @@ from dashboard.compare import (
 )
 from dashboard.data import query
 from dashboard.filters import CLASS_LABELS
+from dashboard.search_view import search_box, send_to_search
 from dashboard.state import current_filters, filter_context
 
 f = current_filters()
@@ -36,6 +37,10 @@ ctx = filter_context()
 cmp = comparison_for(f, ctx)
 args = f.query_args()
 LABELS = {ALL_CRIME: f"{ALL_CRIME} (VBC + CAS)", **CLASS_LABELS}
+
+typed = search_box("ov_search")  # the public landing page offers the search first (Find my area)
+if typed is not None:
+    send_to_search(typed)
 
 st.markdown(f"**{f.area_label(ctx)}** · {f.period.label}"
             + (f" compared with {cmp.comparison_period.label}" if cmp.comparison_period else ""))

@@ -43,7 +43,8 @@ def resolve_profile() -> str:
                                                WARD_SET_LABELS[f.ward_set])
     messages.extend([note] if note else [])
     points = ((ss.get("wm_map") or {}).get("selection") or {}).get("points") or []
-    clicked = tuple(p.get("location") for p in points if p.get("location") in wards)
+    codes = (p.get("location") or (p.get("customdata") or [None])[0] for p in points)  # map / offline map
+    clicked = tuple(c for c in codes if c in wards)
     if clicked and clicked != ss.get("wm_map_seen"):
         ss["wm_profile"] = clicked[0]
     ss["wm_map_seen"] = clicked

@@ -1,4 +1,10 @@
-"""Build the DuckDB store: police.uk files -> validated, enriched records + dimensions.
+"""Build the DuckDB store: police.uk files -> validated, placed records + dimensions.
+
+Set-based, month by month: the files of one month (every force asked for) are read by DuckDB into
+temporary tables, validated and classified in SQL (``smp_data.read``, ``queries/build/ingest.sql``),
+the Maidstone rows are placed in bulk (``GeoContext.place``: vectorised point-in-polygon on the ONS
+boundaries), and the month is written to ``records`` with one INSERT ... SELECT. Memory is bounded by
+the largest month, not the archive.
 
 Safety: the build writes a temporary file beside the store and atomically replaces the
 store only when everything succeeded; a failed build removes its temporary file and
@@ -14,6 +20,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +34,10 @@ import queries
 from boundaries import WARD_SETS, BoundaryData, BoundaryError, load_boundaries, load_clusters
 from smp_data import __version__, store
 from smp_data.classify import CRIME_TYPES, PRIORITIES, PRIORITY_CRIME_TYPES
-from smp_data.enrich import ENRICHED_FIELDS, GeoContext
-from smp_data.ingest import RECORD_FIELDS, FileResult, validate_batch
+from smp_data.enrich import GeoContext
+from smp_data.read import BatchReader, FileRead
 from smp_data.settings import REPO_ROOT
-from smp_data.sources import Source, SourceError, open_source
+from smp_data.sources import Source, SourceError, forces_label, open_source, parse_forces
 
 __all__ = ["BuildError", "BuildReport", "build_store"]
 
@@ -50,33 +57,14 @@ class BuildReport:
     partner: dict | None = None
     uploads: dict | None = None
     postcodes: dict | None = None
+    notes: list[tuple[str, int | None, str]] = field(default_factory=list)  # file, line, note
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per build phase (bench/build.py prints them)
 
-
-_RECORD_SCHEMA = pa.schema(
-    [
-        ("month", pa.string()),
-        ("crime_id", pa.string()),
-        ("reported_by", pa.string()),
-        ("falls_within", pa.string()),
-        ("longitude", pa.float64()),
-        ("latitude", pa.float64()),
-        ("location", pa.string()),
-        ("lsoa_code_published", pa.string()),
-        ("lsoa_name_published", pa.string()),
-        ("crime_type", pa.string()),
-        ("crime_class", pa.string()),
-        ("last_outcome", pa.string()),
-        ("context", pa.string()),
-        ("source_file", pa.string()),
-        ("source_line", pa.int32()),
-        ("force", pa.string()),
-        ("district", pa.string()),
-        ("lsoa21_code", pa.string()),
-        ("ward_2022_code", pa.string()),
-        ("ward_2024_code", pa.string()),
-        ("location_method", pa.string()),
-    ]
-)
+    def phase(self, name: str, since: float) -> float:
+        """Record the time since ``since`` under ``name``; return now."""
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - since
+        return now
 
 
 def _code_version() -> str:
@@ -221,41 +209,9 @@ def _populations(data: BoundaryData, pop22: pd.DataFrame, pop24: pd.DataFrame) -
     return pd.DataFrame(rows, columns=["area_type", "area_code", "area_name", "basis", "population", "is_rate_default"])
 
 
-def _store_file(con, result: FileResult, enriched: dict[str, list]) -> int:
-    """Replace this file's month/force in the store with the file's rows; return Maidstone rows."""
-    month = f"{result.month}-01"
-    con.execute("delete from records where month = $m and force = $f", {"m": month, "f": result.force})
-    con.execute(
-        "delete from rejects where source_file in (select source_file from source_files where month = $m and force = $f)",
-        {"m": month, "f": result.force},
-    )
-    con.execute("delete from rejects where source_file = $s", {"s": result.source_file})
-    con.execute("delete from source_files where (month = $m and force = $f) or source_file = $s",
-                {"m": month, "f": result.force, "s": result.source_file})
-    n = result.rows_loaded
-    cols = dict(result.records)
-    cols["force"] = [result.force] * n
-    cols.update(enriched)
-    table = pa.Table.from_pydict({k: cols[k] for k in _RECORD_SCHEMA.names}, schema=_RECORD_SCHEMA)
-    con.register("_incoming_records", table)
-    try:
-        con.execute("insert into records select month::date, * exclude (month) from _incoming_records")
-    finally:
-        con.unregister("_incoming_records")
-    if result.rejects:
-        con.executemany("insert into rejects values (?, ?, ?, ?)", result.rejects)
-    maidstone = sum(1 for d in enriched["district"] if d == "Maidstone")
-    con.execute(
-        "insert into source_files values ($s, $m, $f, $read, $loaded, $rejected, $maid)",
-        {"s": result.source_file, "m": month, "f": result.force, "read": result.rows_read,
-         "loaded": result.rows_loaded, "rejected": result.rows_rejected, "maid": maidstone},
-    )
-    return maidstone
-
-
 # Bump when a change to queries/build/ means stores built by older code cannot serve the dashboard's queries
 # (new tables, views or macros). `build --if-missing` rebuilds such a store; the app says to rebuild it.
-STORE_SCHEMA_VERSION = "3"  # 2: partner_public_rows / partner_all_rows macros; 3: postcodes view
+STORE_SCHEMA_VERSION = "4"  # 2: partner_public_rows / partner_all_rows macros; 3: postcodes view; 4: ingest_notes
 
 
 def store_schema_version(db_path: Path | str) -> str | None:
@@ -303,7 +259,7 @@ def build_store(
     db_path: Path,
     boundaries_root: Path,
     *,
-    force: str = "kent",
+    force: str | tuple[str, ...] | None = "kent",
     update: bool = False,
     partner_root: Path | None = None,
     uploads_root: Path | None = None,
@@ -317,7 +273,8 @@ def build_store(
     ``partner_root``: the published partner CSV folder (None = skip). ``uploads_root``: the partner
     uploads folder whose ``uploads.duckdb`` rows replace the store's ``partner_uploads`` (None = leave
     them as they are), so a full rebuild keeps dashboard uploads. ``postcodes_root``: OS Code-Point Open
-    CSVs for the ``postcodes`` view (None = an empty view).
+    CSVs for the ``postcodes`` view (None = an empty view). ``force``: a police.uk force slug, a comma
+    list (``"kent,btp"``) or ``"all"``; every record keeps its force.
     """
     started = time.perf_counter()
     db_path = Path(db_path)
@@ -327,16 +284,21 @@ def build_store(
         geo = GeoContext(data)
     except (BoundaryError, ValueError) as exc:
         raise BuildError(str(exc)) from None
+    t = report.phase("boundaries", started)
     try:
+        forces = parse_forces(force)
         options = dict(api_options or {})
         if source_spec.startswith(("http://", "https://")):
             options.setdefault("boundaries_root", Path(boundaries_root))
-        source = open_source(source_spec, force=force, **options)
+        source = open_source(source_spec, force=forces, **options)
     except SourceError as exc:
         raise BuildError(str(exc)) from None
 
     if update and not db_path.is_file():
         raise BuildError(f"--update needs an existing store, but {db_path} does not exist")
+    if update and (found := store_schema_version(db_path)) != STORE_SCHEMA_VERSION:
+        raise BuildError(f"--update needs a store of this version (store schema {STORE_SCHEMA_VERSION}), but {db_path} "
+                         f"has {found or 'an unreadable one'}: rebuild it without --update")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         stale = store.cleanup_stale(db_path)
@@ -355,34 +317,23 @@ def build_store(
         if not update:
             queries.run_script(con, "build.create_tables")
         _load_dimensions(con, data)
+        t = report.phase("dimensions", t)
         progress(f"Building {db_path.name} from {source.description}")
-        for i, batch in enumerate(source.batches(), start=1):
-            if _fail_after_files is not None and i > _fail_after_files:
-                raise BuildError(f"simulated failure before file {i} ({batch.source_file})")
-            result = validate_batch(batch)
-            rec = result.records
-            enriched = geo.enrich(rec["longitude"], rec["latitude"], rec["lsoa_code_published"], rec["lsoa_name_published"])
-            maidstone = _store_file(con, result, {f: enriched[f] for f in ENRICHED_FIELDS})
-            assert result.rows_read == result.rows_loaded + result.rows_rejected
-            report.rows_read += result.rows_read
-            report.rows_loaded += result.rows_loaded
-            report.rows_rejected += result.rows_rejected
-            report.files.append({"source_file": result.source_file, "read": result.rows_read,
-                                 "loaded": result.rows_loaded, "rejected": result.rows_rejected})
-            progress(
-                f"  [{i:>3}] {result.source_file:<40} read {result.rows_read:>7,} = loaded {result.rows_loaded:>7,}"
-                f" + rejected {result.rows_rejected:>4,}   (Maidstone {maidstone:,})"
-            )
+        _ingest(con, source, geo, report, progress, replace_months=update, fail_after_files=_fail_after_files)
+        t = report.phase("police.uk records", t)
         if not report.files:
             raise BuildError(f"{source.description}: no police.uk rows found")
         if uploads_root is not None:
             report.uploads = _copy_uploads(con, Path(uploads_root), progress)
         if partner_root is not None:
             report.partner = _load_partner(con, Path(partner_root), progress)
+        t = report.phase("partner data", t)
         report.postcodes = _load_postcodes(con, postcodes_root, data, progress)
+        t = report.phase("postcodes", t)
         queries.run_script(con, "build.create_views")
         queries.run_script(con, "build.create_macros")
-        _write_metadata(con, source, started, {"force": force, "mode": "update" if update else "full",
+        t = report.phase("views and derived tables", t)
+        _write_metadata(con, source, started, {"force": forces_label(forces), "mode": "update" if update else "full",
                                                "postcodes_loaded": str(report.postcodes["rows_loaded"]),
                                                "postcodes_ward_differs_from_os":
                                                    str(report.postcodes["ward_disagreements"])})
@@ -390,6 +341,7 @@ def build_store(
         con.close()
         con = None
         store.publish(tmp, db_path)
+        report.phase("write and publish", t)
     except BaseException as exc:
         if con is not None:
             try:
@@ -412,6 +364,123 @@ def build_store(
         f" + rejected {report.rows_rejected:,} rows from {len(report.files)} file(s) -> {db_path}"
     )
     return report
+
+
+BATCH_BYTES = 64 << 20  # months are read together until a batch holds this much (a month is never split)
+
+
+def _batches(files: list, limit: int = BATCH_BYTES) -> list[list]:
+    """Group the street files into batches of whole months, in month order, of about ``limit`` bytes
+    (one month larger than that is a batch of its own): memory is bounded by the larger of the two.
+
+    >>> from smp_data.sources import StreetFile as F
+    >>> [[f.month for f in b] for b in _batches([F("a", "2024-01", "k", size=5), F("b", "2024-01", "b", size=5),
+    ...                                           F("c", "2024-02", "k", size=5), F("d", "2024-03", "k", size=20)], 15)]
+    [['2024-01', '2024-01', '2024-02'], ['2024-03']]
+    """
+    months: dict[str, list] = {}
+    for sf in files:
+        months.setdefault(sf.month, []).append(sf)
+    out, current, size = [], [], 0
+    for month in sorted(months):
+        month_size = sum(sf.size for sf in months[month])
+        if current and size + month_size > limit:
+            out.append(current)
+            current, size = [], 0
+        current.extend(months[month])
+        size += month_size
+    if current:
+        out.append(current)
+    return out
+
+
+def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress, *, replace_months: bool,
+            fail_after_files: int | None) -> None:
+    """Read, validate, place and write every month of ``source`` (in batches of whole months)."""
+    counter = iter(range(1, 1 << 30))
+
+    def check_fail(name: str) -> int:
+        i = next(counter)
+        if fail_after_files is not None and i > fail_after_files:
+            raise BuildError(f"simulated failure before file {i} ({name})")
+        return i
+
+    if hasattr(source, "listing"):
+        listing = source.listing()
+        for name, note in listing.notes:
+            report.notes.append((name, None, note))
+            progress(f"  note: {name}: {note}")
+            con.execute("delete from ingest_notes where source_file = ? and line is null", [name])
+            con.execute("insert into ingest_notes values (?, null, ?)", [name, note])
+        with tempfile.TemporaryDirectory(prefix="smp-build-") as tmp_dir:
+            for batch in _batches(listing.files):
+                reader = BatchReader(con, geo)
+                numbers = [check_fail(sf.source_file) for sf in batch]
+                paths = [source.materialise(sf, Path(tmp_dir)) for sf in batch]
+                try:
+                    reader.read_files([(p, sf.source_file, sf.month, sf.force) for p, sf in zip(paths, batch)])
+                finally:
+                    for p, sf in zip(paths, batch):
+                        if sf.path is None:
+                            p.unlink(missing_ok=True)
+                _write_batch(con, reader, report, progress, numbers, replace_months)
+    else:  # the police.uk API: rows already split into fields, one month per batch
+        for batch in source.batches():
+            reader = BatchReader(con, geo)
+            numbers = [check_fail(batch.source_file)]
+            reader.add_rows(batch.source_file, batch.month, batch.force, batch.rows)
+            _write_batch(con, reader, report, progress, numbers, replace_months)
+
+
+def _write_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int],
+                 replace_months: bool) -> None:
+    """Validate, place and append the batch read by ``reader``; record its rejects, notes and files."""
+    files = list(reader.files.values())
+    if replace_months:
+        for fr in files:
+            _delete_month(con, fr)
+    reader.load()
+    for fr, i in zip(files, numbers):
+        maidstone = reader.maidstone.get(fr.file_id, 0)
+        if fr.rejects:
+            con.executemany("insert into rejects values (?, ?, ?, ?)", fr.rejects)
+        if fr.notes:
+            con.executemany("insert into ingest_notes values (?, ?, ?)", fr.notes)
+        con.execute(
+            "insert into source_files values ($s, $m, $f, $read, $loaded, $rejected, $maid)",
+            {"s": fr.source_file, "m": f"{fr.month}-01", "f": fr.force, "read": fr.rows_read,
+             "loaded": fr.rows_loaded, "rejected": fr.rows_rejected, "maid": maidstone},
+        )
+        _report_file(report, progress, fr, i, maidstone)
+    reader.close()
+
+
+def _delete_month(con, fr: FileRead) -> None:
+    """Remove what the store holds for this file's month and force (update mode)."""
+    params = {"m": f"{fr.month}-01", "f": fr.force, "s": fr.source_file}
+    con.execute("delete from records where month = $m and force = $f", {"m": params["m"], "f": fr.force})
+    for table in ("rejects", "ingest_notes"):
+        con.execute(f"delete from {table} where source_file in (select source_file from source_files "
+                    "where month = $m and force = $f) or source_file = $s", params)
+    con.execute("delete from source_files where (month = $m and force = $f) or source_file = $s", params)
+
+
+def _report_file(report: BuildReport, progress, fr: FileRead, i: int, maidstone: int) -> None:
+    report.rows_read += fr.rows_read
+    report.rows_loaded += fr.rows_loaded
+    report.rows_rejected += fr.rows_rejected
+    report.files.append({"source_file": fr.source_file, "month": fr.month, "force": fr.force, "reader": fr.reader,
+                         "read": fr.rows_read, "loaded": fr.rows_loaded, "rejected": fr.rows_rejected,
+                         "maidstone": maidstone})
+    report.notes.extend(fr.notes)
+    progress(
+        f"  [{i:>3}] {fr.source_file:<40} read {fr.rows_read:>7,} = loaded {fr.rows_loaded:>7,}"
+        f" + rejected {fr.rows_rejected:>4,}   (Maidstone {maidstone:,})"
+    )
+    for name, line, note in fr.notes[:5]:
+        progress(f"        note: line {line}: {note}" if line else f"        note: {note}")
+    if len(fr.notes) > 5:
+        progress(f"        ... and {len(fr.notes) - 5:,} more notes (table ingest_notes)")
 
 
 def _load_partner(con, root: Path, progress) -> dict:

@@ -40,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="partner uploads folder whose uploads.duckdb rows are copied into the store "
                    "(env SMP_UPLOADS; default %(default)s); 'none' to keep the store's uploads as they are")
     b.add_argument("--force", default=settings.default_force(),
-                   help="police.uk force slug to load from archive files, or 'all' (default %(default)s)")
+                   help="police.uk forces to load: a force slug, a comma list such as kent,btp, or 'all' "
+                   "(env SMP_FORCE; default %(default)s); every record keeps its force")
     b.add_argument("--update", action="store_true",
                    help="refresh the existing store: months in the source replace the same months; others stay")
     b.add_argument("--months", default="",

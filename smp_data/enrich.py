@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from boundaries import BoundaryData, PointAssigner
@@ -38,11 +39,11 @@ class _Split:
     children: list[str]
 
 
-def _district_from_lsoa_name(name: str | None) -> str | None:
+def district_from_lsoa_name(name: str | None) -> str | None:
     """``'Tonbridge and Malling 001A'`` -> ``'Tonbridge and Malling'``; ``'Shepway 003B'`` ->
     ``'Folkestone and Hythe'`` (renamed in 2018).
 
-    >>> _district_from_lsoa_name("Shepway 003B"), _district_from_lsoa_name(None)
+    >>> district_from_lsoa_name("Shepway 003B"), district_from_lsoa_name(None)
     ('Folkestone and Hythe', None)
     """
     if not name:
@@ -75,48 +76,67 @@ class GeoContext:
         pt = shapely.Point(lon, lat)
         return min(candidates, key=lambda c: (self.lsoa_geom[c].distance(pt), c))
 
+    def districts_by_point(self, lon, lat) -> np.ndarray:
+        """The Kent district polygon holding each point (None outside all of them, or no point)."""
+        return self.districts.assign(lon, lat)
+
+    def place(self, lon, lat, lsoa_codes) -> dict[str, np.ndarray]:
+        """Place Maidstone records in bulk: LSOA 2021, wards on both sets and how (vectorised).
+
+        ``lon``/``lat`` may hold NaN/None (no location); ``lsoa_codes`` the published LSOA codes (None
+        for API rows). Returns object arrays ``lsoa21_code``, ``ward_2022_code``, ``ward_2024_code``,
+        ``location_method``. A point on a shared boundary goes to the first polygon in layer order (the
+        order of the ONS file), so the result is deterministic.
+        """
+        x = np.asarray([np.nan if v is None else v for v in lon] if isinstance(lon, list) else lon, dtype="float64")
+        y = np.asarray([np.nan if v is None else v for v in lat] if isinstance(lat, list) else lat, dtype="float64")
+        codes = pd.Series(list(lsoa_codes), dtype=object)
+        n = len(x)
+        pip_lsoa = self.lsoa.assign(x, y)
+        pip22, pip24 = self.wards["2022"].assign(x, y), self.wards["2024"].assign(x, y)
+        lsoa21 = pip_lsoa.copy()  # API rows and codes outside the lookups: the point decides
+        is21 = codes.isin(self.lsoa21_codes).to_numpy()
+        lsoa21[is21] = codes[is21].to_numpy()
+        target = codes.map(self.map_11_21).to_numpy(dtype=object)
+        mapped = ~is21 & pd.notna(target)
+        for i in np.flatnonzero(mapped):
+            t = target[i]
+            if isinstance(t, _Split):
+                lsoa21[i] = pip_lsoa[i] if pip_lsoa[i] in t.children else self._nearest(t.children, x[i], y[i])
+            else:
+                lsoa21[i] = t
+        has22, has24, has_lsoa = pd.notna(pip22), pd.notna(pip24), pd.notna(lsoa21)
+        point = has22 & has24
+        lookup = ~point & has_lsoa
+        w22, w24 = pip22.copy(), pip24.copy()
+        fill22, fill24 = lookup & ~has22, lookup & ~has24
+        w22[fill22] = pd.Series(lsoa21[fill22]).map(self.lsoa_to_ward["2022"]).to_numpy(dtype=object)
+        w24[fill24] = pd.Series(lsoa21[fill24]).map(self.lsoa_to_ward["2024"]).to_numpy(dtype=object)
+        method = np.full(n, "none", dtype=object)
+        method[point] = "point"
+        method[lookup] = "lsoa_lookup"
+        return {"lsoa21_code": lsoa21, "ward_2022_code": w22, "ward_2024_code": w24, "location_method": method}
+
     def enrich(self, lon: list, lat: list, lsoa_codes: list, lsoa_names: list) -> dict[str, list]:
-        """Return the ENRICHED_FIELDS columns for one file's records."""
+        """Return the ENRICHED_FIELDS columns for a list of records (district, then Maidstone placement)."""
         n = len(lon)
         lon_a = np.array([np.nan if v is None else v for v in lon], dtype="float64")
         lat_a = np.array([np.nan if v is None else v for v in lat], dtype="float64")
-        district = [_district_from_lsoa_name(name) for name in lsoa_names]
+        district = [district_from_lsoa_name(name) for name in lsoa_names]
         no_name = [i for i in range(n) if district[i] is None and np.isfinite(lon_a[i])]
         if no_name:
-            found = self.districts.assign(lon_a[no_name], lat_a[no_name])
-            for i, d in zip(no_name, found):
+            for i, d in zip(no_name, self.districts_by_point(lon_a[no_name], lat_a[no_name])):
                 district[i] = d
         out = {f: [None] * n for f in ENRICHED_FIELDS}
         out["district"] = district
         idx = np.array([i for i in range(n) if district[i] == MAIDSTONE], dtype="int64")
         if len(idx) == 0:
             return out
-        x, y = lon_a[idx], lat_a[idx]
-        pip_lsoa = self.lsoa.assign(x, y)
-        pip_ward = {k: a.assign(x, y) for k, a in self.wards.items()}
-        for j, i in enumerate(idx):
-            published = lsoa_codes[i]
-            if published in self.lsoa21_codes:
-                lsoa21 = published
-            elif published in self.map_11_21:
-                target = self.map_11_21[published]
-                if isinstance(target, _Split):
-                    lsoa21 = pip_lsoa[j] if pip_lsoa[j] in target.children else self._nearest(target.children, x[j], y[j])
-                else:
-                    lsoa21 = target
-            else:  # API rows (no LSOA) or a code outside the lookups
-                lsoa21 = pip_lsoa[j]
-            out["lsoa21_code"][i] = lsoa21
-            w22, w24 = pip_ward["2022"][j], pip_ward["2024"][j]
-            if w22 is not None and w24 is not None:
-                method = "point"
-            elif lsoa21 is not None:
-                w22 = w22 or self.lsoa_to_ward["2022"][lsoa21]
-                w24 = w24 or self.lsoa_to_ward["2024"][lsoa21]
-                method = "lsoa_lookup"
-            else:
-                method = "none"
-            out["ward_2022_code"][i] = w22
-            out["ward_2024_code"][i] = w24
-            out["location_method"][i] = method
+        placed = self.place(lon_a[idx], lat_a[idx], [lsoa_codes[i] for i in idx])
+        for f, values in placed.items():
+            for j, i in enumerate(idx):
+                out[f][i] = values[j]
         return out
+
+
+_district_from_lsoa_name = district_from_lsoa_name  # the name the row-at-a-time build used

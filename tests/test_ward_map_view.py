@@ -153,17 +153,20 @@ GEO = {"type": "FeatureCollection", "features": [_square("A", "Ay", 0.5, 51.2), 
                                                  _square("C", "Cee", 0.52, 51.2, 0.001)]}
 
 
-def test_map_figure_is_tile_free_and_sends_each_feature_once():
+def test_map_figure_is_tile_free_names_the_wards_and_is_clickable():
     t = v.ward_table(_summary([30, 20, 10]))
     fig = v.map_figure(GEO, v.map_frame(t, "records", "2024"), "records", "quantiles", profile="B")
-    types = {trace.type for trace in fig.data}
-    assert types == {"choroplethmap"}
-    coloured = [f["properties"]["code"] for trace in fig.data[:-1] for f in trace.geojson["features"]]
-    assert sorted(coloured) == ["A", "B", "C"]  # each ward in exactly one class trace
-    assert fig.data[-1].name.startswith("Selected") and list(fig.data[-1].locations) == ["B"]
-    assert fig.layout.map.style == "white-bg"
-    assert 0.5 < fig.layout.map.center.lon < 0.53
-    assert "geo" not in fig.layout.to_plotly_json()
+    spec = fig.to_plotly_json()
+    assert {trace["type"] for trace in spec["data"]} == {"scatter"}  # plain axes: no tiles, no web fonts
+    assert "map" not in spec["layout"] and "geo" not in spec["layout"]
+    fills = [trace for trace in spec["data"] if trace.get("fill") == "toself"]
+    assert sorted(tr["text"].split("<br>")[0] for tr in fills) == ["Ward: Ay", "Ward: Bee", "Ward: Cee"]
+    outline = [trace for trace in spec["data"] if trace.get("name", "").startswith("Selected")]
+    assert len(outline) == 1
+    clicks = next(trace for trace in spec["data"] if trace.get("name") == "areas")
+    assert sorted(row[0] for row in clicks["customdata"]) == ["A", "B", "C"]  # a click gives the ward code
+    labels = [x for trace in spec["data"] if trace.get("name") == "labels" for x in trace["text"]]
+    assert "Ay" in labels and "Bee" in labels  # names on the map (the tiny ward may be left out)
 
 
 def test_boundary_figure_highlights_labels_and_zooms():

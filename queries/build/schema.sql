@@ -41,6 +41,12 @@ create table rejects (
     raw varchar
 );
 
+create table ingest_notes (
+    source_file varchar not null,       -- a file read, or a file name left unread (near-miss name)
+    line integer,                       -- NULL for a note about the whole file
+    note varchar not null               -- e.g. 'not valid UTF-8: read as Windows-1252 (cp1252)'
+);
+
 create table build_metadata (
     key varchar primary key,
     value varchar
