@@ -24,7 +24,7 @@ from analytics.places import grid_reference, is_named, nearest_named, place_name
 __all__ = [
     "Column", "DEFAULT_COLUMNS", "TOP_CHOICES", "DEFAULT_TOP", "MAX_COLUMNS", "TOWN_CENTRE_WARD", "VIEWS",
     "column_options", "columns_note", "default_columns", "parse_columns", "columns_param", "parse_top", "parse_window",
-    "parse_view", "column_args", "named_points", "patrol_table", "display_table", "csv_table", "sheet_title",
+    "parse_view", "parse_radius", "near_points", "column_args", "named_points", "patrol_table", "display_table", "csv_table", "sheet_title",
     "csv_view_name", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
 ]
 
@@ -167,6 +167,33 @@ def parse_view(raw) -> tuple[str, str | None]:
     if text == "print":
         return "print", None
     return "full", "Ignored the link’s view value: use view=print for the print view."
+
+
+def parse_radius(raw, radii: Sequence[int], default: int = 500) -> int:
+    """The ``radius`` URL parameter (metres) when it is one of ``radii``, else the default.
+
+    >>> parse_radius("250", (250, 500, 1000)), parse_radius("7", (250, 500, 1000)), parse_radius(None, (500,))
+    (250, 500, 500)
+    """
+    text = "" if raw is None else str(raw).strip()
+    return int(text) if text.isascii() and text.isdigit() and int(text) in radii else default
+
+
+def near_points(rows: pd.DataFrame, points: Sequence[tuple[float, float]], radius_m: float) -> pd.Series:
+    """Which rows (``longitude``, ``latitude``) lie within ``radius_m`` metres of any of ``points``
+    (lon, lat): a postcode, or a street's snap points, from Find my area. Distances in British National Grid
+    metres.
+
+    >>> rows = pd.DataFrame({"longitude": [0.5225, 0.5225, 0.60], "latitude": [51.2725, 51.2760, 51.2725]})
+    >>> near_points(rows, [(0.5225, 51.2725)], 250).tolist()  # the second is ~390 m north
+    [True, False, False]
+    """
+    if rows.empty or not points:
+        return pd.Series(False, index=rows.index)
+    e, n = to_bng(rows["longitude"], rows["latitude"])
+    pe, pn = to_bng([p[0] for p in points], [p[1] for p in points])
+    d = np.hypot(e[:, None] - pe[None, :], n[:, None] - pn[None, :]).min(axis=1)
+    return pd.Series(d <= radius_m, index=rows.index)
 
 
 def column_args(columns: Sequence[Column]) -> dict:
@@ -329,7 +356,7 @@ def _outline_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
 
 
 def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Iterable[str] = (),
-                      height: int = 420, marker: int = 20) -> go.Figure:
+                      height: int = 420, marker: int = 20, centre: Sequence[tuple[float, float]] = ()) -> go.Figure:
     """The sheet's points numbered as in the table (orange: REPEAT), over ward outlines, in true
     proportions (no web map: it works offline and prints as vector graphics)."""
     fig = go.Figure(_outline_traces(wards_geojson, set(highlight)))
@@ -345,6 +372,10 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
             customdata=np.column_stack([rows["place"], rows["records"], rows["grid_ref"]]),
             hovertemplate="%{text}. %{customdata[0]}: %{customdata[1]} records<br>%{customdata[2]}<extra></extra>",
         ))
+    if centre:  # the searched postcode or street, as black crosses
+        fig.add_trace(go.Scatter(x=[c[0] for c in centre], y=[c[1] for c in centre], mode="markers", name="Searched",
+                                 marker=dict(symbol="x-thin", size=14, line=dict(color="black", width=2.5)),
+                                 hoverinfo="skip"))
     lat0 = float(np.nanmean(lat)) if len(lat) else 51.27
     x0, x1 = (np.nanmin(lon), np.nanmax(lon)) if len(lon) else (0.45, 0.65)
     y0, y1 = (np.nanmin(lat), np.nanmax(lat)) if len(lat) else (51.2, 51.33)
@@ -399,8 +430,8 @@ def cached_named_points(version: str) -> pd.DataFrame:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_map_figure(table: pd.DataFrame, ward_set: str, highlight: tuple[str, ...], height: int,
-                      marker: int = 20) -> go.Figure:
+                      marker: int = 20, centre: tuple = ()) -> go.Figure:
     """:func:`patrol_map_figure` for the sheet's rows (cached by the rows themselves)."""
     from dashboard.maps import display_geojson
 
-    return patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height, marker)
+    return patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height, marker, centre)

@@ -11,7 +11,8 @@ from dashboard import patrol_view as pv
 from dashboard.charts import download_context, download_csv, number_columns, plotly_chart
 from dashboard.data import query, store_version
 from dashboard.priorities_view import SHORT_NAMES
-from dashboard.safe_text import safe_table
+from dashboard.safe_text import md_escape, safe_table
+from dashboard.search import RADII, parse_find
 from dashboard.state import current_filters, filter_context
 
 f = current_filters()
@@ -21,6 +22,25 @@ default_cols = pv.default_columns(options, f.crime_types, f.priority)
 town_centre = next((c for c, n in ctx.wards[f.ward_set].items() if n == pv.TOWN_CENTRE_WARD), None)
 view, view_note = pv.parse_view(st.query_params.get("view"))
 st.markdown(pv.PRINT_CSS, unsafe_allow_html=True)
+
+
+def searched_point():
+    """A postcode or street from Find my area (``find`` and ``radius`` in the URL): the sheet then covers
+    the snap points within the radius of it, instead of the sidebar's area."""
+    found = parse_find(st.query_params.get("find"))
+    if found is None:
+        return None, None
+    from dashboard.search_view import search_index  # noqa: PLC0415  (built only when a search is followed)
+
+    target = search_index().target(*found)
+    if target is None or not target.has_point:
+        st.warning("The place in this link is not a postcode or street in the current data, so the sheet uses the "
+                   "sidebar's area.")
+        return None, None
+    return target, pv.parse_radius(st.query_params.get("radius"), tuple(RADII))
+
+
+point, radius = searched_point()
 
 
 def use_town_centre() -> None:
@@ -76,21 +96,32 @@ if not win.has_data:
 area = f.area_label(ctx) + (" (town centre)" if f.area_type == "ward" and f.area_code == town_centre else "")
 if f.area_type == "ward":
     area += f", {'May-2024' if f.ward_set == '2024' else 'pre-May-2024'} boundaries"
+if point is not None:
+    area = f"within {RADII[radius]} of {point.label}"
 args = dict(months=list(win.months), comparison_months=list(win.comparison_months), ward_set=f.ward_set,
-            area_type=f.area_type, area_code=f.area_code)
+            area_type="borough" if point else f.area_type, area_code="" if point else f.area_code)
 col_args = pv.column_args(columns)
 totals = query("patrol_locations", **args, column_types=col_args["column_types"])
 by_column = query("patrol_location_columns", **args, **col_args)
 unplaced = int(query("patrol_unplaced", **{k: v for k, v in args.items() if k != "comparison_months"},
                      column_types=col_args["column_types"])["records"].iloc[0])
+if point is not None:  # the snap points near the searched place (records without a location cannot be placed)
+    totals = totals[pv.near_points(totals, point.points, radius)]
+    by_column = by_column.merge(totals[["location", "longitude", "latitude"]], how="inner")
+    unplaced = 0
 table = pv.patrol_table(totals, by_column, columns, win.n, pv.cached_named_points(store_version()), top)
-shown = pv.display_table(table, columns, win.n, win.can_compare, one_ward=f.area_type == "ward")
-download_context(area=f.area_label(ctx), period=f"{win.months[0]:%Y-%m} to {win.months[-1]:%Y-%m}")  # the sheet's own window
+shown = pv.display_table(table, columns, win.n, win.can_compare, one_ward=f.area_type == "ward" and point is None)
+download_context(area=area if point else f.area_label(ctx), period=f"{win.months[0]:%Y-%m} to {win.months[-1]:%Y-%m}")  # the sheet's own window
 when = f"{win.label} ({window_label(window).lower() if window != 'period' else 'every month with data in ' + f.period.label})"
 
-st.subheader(pv.sheet_title(area, when, columns, len(table)))
+st.subheader(md_escape(pv.sheet_title(area, when, columns, len(table))))  # names come from the data
+if point is not None:
+    st.caption(f"From Find my area: snap points within {RADII[radius]} of the searched "
+               f"{'postcode' if point.kind == 'postcode' else 'street (any of its points)'}, whatever the sidebar's "
+               "area. Remove find= from the address to use the sidebar's area again.")
 if table.empty:
-    st.info(f"No records of these types in {area} in {win.label}. Choose other columns, a wider window or area.")
+    st.info(md_escape(f"No records of these types {'' if point else 'in '}{area} in {win.label}. Choose other "
+                      "columns, a wider window or area."))
     st.stop()
 notes = (f"Counts are police.uk records at each snap point in {win.label}; Total counts each record once. "
          + (f"Change: Total minus the same locations' total in {hv.months_text(win.comparison_months)}. "
@@ -100,6 +131,7 @@ notes = (f"Counts are police.uk records at each snap point in {win.label}; Total
 extra = (f" {unplaced:,} record{'s' if unplaced != 1 else ''} of these types had no location and are on no list."
          if unplaced else "")
 map_highlight = tuple(sorted({c for c, n in ctx.wards[f.ward_set].items() if n in set(table["ward"])}))
+centre = tuple(point.points) if point is not None else ()
 
 
 def render_full() -> None:
@@ -113,14 +145,15 @@ def render_full() -> None:
                   on_click=lambda: st.query_params.update(view="print"))
     left, right = st.columns([3, 2])
     with left:
-        plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 480), key="fig_patrol_map")
+        plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 480, 20, centre), key="fig_patrol_map")
     with right:
         st.caption("**The map**: numbers match the table; orange: REPEAT location, blue: other; outlines: wards "
                    "(yours darker). No street map is drawn (the dashboard works offline): the grid reference and "
                    "the nearest named place locate each point. The table is the map's accessible alternative.")
         st.caption(notes + extra)
-        st.caption("The sheet uses the sidebar's period, comparison, boundaries and area; its columns choose the "
-                   "crime types, so the sidebar's crime class, type and priority filters do not apply here.")
+        st.caption("The sheet uses the sidebar's period, comparison, boundaries and area (or the place searched in "
+                   "Find my area); its columns choose the crime types, so the sidebar's crime class, type and "
+                   "priority filters do not apply here.")
 
 
 def render_print() -> None:
@@ -132,7 +165,7 @@ def render_print() -> None:
     with left:
         safe_table(shown.style.hide(axis="index"))  # place names are data: shown as written
     with right:
-        plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 360, 16), key="fig_patrol_map_print")
+        plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 360, 16, centre), key="fig_patrol_map_print")
         st.caption("Numbers as in the table; orange: REPEAT location, blue: other; outlines: wards.")
     st.caption(notes + extra)
 

@@ -1,6 +1,7 @@
 """AppTest: the patrol sheet on the full store. Expected numbers come from direct SQL on ``crime_records``
 (the public view, not the dashboard's macro) for a fixed window, area and set of columns."""
 
+import math
 import re
 
 import pandas as pd
@@ -152,3 +153,35 @@ def test_hostile_parameters_are_refused_without_echo(full_store):
     assert "evil.example" not in shown and "<b>" not in shown
     assert len([w for w in at.warning if "Ignored" in w.value]) >= 4
     assert "top 15 locations" in shown and "Violence & sexual, Shoplifting and ASB" in shown  # the defaults
+
+
+def test_a_postcode_from_find_my_area_gives_the_points_within_the_radius(full_store):
+    """find=postcode:ME14 1PS&radius=250 (Find my area's URL form): the snap points within 250 m of the postcode's
+    OS grid point (Code-Point Open, not the store) and their totals, by SQL and pyproj."""
+    import csv
+
+    from pyproj import Transformer
+
+    from smp_data.settings import postcodes_dir
+
+    with open(postcodes_dir() / "codepoint_open_2025.4_maidstone.csv", newline="") as fh:
+        e0, n0 = next((float(r[2]), float(r[3])) for r in csv.reader(fh) if r[0] == "ME14 1PS")
+    types = ("Violence and sexual offences", "Shoplifting", "Anti-social behaviour")
+    rows = sql(full_store, f"""
+        select longitude, latitude, count(*) filter (where month in ({_in(WINDOW)})) as total
+        from crime_records where district = 'Maidstone' and longitude is not null and crime_type in ({_in(types)})
+        group by location, longitude, latitude having total > 0""")
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    near = sorted((t for lon, lat, t in rows if math.dist(to_bng.transform(lon, lat), (e0, n0)) <= 250), reverse=True)
+    at = open_page(PAGE, full_store, {"find": "postcode:ME14 1PS", "radius": "250", "top": "20"})
+    assert not at.exception
+    shown = shown_table(at)
+    assert shown["Total"].tolist() == near[:20]
+    assert "within 250 m of ME14 1PS" in next(s.value for s in at.subheader if s.value.startswith("Patrol sheet"))
+
+
+def test_a_find_that_is_not_a_point_falls_back_to_the_sidebar_area(full_store):
+    at = open_page(PAGE, full_store, {"find": "postcode:ZZ99 9ZZ", "area": f"ward:{HIGH_STREET}"})
+    assert not at.exception
+    assert any("not a postcode or street" in w.value for w in at.warning)
+    assert "High Street ward (town centre)" in next(s.value for s in at.subheader if s.value.startswith("Patrol"))
