@@ -11,13 +11,16 @@ from dashboard.auth import ROUTER_RAN, is_partner, mode_caption
 from dashboard.data import StoreUnavailable
 from dashboard.layout import ATTRIBUTION, is_partner_page, navigation
 from dashboard.state import data_currency_line, filter_bar, filter_context, resume_deep_link
+from dashboard.theme import apply_theme
 
 st.set_page_config(
     page_title="Maidstone crime & ASB dashboard",
     page_icon=":material/shield:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # open on desktop, closed on phones (the filters are one tap away)
 )
+
+apply_theme()  # colours, focus rings and the phone layout: dashboard/theme.py
 
 # public mode unless this session signed in (nothing from the URL can change the mode)
 sections = navigation(signed_in=is_partner())

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.periods import month_label
+from dashboard import theme
 
 __all__ = [
     "MONTH_NAMES",
@@ -44,8 +45,7 @@ __all__ = [
 ]
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-PRESENT_COLOUR = "#0072B2"  # Okabe-Ito blue; white text on it has contrast 5.1:1
-MISSING_COLOUR = "#E8E8E8"  # light grey, dark text "no data" (never colour alone)
+PRESENT_COLOUR, MISSING_COLOUR = theme.PRESENT_COLOUR, theme.MISSING_COLOUR  # blue (white text 5.1:1); grey "no data"
 NO_DATA = "no data"
 # the build's threshold (boundaries.clusters.LOW_CONFIDENCE_SHARE; a test keeps them equal; importing
 # boundaries here would load geopandas into the app)
@@ -199,7 +199,7 @@ def month_grid_figure(grid: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         title="Months loaded (blue, with Kent Police rows) and missing (grey, 'no data')",
         title_y=0.98, title_yanchor="top",
-        height=110 + 55 * len(years), margin=dict(l=10, r=10, t=85, b=10), font=dict(size=14, color="#1A1A1A"),
+        height=110 + 55 * len(years), margin=dict(l=10, r=10, t=85, b=10), font=dict(size=14, color=theme.TEXT),
         plot_bgcolor="white",
     )
     fig.update_yaxes(autorange="reversed", type="category", showgrid=False)

@@ -4,6 +4,9 @@ its table alternative and a CSV download of exactly the numbers plotted."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+import textwrap
 from collections.abc import Iterable
 
 import pandas as pd
@@ -32,14 +35,23 @@ __all__ = [
     "PLOTLY_CONFIG",
 ]
 
-# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-CLASS_COLOURS = {"VBC": "#0072B2", "CAS": "#E69F00", "ASB": "#009E73", "All crime": "#000000"}
-CLASS_DASHES = {"VBC": "solid", "CAS": "dash", "ASB": "dot", "All crime": "dashdot"}
-INCREASE, DECREASE = "#B35806", "#542788"  # PuOr ends: orange = more crime, purple = less
-SEQUENTIAL = "Blues"  # single-hue, ordered light to dark
-DIVERGING = "PuOr_r"  # purple (decrease) - white - orange (increase)
-GAP_FILL = "rgba(120,120,120,0.15)"
+MINUS_SIGN = "\u2212"  # plotly writes negatives with the minus sign
+
+# colours live in dashboard/theme.py (re-exported here for the modules that import them from charts)
+from dashboard.theme import (  # noqa: E402
+    AXIS,
+    CLASS_COLOURS,
+    CLASS_DASHES,
+    DECREASE,
+    DIVERGING,
+    GAP_FILL,
+    GRID,
+    INCREASE,
+    OKABE_ITO,
+    SEQUENTIAL,
+    TEXT,
+    TEXT_MUTED,
+)
 
 
 def base_layout(fig: go.Figure, title: str | None = None, height: int = 380, y_title: str | None = None) -> go.Figure:
@@ -47,14 +59,14 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int = 380, y_t
         title=title,
         height=height,
         margin=dict(l=10, r=10, t=50 if title else 20, b=10),
-        font=dict(size=14, color="#1A1A1A"),
+        font=dict(size=14, color=TEXT),
         legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
         hoverlabel=dict(font_size=14),
         separators=".,",  # decimal point, thousands comma
         plot_bgcolor="white",
     )
-    fig.update_xaxes(showgrid=False, linecolor="#555")
-    fig.update_yaxes(gridcolor="#E5E5E5", linecolor="#555", rangemode="tozero", tickformat=",", title=y_title)
+    fig.update_xaxes(showgrid=False, linecolor=AXIS)
+    fig.update_yaxes(gridcolor=GRID, linecolor=AXIS, rangemode="tozero", tickformat=",", title=y_title)
     return fig
 
 
@@ -96,7 +108,7 @@ def add_gap_bands(fig: go.Figure, months, present) -> go.Figure:
         x1 = pd.Timestamp(last) + pd.Timedelta(days=15)
         fig.add_vrect(x0=x0, x1=x1, fillcolor=GAP_FILL, line_width=0, layer="below",
                       annotation_text="no data", annotation_position="top left",
-                      annotation_font=dict(size=12, color="#444"))
+                      annotation_font=dict(size=12, color=TEXT_MUTED))
     return fig
 
 
@@ -156,13 +168,155 @@ UNFILTERED_PAGES = frozenset({"about", "partner_sign_in", "partner_upload", "par
 _DOWNLOAD_CONTEXT = "_download_context"
 
 
-def plotly_chart(fig: go.Figure, key: str, **kwargs) -> None:
-    """``st.plotly_chart`` the dashboard's way: no toolbar, no drag or scroll zoom, data labels
-    neutralised (text from data or uploads never becomes plotly HTML), full width."""
-    from dashboard.safe_text import sanitize_figure  # noqa: PLC0415
+def _plain_title(fig: go.Figure) -> tuple[str, str]:
+    """A plotly title as (first line, the rest) in plain text: ``<br>`` splits, other tags are dropped.
 
+    >>> _plain_title(go.Figure(layout={"title": {"text": "Records per month<br><sup>Jan–Dec 2025</sup>"}}))
+    ('Records per month', 'Jan–Dec 2025')
+    """
+    title = fig.layout.title.text if fig.layout.title else None
+    if not title:
+        return "", ""
+    lines = [re.sub(r"<[^>]*>", "", part).strip() for part in re.split(r"<br\s*/?>", title)]
+    return lines[0], " ".join(p for p in lines[1:] if p)
+
+
+def _wrap(text: str, width: int = 38) -> str:
+    """A long axis title on several lines (plotly never wraps, so a phone would cut it).
+
+    >>> _wrap("Change in records (orange = increase, purple = decrease)")
+    'Change in records (orange = increase,<br>purple = decrease)'
+    """
+    if not text or len(text) <= width or "<br" in text:
+        return text
+    return "<br>".join(textwrap.wrap(text, width))
+
+
+def _format_d3(value, spec: str) -> str:
+    """A number as plotly's ``texttemplate`` would write it, for the specs the dashboard uses.
+
+    >>> _format_d3(10094, ","), _format_d3(-3.25, ".1f"), _format_d3(53, "+,"), _format_d3(1234.5, ",.1f")
+    ('10,094', '−3.2', '+53', '1,234.5')
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(v):
+        return ""
+    if spec in ("", ",", "+,") or spec.endswith("d"):
+        spec = spec.rstrip("d") + (".0f" if v == round(v) else "")
+    try:
+        text = format(v, spec) if spec else f"{v:g}"
+    except ValueError:
+        text = f"{v:g}"
+    return text.replace("-", MINUS_SIGN)
+
+
+def _bar_value_text(trace, i: int) -> str | None:
+    text = trace.text
+    if text is not None and not isinstance(text, str) and i < len(text) and text[i] not in (None, ""):
+        return str(text[i])
+    if isinstance(text, str) and text:
+        return text
+    template = trace.texttemplate
+    if isinstance(template, str) and template:
+        return re.sub(r"%\{x(?::([^}]*))?\}", lambda m: _format_d3(trace.x[i], m.group(1) or ""), template)
+    return None
+
+
+def labels_above_bars(fig: go.Figure) -> go.Figure:
+    """Horizontal bar charts read on any width: each bar's name and value are written above the bar,
+    starting at the chart's left edge, instead of tick labels on the left and values beside the bar
+    (on a phone those collide and are cut off). Charts with stacked or inside labels are left alone.
+    Returns a new figure (a cached figure is never changed)."""
+    bars = [t for t in fig.data if t.type == "bar"]
+    if (not bars or len(bars) != len(fig.data) or any(t.orientation != "h" for t in bars)
+            or fig.layout.barmode == "stack" or not any(t.textposition == "outside" for t in bars)):
+        return fig
+    fig = go.Figure(fig)
+    labels: dict = {}
+    for trace in fig.data:
+        for i, cat in enumerate(trace.y):
+            value = _bar_value_text(trace, i)
+            labels.setdefault(cat, []).append(value)
+        trace.update(textposition="none", cliponaxis=False)
+    n = len(labels)
+    margin_t, margin_b = (fig.layout.margin.t or 20), (fig.layout.margin.b or 10)
+    height = max(fig.layout.height or 380, 46 * n + margin_t + margin_b + 70)
+    band = (height - margin_t - margin_b - 70) / max(n, 1)
+    bargap = 0.5
+    for cat, values in labels.items():
+        shown = [v for v in values if v]
+        text = f"{cat}: {shown[0]}" if len(shown) == 1 else str(cat)
+        fig.add_annotation(x=0, xref="paper", xanchor="left", y=cat, yref="y", yanchor="bottom",
+                           yshift=band * (1 - bargap) / 2, text=text, showarrow=False, align="left",
+                           font=dict(size=13, color=TEXT))
+    fig.update_layout(height=height, bargap=bargap)
+    fig.update_yaxes(showticklabels=False, ticks="")
+    return fig
+
+
+def plotly_chart(fig: go.Figure, key: str, **kwargs) -> None:
+    """``st.plotly_chart`` the dashboard's way, readable on a phone and a desktop:
+
+    * the chart's title is written above it as text (it wraps; a plotly title is cut on a phone);
+    * horizontal bar charts get their labels above the bars (:func:`labels_above_bars`);
+    * long axis titles wrap; no toolbar (its buttons were 8 tab stops per chart and covered titles),
+      no drag or scroll zoom (a finger scrolling the page must not pan the chart);
+    * labels from data or uploads cannot become plotly HTML (:func:`dashboard.safe_text.sanitize_figure`).
+
+    A figure that needs changing is copied first (figures may be cached and shared).
+    """
+    from dashboard.safe_text import md_escape, sanitize_figure  # noqa: PLC0415
+
+    title, subtitle = _plain_title(fig)
+    fig = labels_above_bars(fig)
+    axis_titles = {ax: getattr(fig.layout, ax).title.text for ax in ("xaxis", "yaxis")
+                   if getattr(fig.layout, ax) and getattr(fig.layout, ax).title.text}
+    if title or any(len(t) > 38 and "<br" not in t for t in axis_titles.values()):
+        fig = go.Figure(fig)
+        if title:
+            margin_t = fig.layout.margin.t
+            fig.update_layout(title=None, margin=dict(t=min(margin_t, 20) if margin_t is not None else 20))
+        for ax, text in axis_titles.items():
+            getattr(fig.layout, ax).title.text = _wrap(text)
+    if title:
+        st.markdown(f"**{md_escape(title)}**" + (f"  \n{md_escape(subtitle)}" if subtitle else ""))
     fig.update_layout(dragmode=False)
-    st.plotly_chart(sanitize_figure(fig), key=key, config=PLOTLY_CONFIG, **kwargs)
+    narrow = _narrow_map(fig)
+    if narrow is None:
+        st.plotly_chart(sanitize_figure(fig), key=key, config=PLOTLY_CONFIG, **kwargs)
+        return
+    # a map's view is fixed in the figure: the phone gets its own view of the same areas (CSS shows one)
+    with st.container(key=f"mapwide_{key}"):
+        st.plotly_chart(sanitize_figure(fig), key=key, config=PLOTLY_CONFIG, **kwargs)
+    with st.container(key=f"mapnarrow_{key}"):
+        st.plotly_chart(sanitize_figure(narrow), key=f"{key}_narrow", config=PLOTLY_CONFIG, **kwargs)
+
+
+PHONE_MAP_PX = 340  # the map width a phone view fits (a 360 px phone less the page margins)
+NARROW_META = "smp_narrow"  # layout.meta key marking the phone-width copy of a map (tests count maps once)
+
+
+def _narrow_map(fig: go.Figure) -> go.Figure | None:
+    """A copy of a fitted map (``dashboard.maps.choropleth``) whose view fits a phone-width map."""
+    from dashboard.maps import FIT_META, _mercator_y, map_view  # noqa: PLC0415
+
+    meta = fig.layout.meta
+    fit = meta.get(FIT_META) if isinstance(meta, dict) else None
+    if not fit:
+        return None
+    bounds = tuple(fit["bounds"])
+    centre, zoom = map_view(bounds, PHONE_MAP_PX, fit["map_height"])
+    # as tall as the areas need at that zoom (a wide borough on a narrow screen needs less height)
+    span_y = abs(_mercator_y(bounds[3]) - _mercator_y(bounds[1]))
+    needed = int(span_y * 512 * 2 ** zoom / 360 * 1.1) + 30
+    narrow = go.Figure(fig)
+    shrink = max(0, fit["map_height"] - needed)
+    narrow.update_layout(map=dict(center=centre, zoom=zoom), height=(fig.layout.height or 600) - shrink,
+                         meta={**meta, NARROW_META: True})
+    return narrow
 
 
 def download_context(area: str | None = None, period: str | None = None) -> None:
@@ -264,15 +418,111 @@ def download_csv(df: pd.DataFrame, filename: str, key: str, label: str = "Downlo
                        help=f"File {name}: the table as shown, with its area, period and filters in the first lines.")
 
 
+PHONE_TABLE_PX = 340  # the width a compact table must fit (a 360 px phone less the page margins)
+_CHAR_PX, _CELL_PAD_PX = 7.6, 22
+_SKIP_NUMERIC = re.compile(r"(?i)^(rank|#)$|(^|_)(code|lon|lat|longitude|latitude)$")
+
+
+def _text_width(values, header, header_chars: int = 200) -> float:
+    """Pixels a column needs: its longest value, and its header up to ``header_chars`` (a long header is cut)."""
+    longest = max([min(len(str(header)), header_chars)] + [len(str(v)) for v in values if v is not None])
+    return longest * _CHAR_PX + _CELL_PAD_PX
+
+
+def _shown_number(value) -> str:
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+
+
+def compact_columns(df: pd.DataFrame, budget_px: float = PHONE_TABLE_PX) -> tuple[list, dict]:
+    """The columns a phone shows of a table, and their widths in pixels: the first text column (the
+    row's name), then the main numbers, in order, with a change column preferred second, as many as fit
+    ``budget_px``. ``([], {})`` when the whole table already fits.
+
+    >>> df = pd.DataFrame({"Rank": [1], "LSOA": ["Maidstone 004H (E01034991)"], "Ward": ["High Street"],
+    ...                    "Records": [327], "Rate per 1,000": [282.9], "Comparison": [359], "% change": [-8.9]})
+    >>> compact_columns(df)[0]
+    ['LSOA', 'Records', '% change']
+    >>> compact_columns(pd.DataFrame({"month": ["Jan 2025"], "ASB": [250]}))
+    ([], {})
+    """
+    if df.empty or len(df.columns) < 2:
+        return [], {}
+    def is_number(c) -> bool:
+        return pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+
+    if sum(_text_width(df[c].head(200).map(_shown_number) if is_number(c) else df[c].head(200), c)
+           for c in df.columns) <= budget_px:
+        return [], {}
+    # on a phone a number column's header may be cut (its full name is in the CSV); 60-120 px each
+    widths = {c: (max(60.0, _text_width(df[c].head(200).map(_shown_number), c, header_chars=8)) if is_number(c)
+                  else _text_width(df[c].head(200), c)) for c in df.columns}
+    numeric = [c for c in df.columns if is_number(c) and not _SKIP_NUMERIC.search(str(c))]
+    label = next((c for c in df.columns if c not in numeric and not _SKIP_NUMERIC.search(str(c))), df.columns[0])
+    if not numeric:
+        return [], {}
+    change = [c for c in numeric[1:] if "change" in str(c).lower()]
+    order = [numeric[0]] + sorted(change, key=lambda c: "%" not in str(c))[:1]
+    order += [c for c in numeric[1:] if c not in order]
+    chosen, used = [], 0.0
+    label_px = min(max(widths[label], 110.0), 170.0)
+    for col in order:
+        w = min(widths[col], 120.0)
+        if chosen and label_px + used + w > budget_px:
+            break
+        chosen.append(col)
+        used += w
+    if len(chosen) + 1 >= len(df.columns):  # nothing left out: the full table (long headers capped) will do
+        return [], {}
+    return [label, *chosen], {label: int(label_px), **{c: int(min(widths[c], 120.0)) for c in chosen}}
+
+
 def show_table(df: pd.DataFrame, key: str, filename: str, height: int | None = None,
-               placeholder: str | None = "no data", *, filtered: bool | None = None) -> None:
+               placeholder: str | None = "no data", *, filtered: bool | None = None,
+               column_config: dict | None = None) -> None:
     """A sortable table with formatted numbers and a CSV download of the same rows.
 
-    Empty cells (a missing month, a year with no data) read ``placeholder``, never blank or 0.
+    Empty cells (a missing month, a year with no data) read ``placeholder``, never blank or 0. On a
+    narrow screen (below ``theme.NARROW_PX``) a compact copy takes its place: the row's name and the
+    main numbers that fit (:func:`compact_columns`), so the numbers are seen without sideways swiping;
+    the CSV always has every column.
     """
-    st.dataframe(df, hide_index=True, column_config=number_columns(df), key=f"tbl_{key}",
-                 height=height or "auto", placeholder=placeholder)
+    config = {**number_columns(df), **_capped_headers(df), **(column_config or {})}
+    columns, widths = compact_columns(df)
+    if not columns:
+        st.dataframe(df, hide_index=True, column_config=config, key=f"tbl_{key}",
+                     height=height or "auto", placeholder=placeholder)
+    else:
+        with st.container(key=f"tblwide_{key}"):
+            st.dataframe(df, hide_index=True, column_config=config, key=f"tbl_{key}",
+                         height=height or "auto", placeholder=placeholder)
+        with st.container(key=f"tblnarrow_{key}"):
+            narrow = {c: _with_width(config.get(c), c, w, df[c]) for c, w in widths.items()}
+            st.dataframe(df[columns], hide_index=True, column_config=narrow, key=f"tbln_{key}",
+                         height=height or "auto", placeholder=placeholder)
+            st.caption(f"On a small screen: {len(columns)} of {len(df.columns)} columns. Turn the phone or "
+                       "download the CSV for them all.")
     download_csv(df, filename, key, filtered=filtered)
+
+
+LONG_HEADER = 24  # characters: a number column with a longer name is kept narrow, its name in a tooltip
+
+
+def _capped_headers(df: pd.DataFrame) -> dict:
+    """Number columns with long names at a fixed width (the header is cut, its tooltip has it in full):
+    a long name would otherwise make the column, and the table, wider than a phone."""
+    out = {}
+    for col, cfg in number_columns(df).items():
+        if len(str(col)) > LONG_HEADER:
+            out[col] = {**cfg, "width": 180, "help": str(col)}
+    return out
+
+
+def _with_width(config, column, width: int, values: pd.Series):
+    if config is None:
+        return st.column_config.Column(width=width)
+    config = dict(config)  # column_config entries are dicts
+    config["width"] = width
+    return config
 
 
 def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, filename: str, caption: str | None = None,

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 import shapely.geometry
 
 from analytics.rates import MINUS, change_label, format_count, pct_change
+from dashboard import theme
 
 __all__ = [
     "DEFAULT_CLUSTER",
@@ -471,8 +472,7 @@ def derivation_table(derivation: pd.DataFrame, cluster: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- map
-SUB_GROUP_COLOURS = {"": "#56B4E9", "A": "#56B4E9", "B": "#E69F00"}  # Okabe-Ito sky blue / orange
-OTHER_WARD_COLOUR = "#E8E8E8"
+SUB_GROUP_COLOURS, OTHER_WARD_COLOUR = theme.SUB_GROUP_COLOURS, theme.OTHER_WARD_COLOUR  # Okabe-Ito; grey
 
 
 def map_table(geojson: dict, wards: pd.DataFrame, cluster: str) -> pd.DataFrame:
@@ -548,7 +548,7 @@ def cluster_map_figure(geojson: dict, table: pd.DataFrame, cluster: str, height:
     fig = go.Figure()
     shown: set[str] = set()
     for inside, label, colour, name, cl, xs, ys in shapes:
-        line = dict(color="#333333" if inside else "#9A9A9A", width=1.6 if inside else 0.7)
+        line = dict(color=theme.OUTLINE if inside else theme.OTHER_WARD_LINE, width=1.6 if inside else 0.7)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, line=line, name=label,
                                  legendgroup=label, showlegend=label not in shown, hoveron="fills",
                                  hoverinfo="text", text=f"{name} ({cl})"))
@@ -560,10 +560,10 @@ def cluster_map_figure(geojson: dict, table: pd.DataFrame, cluster: str, height:
     pts = _label_points(geojson, set(table.loc[table["in_selected_cluster"], "ward_code"]))
     if not pts.empty:
         fig.add_trace(go.Scatter(x=pts["lon"], y=pts["lat"], text=pts["name"], mode="text", showlegend=False,
-                                 textfont=dict(size=12, color="#000000"), hoverinfo="skip"))
+                                 textfont=dict(size=12, color=theme.BLACK), hoverinfo="skip"))
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=ratio, constrain="domain")
-    legend = dict(bgcolor="rgba(255,255,255,0.9)", x=0, y=0, xanchor="left", yanchor="bottom")
+    legend = dict(bgcolor=theme.LEGEND_BG, x=0, y=0, xanchor="left", yanchor="bottom")
     if zoomed:
         pad_x, pad_y = 0.2 * (cx1 - cx0) + 0.004, 0.2 * (cy1 - cy0) + 0.003
         fig.update_layout(
@@ -574,16 +574,16 @@ def cluster_map_figure(geojson: dict, table: pd.DataFrame, cluster: str, height:
                         constrain="domain"),
         )
         fig.add_shape(type="rect", xref="x2", yref="y2", x0=cx0 - pad_x, x1=cx1 + pad_x, y0=cy0 - pad_y,
-                      y1=cy1 + pad_y, line=dict(color="#000000", width=1.5))
+                      y1=cy1 + pad_y, line=dict(color=theme.BLACK, width=1.5))
         fig.add_annotation(text="Whole borough<br>(box = area shown)", xref="paper", yref="paper", x=0.855,
-                           y=0.43, showarrow=False, font=dict(size=12, color="#444444"), yanchor="top")
-        legend = dict(bgcolor="rgba(255,255,255,0.9)", x=0.71, y=0, xanchor="left", yanchor="bottom")
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"),
+                           y=0.43, showarrow=False, font=dict(size=12, color=theme.TEXT_MUTED), yanchor="top")
+        legend = dict(bgcolor=theme.LEGEND_BG, x=0.71, y=0, xanchor="left", yanchor="bottom")
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color=theme.TEXT),
                       plot_bgcolor="white", hovermode="closest", separators=".,", legend=legend)
     return fig
 
 
-WARD_PALETTE = ("#0072B2", "#009E73", "#CC79A7", "#D55E00", "#F0E442", "#000000")  # Okabe-Ito, map colours last
+WARD_PALETTE = theme.WARD_PALETTE  # Okabe-Ito, the map's colours last
 
 
 def metric_delta(change) -> dict:
@@ -639,9 +639,9 @@ def share_figure(shares: pd.DataFrame, cluster: str, palette: Sequence[str] = WA
         ))
     fig.update_layout(barmode="stack")
     fig.update_layout(title=None, height=140 + 50 * len(measures), margin=dict(l=10, r=10, t=60, b=10),
-                      font=dict(size=14, color="#1A1A1A"), plot_bgcolor="white", separators=".,",
+                      font=dict(size=14, color=theme.TEXT), plot_bgcolor="white", separators=".,",
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, traceorder="normal"))
-    fig.update_xaxes(range=[0, 100], ticksuffix="%", title=f"Share of {cluster}'s records", gridcolor="#E5E5E5")
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", title=f"Share of {cluster}'s records", gridcolor=theme.GRID)
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -677,34 +677,7 @@ def map_caption(table: pd.DataFrame, cluster: str) -> str:
     subs = "; sky blue = sub-group (A), orange = sub-group (B)." if table["sub_group"].ne("").any() else "."
     return f"{cluster}'s wards in colour within the borough (grey: other wards){subs}"
 
-# hides the dashboard chrome and every widget when printing (any view)
-PRINT_CSS = """<style>
-@media print {
-  section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
-  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-  [data-testid="stExpander"], [data-testid="stDownloadButton"], [data-testid="stButton"],
-  [data-testid="stSelectbox"], [data-testid="stElementToolbar"], .st-key-cl_print_help,
-  .st-key-cl_picker { display: none !important; }
-  [data-testid="stMainBlockContainer"], .block-container {
-    padding: 0.3rem 0.6rem !important; max-width: 100% !important; }
-  [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; }
-  html { font-size: 11px !important; }
-  h1 { font-size: 1.6rem !important; padding: 0 !important; }
-  [data-testid="stVerticalBlock"] { gap: 0.3rem !important; }
-  [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 0.95rem !important; }
-  table { font-size: 0.9rem !important; }
-  table td, table th { padding: 0.15rem 0.35rem !important; }
-  @page { size: A4 landscape; margin: 7mm; }
-}
-</style>"""
-
-# the print summary on screen: no sidebar, tighter spacing
-PRINT_SCREEN_CSS = """<style>
-section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none !important; }
-[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; }
-[data-testid="stVerticalBlock"] { gap: 0.4rem; }
-[data-testid="stMetricValue"] { font-size: 1.7rem !important; }
-</style>"""
+PRINT_CSS, PRINT_SCREEN_CSS = theme.PRINT_CSS, theme.PRINT_SCREEN_CSS  # print view CSS: dashboard/theme.py
 
 
 def resolve_view(raw: str | None) -> tuple[str, str | None]:
@@ -726,7 +699,7 @@ def style_table(table: pd.DataFrame, cluster: str):
     """A static table (prints well): the selected cluster's row shaded and bold, numbers right-aligned."""
     def shade(row):
         hit = row.iloc[0] == cluster
-        return ["background-color: #DCEBF7; font-weight: bold" if hit else
+        return [theme.HIGHLIGHT_ROW_CSS if hit else
                 ("font-weight: bold" if row.iloc[0] == TOTAL else "") for _ in row]
 
     return (table.style.apply(shade, axis=1).hide(axis="index")

@@ -45,6 +45,7 @@ from analytics.emerging import method_statement as emerging_statement
 from analytics.periods import Period, month_label, shift_months
 from dashboard.filters import CLASS_LABELS, CLASSES, FilterContext, Filters
 from dashboard.maps import NO_DATA_COLOUR, SEQUENTIAL_COLOURS
+from dashboard.theme import EMERGING_PALETTE, GI_COLOURS, HEX_COLOURS, TEXT_MUTED  # ColorBrewer Oranges; Gi*: PuOr (orange hot, purple cold)
 
 __all__ = [
     "DEFAULT_RECENT", "MAX_RECENT", "MEASURES", "MEASURE_COLUMN", "HEX_RADIUS_M", "HEX_RADIUS_BY_AREA", "HEX_COLOURS",
@@ -63,16 +64,6 @@ MEASURES = {"records": "Records", "rate": "Rate per 1,000 residents"}
 MEASURE_COLUMN = {"records": "records", "rate": "rate_per_1000_residents"}
 HEX_RADIUS_M = 200  # centre to corner: hexagons about 350 m across (borough view)
 HEX_RADIUS_BY_AREA = {"borough": HEX_RADIUS_M, "cluster": 150, "ward": 100, "lsoa": 50}  # finer for small areas
-HEX_COLOURS = ["#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603"]  # ColorBrewer Oranges
-GI_COLOURS = {
-    "Hot spot 99% confidence": "#b35806",
-    "Hot spot 95% confidence": "#e08214",
-    "Hot spot 90% confidence": "#fdb863",
-    NOT_SIGNIFICANT: "#d9d9d9",
-    "Cold spot 90% confidence": "#b2abd2",
-    "Cold spot 95% confidence": "#8073ac",
-    "Cold spot 99% confidence": "#542788",
-}  # PuOr: orange hot, purple cold, grey not significant
 MAIDSTONE_VIEW = {"latitude": 51.24, "longitude": 0.57, "zoom": 10.3}  # deck.gl zoom: the borough fits
 LSOA_FILE = "maidstone_lsoa_2021.geojson"
 
@@ -426,9 +417,10 @@ def legend_html(title: str, entries: list[tuple[str, str]], note: str = "") -> s
     """
     rows = "".join(
         f'<div style="display:flex;align-items:center;gap:0.5em;margin:2px 0">'
-        f'<span style="display:inline-block;width:1.4em;height:1em;background:{c};border:1px solid #444"></span>'
+        f'<span style="display:inline-block;width:1.4em;height:1em;background:{c};border:1px solid {TEXT_MUTED}">'
+        "</span>"
         f"<span>{html.escape(label)}</span></div>" for c, label in entries)
-    extra = f'<div style="font-size:0.85em;color:#444">{html.escape(note)}</div>' if note else ""
+    extra = f'<div style="font-size:0.85em;color:{TEXT_MUTED}">{html.escape(note)}</div>' if note else ""
     label = html.escape(title)
     return f'<div role="group" aria-label="{label}"><strong>{label}</strong>{rows}{extra}</div>'
 
@@ -721,10 +713,9 @@ def gi_results(codes: tuple[str, ...], values: tuple[float, ...], permutations: 
 
 # ---------------------------------------------------------------- emerging hot spots
 EMERGING_MONTHS = 12  # time slices: the last 12 months with data up to the end of the selected period
-EMERGING_COLOURS = {  # Okabe & Ito, distinguishable with the common colour-vision deficiencies
-    EMERGING_NEW: "#E69F00", EMERGING_INTENSIFYING: "#D55E00", EMERGING_PERSISTENT: "#CC79A7",
-    EMERGING_DIMINISHING: "#0072B2", EMERGING_SPORADIC: "#F0E442", EMERGING_NONE: "#E5E5E5",
-}
+EMERGING_COLOURS = dict(zip(  # Okabe & Ito (dashboard.theme), told apart with the common colour-vision deficiencies
+    (EMERGING_NEW, EMERGING_INTENSIFYING, EMERGING_PERSISTENT, EMERGING_DIMINISHING, EMERGING_SPORADIC, EMERGING_NONE),
+    EMERGING_PALETTE, strict=True))
 
 
 def lsoa_month_counts(rows: pd.DataFrame, codes, months) -> pd.DataFrame:

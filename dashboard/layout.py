@@ -32,6 +32,7 @@ PARTNER_PAGE_FILES = ("pages/partner_sign_in.py", "pages/partner_upload.py", "pa
 SIGNED_IN_ONLY = frozenset({"pages/partner_upload.py", "pages/partner_data.py"})
 
 PUBLIC_PAGE_FILES = tuple(path for path in PAGE_FILES if path not in PARTNER_PAGE_FILES)
+DEFAULT_PAGE_HOME = "home"  # the default page's own url_path (it is served at "/"); /overview is an alias
 
 
 def public_pages() -> list:
@@ -40,10 +41,17 @@ def public_pages() -> list:
     Built on each call, inside the script run: an ``st.Page`` made at import time outside a
     Streamlit run (e.g. by a test importing this module) is incomplete and breaks ``st.navigation``.
     """
-    return [
-        st.Page(path, title=PAGE_FILES[path][0], icon=PAGE_FILES[path][1], default=(i == 0))
+    pages = [
+        st.Page(path, title=PAGE_FILES[path][0], icon=PAGE_FILES[path][1], default=(i == 0),
+                url_path=DEFAULT_PAGE_HOME if i == 0 else None)
         for i, path in enumerate(PUBLIC_PAGE_FILES)
     ]
+    # the default page lives at "/"; its file name's address (/overview) is registered too, hidden from the
+    # menu, so a link or bookmark to it opens the page instead of a "Page not found" dialog
+    first = PUBLIC_PAGE_FILES[0]
+    pages.append(st.Page(first, title=PAGE_FILES[first][0], icon=PAGE_FILES[first][1], url_path=Path(first).stem,
+                         visibility="hidden"))
+    return pages
 
 
 def __getattr__(name: str):

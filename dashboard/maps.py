@@ -54,18 +54,25 @@ LAYERS = {
 DISPLAY_TOLERANCE_DEG = 0.0001  # ~7-11 m: invisible at borough scale
 DISPLAY_GRID_DEG = 0.00001  # 5 decimal places (~1 m)
 
-# ColorBrewer Blues (sequential) and PuOr (diverging): colour-blind safe
-SEQUENTIAL_COLOURS = {
-    3: ["#deebf7", "#9ecae1", "#3182bd"],
-    4: ["#eff3ff", "#bdd7e7", "#6baed6", "#2171b5"],
-    5: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
-    6: ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"],
-    7: ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"],
-}
-DIVERGING_DECREASE = ["#542788", "#8073ac", "#b2abd2", "#d8daeb"]  # strongest fall first
-DIVERGING_INCREASE = ["#fee0b6", "#fdb863", "#e08214", "#b35806"]  # weakest rise first
-DIVERGING_COLOURS = DIVERGING_DECREASE + ["#f7f7f7"] + DIVERGING_INCREASE
-NO_DATA_COLOUR = "#d9d9d9"
+# ColorBrewer Blues (sequential) and PuOr (diverging), colour-blind safe: defined in dashboard/theme.py
+from dashboard.theme import (  # noqa: E402
+    BLACK,
+    DIVERGING_COLOURS,
+    DIVERGING_DECREASE,
+    DIVERGING_INCREASE,
+    DIVERGING_NEUTRAL,
+    LEGEND_BG,
+    NO_DATA_COLOUR,
+    OKABE_ITO,
+    OUTLINE,
+    OUTLINE_STRONG,
+    SEQUENTIAL_COLOURS,
+    TEXT,
+    TRANSPARENT,
+    WHITE,
+)
+
+MARK_COLOUR = OKABE_ITO[1]  # a searched point: orange with a black ring
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -150,7 +157,7 @@ def _palette(n: int, diverging: bool, bins: tuple[float, ...]) -> list[str]:
         elif i in above:  # the class nearest zero is the lightest orange
             colours.append(DIVERGING_INCREASE[min(above.index(i), len(DIVERGING_INCREASE) - 1)])
         else:
-            colours.append("#f7f7f7")  # a class that spans zero
+            colours.append(DIVERGING_NEUTRAL)  # a class that spans zero
     return colours
 
 
@@ -162,6 +169,7 @@ def subset_geojson(geojson: dict, codes) -> dict:
 
 
 _TILE_PX = 512  # MapLibre: the world is 512 px wide at zoom 0
+FIT_META = "smp_fit"  # layout.meta key: the bounds a MapLibre view fits, to draw it at another width too
 
 
 def _mercator_y(lat: float) -> float:
@@ -243,8 +251,8 @@ def apply_basemap(fig: go.Figure, base: Basemap) -> go.Figure:
         fig.update_layout(map_style="white-bg", map_layers=[{
             "sourcetype": "raster", "source": [base.url], "below": "traces", "sourceattribution": base.attribution}])
     fig.add_annotation(text=base.attribution, xref="paper", yref="paper", x=1, y=0, xanchor="right",
-                       yanchor="bottom", showarrow=False, font=dict(size=11, color="#1A1A1A"),
-                       bgcolor="rgba(255,255,255,0.85)")
+                       yanchor="bottom", showarrow=False, font=dict(size=11, color=TEXT),
+                       bgcolor=LEGEND_BG)
     return fig
 
 
@@ -380,9 +388,10 @@ def choropleth(
 
     ``view`` (min lon, min lat, max lon, max lat) zooms the map there (labels are then placed inside it).
     ``base``: None reads the configured street basemap (:func:`basemap`); False forces the offline map.
-    Without a basemap the areas are drawn on plain axes (works offline; labels are SVG text). With one,
-    plotly's MapLibre ``choroplethmap`` draws over it (the legend takes the left ``legend_share`` of the
-    width) and the labels are map text.
+    Without a basemap the areas are drawn on plain axes (works offline; labels are SVG text; the view fits
+    any width). With one, plotly's MapLibre ``choroplethmap`` draws over it with the legend under the map
+    and the labels as map text; its view is fixed in the figure, so the bounds are kept in ``layout.meta``
+    for :func:`dashboard.charts.plotly_chart` to draw a phone-width view too (``legend_share`` is unused).
     """
     data = data.reset_index(drop=True)
     breaks = class_breaks(data[value_col], scheme, k, decimals)
@@ -424,19 +433,19 @@ def choropleth(
             row = custom.iloc[row_of[code]].tolist()
             text = "<br>".join(f"{lab}: {row[i + 1]}" for i, lab in enumerate(hover_cols.values()))
             fig.add_trace(go.Scatter(
-                x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, line=dict(color="#333333", width=0.8),
+                x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, line=dict(color=OUTLINE, width=0.8),
                 name=label, legendgroup=label, showlegend=first, hoveron="fills", hoverinfo="text", text=text))
             first = False
     if highlight is not None and highlight in features and highlight in colour_of:
         xs, ys = _rings_xy(features[highlight]["geometry"])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#000000", width=3.5),
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=OUTLINE_STRONG, width=3.5),
                                  name="Selected (black outline)", hoverinfo="skip"))
     # click targets: one point inside each area, carrying its code and the hover text
     if len(labels):
         lab = labels.set_index("code").loc[[c for c in data[code_col] if c in set(labels["code"])]]
         fig.add_trace(go.Scatter(
             x=lab["lon"], y=lab["lat"], mode="markers",
-            marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(width=0)),
+            marker=dict(size=22, color=TRANSPARENT, line=dict(width=0)),
             customdata=custom.set_index("_code").loc[lab.index].reset_index().values, hovertemplate=f"{hover}<extra></extra>",
             showlegend=False, name="areas"))
         for dark in (False, True):
@@ -444,7 +453,7 @@ def choropleth(
             if len(sel):
                 fig.add_trace(go.Scatter(
                     x=sel["lon"], y=sel["lat"], text=sel["text"], mode="text", hoverinfo="skip", showlegend=False,
-                    name="labels", textfont=dict(size=LABEL_FONT_PX, color="#FFFFFF" if dark else "#1A1A1A")))
+                    name="labels", textfont=dict(size=LABEL_FONT_PX, color=WHITE if dark else TEXT)))
     x0, y0, x1, y1 = bounds
     ratio = float(1 / np.cos(np.radians((y0 + y1) / 2)))
     pad_x, pad_y = (0.0, 0.0) if view else (0.02 * (x1 - x0), 0.02 * (y1 - y0))
@@ -452,10 +461,10 @@ def choropleth(
     fig.update_yaxes(visible=False, range=[y0 - pad_y, y1 + pad_y], scaleanchor="x", scaleratio=ratio,
                      constrain="domain", fixedrange=True)
     fig.update_layout(
-        height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"), plot_bgcolor="white",
+        height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color=TEXT), plot_bgcolor="white",
         hovermode="closest", dragmode=False, separators=".,", hoverlabel=dict(font_size=14),
         legend=dict(title=dict(text=title.replace("<br>", " ")), orientation="h", x=0, y=-0.02, xanchor="left",
-                    yanchor="top", bgcolor="rgba(255,255,255,0.9)"),
+                    yanchor="top", bgcolor=LEGEND_BG),
     )
     return fig, breaks
 
@@ -472,28 +481,32 @@ def _choropleth_map(geojson, data, code_col, custom, hover, classes, groups, hig
         fig.add_trace(go.Choroplethmap(
             geojson=subset_geojson(geojson, codes), featureidkey="properties.code", locations=codes,
             z=np.ones(len(rows)), colorscale=[[0, colour], [1, colour]], showscale=False, marker_opacity=0.7,
-            marker_line_color="#333333", marker_line_width=0.8, name=label, showlegend=True,
+            marker_line_color=OUTLINE, marker_line_width=0.8, name=label, showlegend=True,
             customdata=custom.loc[rows].values, hovertemplate=f"{hover}<extra></extra>",
         ))
     if highlight is not None and highlight in set(data[code_col]):
         fig.add_trace(go.Choroplethmap(
             geojson=subset_geojson(geojson, [highlight]), featureidkey="properties.code", locations=[highlight],
-            z=[1], colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
-            marker_line_color="#000000", marker_line_width=3.5, name="Selected (black outline)", showlegend=True,
+            z=[1], colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]], showscale=False,
+            marker_line_color=OUTLINE_STRONG, marker_line_width=3.5, name="Selected (black outline)", showlegend=True,
             hoverinfo="skip",
         ))
     named = labels[labels["text"] != ""] if len(labels) else labels
     if len(named):
         fig.add_trace(go.Scattermap(lon=named["lon"], lat=named["lat"], text=named["text"].str.replace("<br>", " "),
-                                    mode="text", textfont=dict(size=12, color="#1A1A1A"), hoverinfo="skip",
+                                    mode="text", textfont=dict(size=12, color=TEXT), hoverinfo="skip",
                                     showlegend=False, name="labels"))
-    centre, zoom = map_view(bounds, width_px * (1 - legend_share), height - 20)
+    # the legend sits under the map, never over it; the view fits a map ``width_px`` wide, and the bounds
+    # are kept in layout.meta so dashboard.charts.plotly_chart also draws a phone-width view
+    legend_px = 46 + 24 * len(groups)
+    centre, zoom = map_view(bounds, width_px, height - 20)
     fig.update_layout(
-        height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color="#1A1A1A"),
-        map=dict(style="white-bg", center=centre, zoom=zoom, domain=dict(x=[legend_share, 1], y=[0, 1])),
-        legend=dict(title=dict(text=title), bgcolor="rgba(255,255,255,0.9)", x=0, y=0.5, xanchor="left",
-                    yanchor="middle"),
+        height=height + legend_px, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color=TEXT),
+        map=dict(style="white-bg", center=centre, zoom=zoom, domain=dict(x=[0, 1], y=[0, 1])),
+        legend=dict(title=dict(text=title.replace("<br>", " "), side="top"), orientation="v", bgcolor=LEGEND_BG,
+                    x=0, xanchor="left", y=0, yanchor="top"),
         separators=".,",
+        meta={FIT_META: {"bounds": list(bounds), "map_height": height - 20}},
     )
     return fig
 
@@ -514,19 +527,19 @@ def mark_points(fig: go.Figure, points, label: str, name: str, circle_m: float |
         ring = (list(lon[0] + dlon * np.cos(angles)), list(lat[0] + dlat * np.sin(angles)))
     if on_map:
         if ring:
-            fig.add_trace(go.Scattermap(lon=ring[0], lat=ring[1], mode="lines", line=dict(color="#000000", width=2),
+            fig.add_trace(go.Scattermap(lon=ring[0], lat=ring[1], mode="lines", line=dict(color=BLACK, width=2),
                                         name=f"Within {circle_m:,.0f} m", hoverinfo="skip"))
-        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", marker=dict(size=16, color="#000000"),
+        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", marker=dict(size=16, color=BLACK),
                                     showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", marker=dict(size=10, color="#E69F00"),
+        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="markers", marker=dict(size=10, color=MARK_COLOUR),
                                     name=name, hovertext=[label] * len(lon), hoverinfo="text"))
         return fig
     if ring:
-        fig.add_trace(go.Scatter(x=ring[0], y=ring[1], mode="lines", line=dict(color="#000000", width=2, dash="dash"),
+        fig.add_trace(go.Scatter(x=ring[0], y=ring[1], mode="lines", line=dict(color=BLACK, width=2, dash="dash"),
                                  name=f"Within {circle_m:,.0f} m", hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=lon, y=lat, mode="markers+text" if len(lon) == 1 else "markers", name=name,
-        marker=dict(size=13, color="#E69F00", line=dict(color="#000000", width=2.5)),
+        marker=dict(size=13, color=MARK_COLOUR, line=dict(color=BLACK, width=2.5)),
         text=[label] if len(lon) == 1 else None, textposition="top center",
-        textfont=dict(size=13, color="#000000"), hovertext=[label] * len(lon), hoverinfo="text"))
+        textfont=dict(size=13, color=BLACK), hovertext=[label] * len(lon), hoverinfo="text"))
     return fig

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from analytics.periods import months_label
 from analytics.rates import format_count
+from dashboard import theme
 from dashboard.charts import CLASS_COLOURS, CLASS_DASHES, add_gap_bands, base_layout, pad_bar_axis, trend_figure
 from dashboard.compare import ALL_CRIME, Comparison, aligned_comparison
 
@@ -24,7 +25,7 @@ __all__ = ["CLOSE_BAND", "MAIDSTONE", "titled", "trend_frame", "trend_with_compa
 
 MAIDSTONE = "Maidstone"
 CLOSE_BAND = 0.10  # a rate within 10% of the Kent and Medway rate is "close to the Kent average"
-MAIDSTONE_COLOUR, OTHER_COLOUR = "#D55E00", "#0072B2"
+MAIDSTONE_COLOUR, OTHER_COLOUR = theme.MAIDSTONE_COLOUR, theme.DISTRICT_COLOUR  # Okabe-Ito vermillion / blue
 
 
 # ---------------------------------------------------------------- monthly trend
@@ -76,14 +77,14 @@ def trend_with_comparison(current: pd.DataFrame, comparison: pd.DataFrame, cmp: 
         faded = f"Faded: {months_label(cmp.comparison_period.months)}, same months"
         subtitle += f"; faded lines: {months_label(cmp.comparison_period.months)} on the same months"
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=faded, legendgroup="comparison",
-                                 line=dict(color="#777777", width=1.5, dash="dot"),
+                                 line=dict(color=theme.COMPARISON_LINE, width=1.5, dash="dot"),
                                  marker=dict(size=6, symbol="circle-open"), hoverinfo="skip"))
         for name, grp in comparison.groupby("crime_class", sort=False):
             grp = grp.sort_values("month")
             fig.add_trace(go.Scatter(
                 x=pd.to_datetime(grp["month"]), y=grp["records"], name=f"{name}, {months_label(grp['comparison_month'])}",
                 mode="lines+markers", connectgaps=False, opacity=0.55, legendgroup="comparison", showlegend=False,
-                line=dict(color=CLASS_COLOURS.get(name, "#555555"), width=1.5, dash=CLASS_DASHES.get(name, "solid")),
+                line=dict(color=CLASS_COLOURS.get(name, theme.AXIS), width=1.5, dash=CLASS_DASHES.get(name, "solid")),
                 marker=dict(size=6, symbol="circle-open"),
                 customdata=[m.strftime("%b %Y") for m in grp["comparison_month"]],
                 hovertemplate="%{customdata}: %{y:,}<extra>" + f"{name} (comparison)" + "</extra>",
@@ -185,7 +186,7 @@ def _bars(data: pd.DataFrame, value: str, fmt: str, title: str, height: int, ins
     text = dict(textposition="outside")
     if inside:  # labels at the start of each bar, clear of the average line (white on blue, black on orange)
         text = dict(textposition="inside", insidetextanchor="start",
-                    textfont=dict(color=["#000000" if d == MAIDSTONE else "#FFFFFF" for d in data["district_name"]]))
+                    textfont=dict(color=[theme.BLACK if d == MAIDSTONE else theme.WHITE for d in data["district_name"]]))
     fig = go.Figure(go.Bar(x=data[value], y=data["district_name"], orientation="h", marker_color=colours,
                            texttemplate=f"%{{x:{fmt}}}", showlegend=False, **text,
                            hovertemplate=f"%{{y}}: %{{x:{fmt}}}<extra></extra>"))
@@ -208,11 +209,11 @@ def kent_rate_figure(kent: pd.DataFrame, title: str, band: float = CLOSE_BAND, h
     data = kent.sort_values("rate_per_1000_residents")
     fig = _bars(data, "rate_per_1000_residents", ".1f", title, height, inside=True)
     avg = kent_average(kent)
-    fig.add_vrect(x0=avg * (1 - band), x1=avg * (1 + band), fillcolor="rgba(120,120,120,0.16)", line_width=0,
+    fig.add_vrect(x0=avg * (1 - band), x1=avg * (1 + band), fillcolor=theme.BAND_FILL, line_width=0,
                   layer="below")
-    fig.add_vline(x=avg, line=dict(color="#1A1A1A", width=2, dash="dash"))
+    fig.add_vline(x=avg, line=dict(color=theme.TEXT, width=2, dash="dash"))
     fig.add_annotation(x=avg, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                       text=f"Kent and Medway {avg:,.1f}", font=dict(size=12, color="#1A1A1A"))
+                       text=f"Kent and Medway {avg:,.1f}", font=dict(size=12, color=theme.TEXT))
     fig.update_xaxes(range=[0, 1.08 * max(float(data["rate_per_1000_residents"].max()), avg * (1 + band))])
     return fig
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from dashboard import theme
 from dashboard.partner_view import as_date, period_label
 
 __all__ = [
@@ -689,7 +690,7 @@ def bar_by_period(table: pd.DataFrame, title: str, y_title: str, stacked: bool =
     if totals is not None:
         fig.add_trace(go.Scatter(x=periods, y=list(totals), mode="text", name="Total (as published)",
                                  text=[f"{v:,.0f}" if v == v else "" for v in totals], textposition="top center",
-                                 textfont=dict(size=13, color="#1A1A1A"), hoverinfo="skip", showlegend=False))
+                                 textfont=dict(size=13, color=theme.TEXT), hoverinfo="skip", showlegend=False))
         top = max(top, max((v for v in totals if v == v), default=0))
     rows = _legend_rows([str(n) for n in table.iloc[:, 0]], width_px)
     base_layout(fig, title, height=400 + 22 * rows, y_title=y_title)
@@ -718,22 +719,22 @@ def rank_dot_figure(ranks: pd.DataFrame, title: str):
     from dashboard.charts import base_layout  # noqa: PLC0415
 
     names = {"ASVC": "ASVC (all serious violent crime)", "MSVC": "MSVC (most serious violent crime)"}
-    styles = {"ASVC": ("#0072B2", "circle"), "MSVC": ("#E69F00", "diamond")}
+    styles = {"ASVC": (theme.OKABE_ITO[0], "circle"), "MSVC": (theme.OKABE_ITO[1], "diamond")}  # blue / orange
     order = list(dict.fromkeys(ranks["Band · measure"]))
     position = {label: len(order) - 1 - i for i, label in enumerate(order)}  # first row on top
     offsets = {"ASVC": 0.2, "MSVC": -0.2}  # side by side, so equal ranks never hide each other
     fig = go.Figure()
     for family, part in ranks.groupby("Family", sort=True):
-        colour, symbol = styles.get(family, ("#000000", "square"))
+        colour, symbol = styles.get(family, (theme.BLACK, "square"))
         fig.add_trace(go.Scatter(
             x=part["Maidstone rank"], y=[position[b] + offsets.get(family, 0) for b in part["Band · measure"]],
             mode="markers", name=names.get(family, family), customdata=part["Band · measure"],
-            marker=dict(size=12, color=colour, symbol=symbol, line=dict(color="#FFFFFF", width=1)),
+            marker=dict(size=12, color=colour, symbol=symbol, line=dict(color=theme.WHITE, width=1)),
             hovertemplate="%{customdata}: rank %{x}<extra>%{fullData.name}</extra>"))
     n = int(ranks["Districts ranked"].max()) if len(ranks) else 13
     base_layout(fig, title, height=580)
     fig.update_xaxes(range=[0.5, n + 0.5], dtick=1, title=f"Rank among {n} districts (1 = highest)", showgrid=True,
-                     gridcolor="#E5E5E5")
+                     gridcolor=theme.GRID)
     fig.update_yaxes(tickmode="array", tickvals=list(position.values()), ticktext=list(position.keys()),
                      range=[-0.6, len(order) - 0.4], title=None, tickformat=None, rangemode="normal", showgrid=False)
     fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0),

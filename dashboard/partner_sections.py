@@ -12,10 +12,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import theme
 from dashboard import partner_indicators_view as piv
 from dashboard import priorities_view as pv
 from dashboard import town_centre_view as tcv
-from dashboard.charts import download_csv, show_chart
+from dashboard.charts import download_csv, show_chart, show_table
 from dashboard.data import query
 from dashboard.maps import choropleth, display_geojson
 from dashboard.partner_view import theme_label
@@ -73,12 +74,11 @@ def _all_figures(df: pd.DataFrame, key: str) -> None:
         st.info("No partner figures for this theme in the store.")
         return
     table = piv.figures_table(df)
-    st.dataframe(table, hide_index=True, key=f"tbl_{key}",
-                 column_config={"Note": st.column_config.TextColumn(width="large"),
-                                "Indicator": st.column_config.TextColumn(width="medium", pinned=True)})
+    show_table(table, key, f"partner_{key}.csv", column_config={
+        "Note": st.column_config.TextColumn(width="large"),
+        "Indicator": st.column_config.TextColumn(width="medium", pinned=True)})
     _caption(f"{len(table):,} published figures. Hover a cell to read a long note in full, or download the CSV. "
-               "Change rows (Diff, % change) are shown with their sign.")
-    download_csv(table, f"partner_{key}.csv", key)
+             "Change rows (Diff, % change) are shown with their sign.")
 
 
 def _flag(text: str | list[str], heading: str = "As published (not corrected):", escaped: bool = False) -> None:
@@ -159,8 +159,8 @@ def _da_by_ward(da: pd.DataFrame) -> None:
     _flag([f"**{md_escape(w)}**: {md_escape(text)}" for w, text in flags if text],
           "Tables 6 and 7 contradict each other for these wards (values kept as published):", escaped=True)
     shown = table.drop(columns=["ward_2022_code"])
-    st.dataframe(shown, hide_index=True, key="tbl_pi_da_wards", placeholder="not published",
-                 height=36 * (len(shown) + 1) + 4, column_config={
+    show_table(shown, "pi_da_wards", "da_by_ward.csv", placeholder="not published",
+               height=36 * (len(shown) + 1) + 4, column_config={
         **{c: st.column_config.NumberColumn(format="%.1f") for c in shown.columns if c.startswith("Per 1,000")},
         **{c: st.column_config.NumberColumn(format="localized") for c in shown.columns
            if c.startswith(("DA crimes", "Change"))},
@@ -170,7 +170,6 @@ def _da_by_ward(da: pd.DataFrame) -> None:
     _caption(piv.source_caption(piv.select(da, ["da_crimes", "da_crimes_per_1000"], "ward_2022"))
                + (" Every ward: " + "; ".join(shared) + "." if shared else "")
                + (" Ward counts against the para 53 totals: " + "; ".join(borough_notes) + "." if borough_notes else ""))
-    download_csv(shown, "da_by_ward.csv", "pi_da_wards")
 
 
 def _domestic_abuse(df: pd.DataFrame) -> None:
@@ -445,8 +444,8 @@ def _ranking(df: pd.DataFrame, family: str) -> None:
         st.info("No rankings in the store.")
         return
     shown = table.drop(columns=["area_code", "is_maidstone"])
-    styled = (shown.style.apply(lambda r: ["background-color: #DCEBF7; font-weight: bold"
-                                           if r["District"] == "Maidstone" else "" for _ in r], axis=1)
+    styled = (shown.style.apply(lambda r: [theme.HIGHLIGHT_ROW_CSS if r["District"] == "Maidstone" else ""
+                                           for _ in r], axis=1)
               .hide(axis="index").set_properties(subset=list(shown.columns[1:]), **{"text-align": "center"}))
     safe_table(styled)
     sel = piv.select(df, prefix=f"{family}_rank_")

@@ -20,6 +20,7 @@ import streamlit as st
 
 from analytics.hotspots import repeat_threshold
 from analytics.places import grid_reference, is_named, nearest_named, place_name, to_bng
+from dashboard.theme import BLACK, OTHER_PLACE_COLOUR, OTHER_WARD_LINE, OUTLINE, REPEAT_COLOUR, TEXT, WHITE
 
 __all__ = [
     "Column", "DEFAULT_COLUMNS", "TOP_CHOICES", "DEFAULT_TOP", "MAX_COLUMNS", "TOWN_CENTRE_WARD", "VIEWS",
@@ -35,7 +36,7 @@ MAX_COLUMNS = 4  # a fifth column no longer fits the A4 print view
 TOWN_CENTRE_WARD = "High Street"  # the town centre (TCTF area) is High Street ward on both boundary sets
 VIEWS = ("full", "print")
 NBSP = "\u00a0"
-REPEAT_COLOUR, OTHER_COLOUR = "#B35806", "#0072B2"  # orange: REPEAT location; blue: other (colour-blind safe)
+OTHER_COLOUR = OTHER_PLACE_COLOUR  # orange: REPEAT location; blue: other (colour-blind safe, dashboard.theme)
 SHORT_LABELS = {"Violence and sexual offences": "Violence & sexual", "Anti-social behaviour": "ASB",
                 "Criminal damage and arson": "Criminal damage", "Theft from the person": "Theft from person",
                 "Possession of weapons": "Weapons"}
@@ -347,7 +348,7 @@ def _outline_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
     other = [f for f in feats if f["properties"]["code"] not in highlight]
     mine = [f for f in feats if f["properties"]["code"] in highlight]
     traces = []
-    for group, colour, width in ((other, "#BBBBBB", 0.8), (mine, "#333333", 1.6)):
+    for group, colour, width in ((other, OTHER_WARD_LINE, 0.8), (mine, OUTLINE, 1.6)):
         if group:
             xs, ys = lines(group)
             traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
@@ -367,14 +368,14 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
             continue
         fig.add_trace(go.Scatter(
             x=rows["longitude"], y=rows["latitude"], mode="markers+text", name=name,
-            text=rows["rank"].astype(str), textfont=dict(color="white", size=max(8, marker // 2)),
-            marker=dict(size=marker, color=colour, line=dict(color="white", width=1)),
+            text=rows["rank"].astype(str), textfont=dict(color=WHITE, size=max(8, marker // 2)),
+            marker=dict(size=marker, color=colour, line=dict(color=WHITE, width=1)),
             customdata=np.column_stack([rows["place"], rows["records"], rows["grid_ref"]]),
             hovertemplate="%{text}. %{customdata[0]}: %{customdata[1]} records<br>%{customdata[2]}<extra></extra>",
         ))
     if centre:  # the searched postcode or street, as black crosses
         fig.add_trace(go.Scatter(x=[c[0] for c in centre], y=[c[1] for c in centre], mode="markers", name="Searched",
-                                 marker=dict(symbol="x-thin", size=14, line=dict(color="black", width=2.5)),
+                                 marker=dict(symbol="x-thin", size=14, line=dict(color=BLACK, width=2.5)),
                                  hoverinfo="skip"))
     lat0 = float(np.nanmean(lat)) if len(lat) else 51.27
     x0, x1 = (np.nanmin(lon), np.nanmax(lon)) if len(lon) else (0.45, 0.65)
@@ -382,8 +383,8 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
     pad_x = max((x1 - x0) * 0.08, 0.0015)
     pad_y = max((y1 - y0) * 0.08, 0.0010)
     fig.update_layout(
-        height=height, margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor="white", paper_bgcolor="white",
-        showlegend=False, font=dict(size=12, color="#1A1A1A"), dragmode="pan",
+        height=height, margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor=WHITE, paper_bgcolor=WHITE,
+        showlegend=False, font=dict(size=12, color=TEXT), dragmode="pan",
     )  # the caption says what the colours mean (a legend would cover points)
     fig.update_xaxes(range=[x0 - pad_x, x1 + pad_x], visible=False, constrain="domain")
     fig.update_yaxes(range=[y0 - pad_y, y1 + pad_y], visible=False, scaleanchor="x", constrain="domain",

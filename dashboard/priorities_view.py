@@ -35,6 +35,7 @@ from analytics.periods import Period, format_month, month_label, parse_month, sh
 from analytics.rates import pct_change
 from analytics.significance import compare_counts
 from analytics.spc import MIN_BASELINE_MOVING_RANGES, MIN_BASELINE_POINTS, XmRChart, seasonal_table, xmr_chart
+from dashboard import theme
 from dashboard.charts import (  # noqa: F401  (delta_style re-exported for the page)
     CLASS_COLOURS,
     DECREASE,
@@ -142,9 +143,7 @@ SIGNAL_KINDS = (
     ("trend_up", "Rising trend (6+ months)", "triangle-up", INCREASE),
     ("trend_down", "Falling trend (6+ months)", "triangle-down", DECREASE),
 )
-VALUE_COLOUR = "#0072B2"
-BASELINE_COLOUR = "#56B4E9"  # sky blue
-PERIOD_FILL = "rgba(230,159,0,0.10)"
+VALUE_COLOUR, BASELINE_COLOUR, PERIOD_FILL = theme.VALUE_COLOUR, theme.BASELINE_COLOUR, theme.PERIOD_FILL
 _MAX_PARAM = 40
 
 
@@ -541,11 +540,11 @@ def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None 
                              hovertemplate="%{x|%b %Y}: %{y:,}<extra></extra>"))
     ends = [x.iloc[0], x.iloc[-1]]
     fig.add_trace(go.Scatter(x=ends, y=[lim.centre] * 2, name="Centre line (baseline mean)", mode="lines",
-                             line=dict(color="#000000", width=1.5),
+                             line=dict(color=theme.BLACK, width=1.5),
                              hovertemplate=f"Centre line: {lim.centre:,.1f}<extra></extra>"))
     for i, (value, label) in enumerate(((lim.ucl, "Upper control limit"), (lim.lcl, "Lower control limit"))):
         fig.add_trace(go.Scatter(x=ends, y=[value] * 2, name="Control limits", mode="lines", showlegend=i == 0,
-                                 legendgroup="limits", line=dict(color="#555555", width=1.5, dash="dash"),
+                                 legendgroup="limits", line=dict(color=theme.AXIS, width=1.5, dash="dash"),
                                  hovertemplate=f"{label}: {value:,.1f}<extra></extra>"))
     points = signal_points(chart)
     for kind, label, symbol, colour in SIGNAL_KINDS:
@@ -554,7 +553,7 @@ def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None 
             continue
         fig.add_trace(go.Scatter(
             x=pd.to_datetime(pd.Series(list(sel["month"]))), y=sel["value"], name=label, mode="markers",
-            marker=dict(symbol=symbol, size=14, color=colour, line=dict(color="#FFFFFF", width=1.5)),
+            marker=dict(symbol=symbol, size=14, color=colour, line=dict(color=theme.WHITE, width=1.5)),
             customdata=sel["signal"], hovertemplate="%{x|%b %Y}: %{y:,}<br>%{customdata}<extra></extra>"))
     if show_baseline:  # a bar along the foot of the chart, so it never blends with the shaded bands
         x0 = pd.Timestamp(lim.baseline.start) - pd.Timedelta(days=15)
@@ -609,7 +608,7 @@ def context_figure(series: pd.Series, title: str, y_title: str) -> go.Figure:
     """A context-only monthly line (e.g. all violence for domestic abuse), gaps shaded."""
     df = pd.DataFrame({"month": list(series.index), "records": series.to_numpy()})
     fig = trend_figure(df, "month", "records", title=title, y_title=y_title)
-    fig.data[0].line.color = "#555555"
+    fig.data[0].line.color = theme.AXIS
     fig.data[0].showlegend = True
     add_gap_bands(fig, df["month"], df["records"].notna())
     return _legend_below(fig)

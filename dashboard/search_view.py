@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard import theme
 from dashboard.charts import add_gap_bands, delta_style, metric_delta, show_chart, show_table, trend_figure
 from dashboard.compare import ALL_CRIME, SIGNIFICANCE_NOTE, Comparison, headline_cards, headline_table
 from dashboard.data import query, store_version
@@ -244,7 +245,7 @@ def render_area(area: tuple[str, str, str, str], f: Filters, ctx: FilterContext,
     trend = pd.concat(series, ignore_index=True)
     fig = trend_figure(trend, "month", "per_1000", series="area", y_title="Records per 1,000 residents",
                        title=f"Records per 1,000 residents per month ({', '.join(f.classes)})",
-                       colours={label: "#D55E00", "Maidstone borough": "#0072B2"})
+                       colours={label: theme.MAIDSTONE_COLOUR, "Maidstone borough": theme.DISTRICT_COLOUR})
     present = trend.drop_duplicates("month").sort_values("month")
     add_gap_bands(fig, present["month"], present["is_present"])
     fig.update_yaxes(tickformat=".1f")
@@ -304,8 +305,8 @@ def render_map(target: Target, area: tuple[str, str, str, str] | None, f: Filter
         trace = (go.Scattermap(lon=near["longitude"], lat=near["latitude"]) if on_map
                  else go.Scatter(x=near["longitude"], y=near["latitude"]))
         trace.update(mode="markers", name="Snap points nearby (size = records)", hovertext=text, hoverinfo="text",
-                     marker=dict(size=size, color="rgba(255,255,255,0.35)" if not on_map else "#000000",
-                                 line=dict(color="#000000", width=1.2) if not on_map else None))
+                     marker=dict(size=size, color=theme.SNAP_POINT_FILL if not on_map else theme.BLACK,
+                                 line=dict(color=theme.BLACK, width=1.2) if not on_map else None))
         fig.add_trace(trace)
     name = target.key if target.kind == "postcode" else display_name(target.label.split(" (")[0])
     legend = {"postcode": "Searched postcode", "street": name}.get(target.kind, "Postcodes")

@@ -13,7 +13,6 @@ import streamlit as st
 
 from analytics.periods import coverage, month_label
 from dashboard.data import query
-from dashboard.safe_text import md_escape
 from dashboard.filters import (
     AREA_TYPES,
     CLASS_LABELS,
@@ -27,6 +26,7 @@ from dashboard.filters import (
     period_presets,
     to_query_params,
 )
+from dashboard.safe_text import md_escape
 
 __all__ = ["filter_context", "filter_bar", "current_filters", "resume_deep_link", "data_currency_line", "CUSTOM"]
 
@@ -234,11 +234,30 @@ def resume_deep_link(pages) -> None:
             st.switch_page(page, query_params=params or None)
 
 
+def filter_summary_text(ctx: FilterContext, f: Filters) -> str:
+    """The filters in one line, for the top of the page on a phone (where the sidebar starts closed)."""
+    classes = "all classes" if tuple(f.classes) == tuple(CLASSES) else " + ".join(f.classes)
+    parts = [f.period.label, f.area_label(ctx), classes]
+    if f.crime_types:
+        parts.append(f"{len(f.crime_types)} crime type{'s' if len(f.crime_types) > 1 else ''}")
+    if f.priority:
+        parts.append(ctx.priorities.get(f.priority, f.priority))
+    return " · ".join(parts)
+
+
+def filter_summary(ctx: FilterContext, f: Filters) -> None:
+    """On narrow screens only (CSS in dashboard/theme.py): what the filters are, and where to change them."""
+    with st.container(key="phone_filters"):
+        st.markdown(f"**Showing:** {md_escape(filter_summary_text(ctx, f))}. Change this with **Filters** at the "
+                    "top left.")
+
+
 def data_currency_line(ctx: FilterContext, f: Filters) -> None:
     """'Data as of' line: months loaded, and months missing in the selected period (never hidden)."""
     n_present = len(ctx.present_months)
     n_missing_all = len(ctx.months) - n_present
     cov = coverage(f.period, ctx.present_months)
+    filter_summary(ctx, f)
     line = (
         f"**Data as of {month_label(ctx.last_month)}** · police.uk street-level crime and ASB (Kent Police): "
         f"{n_present} months loaded, {month_label(ctx.first_month)} – {month_label(ctx.last_month)}"

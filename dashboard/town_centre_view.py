@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.rates import format_count
+from dashboard import theme
 from dashboard.clusters_view import MONTH_ABBR, TablePlan, plan_table, signed_count, signed_pct
 
 __all__ = [
@@ -263,9 +264,9 @@ def trend_figure_with_marker(fig: go.Figure, when: dt.date = TASK_FORCE_START,
     """
     x = pd.Timestamp(when)
     fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1.0,
-                  line=dict(color="#000000", width=2, dash="dot"))
+                  line=dict(color=theme.BLACK, width=2, dash="dot"))
     fig.add_annotation(x=x, y=1.0, xref="x", yref="paper", text=f"▼ {text}", showarrow=False, xanchor="left",
-                       xshift=-6, yanchor="bottom", font=dict(size=12, color="#000000"))
+                       xshift=-6, yanchor="bottom", font=dict(size=12, color=theme.BLACK))
     fig.update_layout(legend=dict(x=1, xanchor="right", y=1.08, yanchor="bottom"),
                       margin=dict(t=fig.layout.margin.t + 25 if fig.layout.margin.t else 75))
     return fig

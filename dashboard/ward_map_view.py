@@ -23,6 +23,7 @@ import shapely.geometry
 
 from analytics.periods import calendar_year, comparable_months, months_label
 from analytics.rates import change_label
+from dashboard import theme
 from dashboard.charts import CLASS_COLOURS, add_gap_bands, base_layout, trend_figure
 from dashboard.maps import choropleth, map_view, subset_geojson  # noqa: F401  (map_view, subset_geojson used here and re-exported)
 
@@ -471,7 +472,7 @@ def type_mix_figure(mix: pd.DataFrame) -> go.Figure:
     order = mix.sort_values("records")["crime_type"].tolist()
     for cls, grp in mix.groupby("crime_class", sort=False):
         fig.add_trace(go.Bar(x=grp["records"], y=grp["crime_type"], orientation="h", name=cls,
-                             marker_color=CLASS_COLOURS.get(cls, "#555555"), texttemplate="%{x:,}",
+                             marker_color=CLASS_COLOURS.get(cls, theme.AXIS), texttemplate="%{x:,}",
                              textposition="outside", hovertemplate="%{y}: %{x:,}<extra>" + cls + "</extra>"))
     base_layout(fig, None, height=max(300, 26 * len(mix) + 90))
     fig.update_yaxes(categoryorder="array", categoryarray=order, rangemode="normal", tickformat=None)
@@ -653,13 +654,13 @@ def boundary_figure(geojson: dict, highlight: Mapping[str, str], highlight_label
         group = highlight_label if code in highlight else "Other wards"
         for ring in _rings(feat["geometry"]):
             traces.append(_ring_trace(
-                ring, fill="toself", line={"color": "#333333", "width": 0.8}, hoveron="fills", hoverinfo="text",
-                fillcolor="#fdb863" if code in highlight else "#f7f7f7", text=highlight.get(code, name), name=group,
+                ring, fill="toself", line={"color": theme.OUTLINE, "width": 0.8}, hoveron="fills", hoverinfo="text",
+                fillcolor=theme.HIGHLIGHT_FILL if code in highlight else theme.DIVERGING_NEUTRAL, text=highlight.get(code, name), name=group,
                 legendgroup=group, showlegend=code in highlight and group not in shown))
             shown.add(group)
     for feat in (outline or {}).get("features", []):
         for i, ring in enumerate(_rings(feat["geometry"])):
-            traces.append(_ring_trace(ring, line={"color": "#000000", "width": 3.5}, name=outline_label,
+            traces.append(_ring_trace(ring, line={"color": theme.BLACK, "width": 3.5}, name=outline_label,
                                       legendgroup="outline", showlegend=i == 0, hoverinfo="skip"))
     labels = label_points(geojson)
     if focus is None:
@@ -694,10 +695,10 @@ def boundary_figure(geojson: dict, highlight: Mapping[str, str], highlight_label
         "type": "scatter", "x": labels["lon"].tolist(), "y": labels["lat"].tolist(), "mode": "text",
         "showlegend": False, "hoverinfo": "skip",
         "text": ["<br>".join(textwrap.wrap(t, 16)) for t in text],
-        "textfont": {"size": sizes, "color": "#1A1A1A"}})
+        "textfont": {"size": sizes, "color": theme.TEXT}})
     yaxis.update(scaleanchor="x", scaleratio=float(1 / np.cos(np.radians(mid_lat))))
     layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "xaxis": xaxis, "yaxis": yaxis,
-              "font": {"size": 13, "color": "#1A1A1A"}, "plot_bgcolor": "white", "separators": ".,",
+              "font": {"size": 13, "color": theme.TEXT}, "plot_bgcolor": "white", "separators": ".,",
               "hovermode": "closest", "legend": {"x": 0, "y": 1.0, "xanchor": "left", "yanchor": "top",
-                                                 "bgcolor": "rgba(255,255,255,0.85)"}}  # inside: same plot area
+                                                 "bgcolor": theme.LEGEND_BG}}  # inside: same plot area
     return go.Figure({"data": traces, "layout": layout}, skip_invalid=False, _validate=False)

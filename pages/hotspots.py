@@ -138,10 +138,9 @@ def render_gi() -> None:
                                "significant." + (" Thick black outline: your selected area." if in_area else "")),
                 unsafe_allow_html=True)
     st.markdown(f"**All {len(table)} LSOAs, hottest first** (table alternative to the map):")
-    st.dataframe(table, hide_index=True, height=400, key="tbl_hs_gi", column_config={
-        **number_columns(table), "Gi* z-score": st.column_config.NumberColumn(format="%.2f"),
+    show_table(table, "hs_gi", "hot_cold_spots.csv", height=400, column_config={
+        "Gi* z-score": st.column_config.NumberColumn(format="%.2f"),
         "p-value (folded)": st.column_config.NumberColumn(format="%.3f")})
-    download_csv(table, "hot_cold_spots.csv", "hs_gi")
     st.caption(hv.measure_note(measure, borough["population"]))
 
 

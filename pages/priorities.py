@@ -8,7 +8,7 @@ from analytics.periods import Period, coverage, month_label
 from analytics.rates import change_label, format_count
 from dashboard import partner_sections
 from dashboard import priorities_view as pv
-from dashboard.charts import download_csv, number_columns, plotly_chart
+from dashboard.charts import plotly_chart, show_table
 from dashboard.compare import SIGNIFICANCE_NOTE, comparison_for
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
@@ -30,9 +30,7 @@ def render_partner_indicators(priority_id: str) -> None:
 
 
 def _table(df, key: str, filename: str, placeholder: str = "no data", config: dict | None = None) -> None:
-    st.dataframe(df, hide_index=True, column_config={**number_columns(df), **(config or {})},
-                 placeholder=placeholder, key=f"tbl_{key}")
-    download_csv(df, filename, key)
+    show_table(df, key, filename, placeholder=placeholder, column_config=config)
 
 
 def _chart(fig, table, key: str, filename: str, caption: str, placeholder: str = "no data") -> None:

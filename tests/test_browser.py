@@ -18,6 +18,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -100,6 +101,25 @@ class AppServer:
                 self.proc.kill()
                 self.proc.wait(timeout=15)
         self._log_file.close()
+
+
+def in_own_thread(fn) -> None:
+    """Run a browser flow in a fresh thread and re-raise what it raised: Playwright's sync API refuses to start
+    in a thread that already runs an asyncio loop (this module's session-wide Playwright, when both run in one
+    pytest process)."""
+    errors: list[BaseException] = []
+
+    def target():
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the test's thread)
+            errors.append(exc)
+
+    worker = threading.Thread(target=target, name="browser-flow")
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
 
 
 @pytest.fixture(scope="session")

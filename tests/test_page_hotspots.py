@@ -47,9 +47,11 @@ def table_with(at, column):
 
 
 def top_lsoas_table(at):
-    """The compact top-10 table (the map's full table alternative has a separate LSOA code column)."""
+    """The compact top-10 table: its LSOA column carries the code in brackets (the map's table alternative,
+    and that table's phone-width copy, have the name only)."""
     return next(d.value for d in at.dataframe
-                if "Rate per 1,000 residents" in d.value.columns and "LSOA code" not in d.value.columns)
+                if "Rate per 1,000 residents" in d.value.columns and "LSOA code" not in d.value.columns
+                and d.value["LSOA"].astype(str).str.endswith(")").all())
 
 
 def locations_table(at):

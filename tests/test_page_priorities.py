@@ -333,7 +333,10 @@ def test_domestic_abuse_by_ward_has_the_26_pre_2024_wards_table_6_values_and_the
     codes = {c for (c,) in sql(full_store, "select ward_2022_code from wards_2022")}
     drawn = []
     for chart in tab.get("plotly_chart"):
-        for trace in json.loads(chart.proto.spec)["data"]:
+        spec = json.loads(chart.proto.spec)
+        if (spec["layout"].get("meta") or {}).get("smp_narrow"):
+            continue  # the same map drawn for a phone-width screen (dashboard.charts.plotly_chart)
+        for trace in spec["data"]:
             if trace.get("name") == "areas":  # the choropleth's one clickable point per ward, carrying its code
                 drawn += [row[0] for row in trace["customdata"]]
     assert len(drawn) == 26 and set(drawn) == codes

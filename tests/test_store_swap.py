@@ -245,12 +245,22 @@ def test_an_unreadable_store_is_damaged_not_built_by_an_older_version(tmp_path, 
 def test_a_running_streamlit_server_sees_a_rebuild_and_an_update(first_store, all_months, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, AppServer, exceptions, open_url, wait_idle
+    from tests.test_browser import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        VIEWPORT,
+        AppServer,
+        exceptions,
+        in_own_thread,
+        open_url,
+        wait_idle,
+    )
 
     db = first_store
     server = AppServer(db, tmp_path)
     timings = {}
-    try:
+
+    def flow():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
@@ -295,6 +305,9 @@ def test_a_running_streamlit_server_sees_a_rebuild_and_an_update(first_store, al
             timings["rerun shows the update"] = time.monotonic() - started
             assert fresh_session_shows(UPDATED)
             browser.close()
+
+    try:
+        in_own_thread(flow)
     finally:
         server.stop()
     print("\n" + "; ".join(f"{k}: {v:.1f} s" for k, v in timings.items()))
