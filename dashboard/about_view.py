@@ -65,6 +65,10 @@ _METADATA_LABELS = {
     "rows_records": "Records loaded (Kent Police)",
     "rows_maidstone": "Records in Maidstone",
     "rows_rejected": "Rows rejected",
+    "store_version": "Store version (changes with every build, update or refresh)",
+    "refreshed_at_utc": "Last refresh from police.uk (UTC)",
+    "refresh_archive": "Last refresh: archive",
+    "refresh_summary": "Last refresh: months",
 }
 _AREA_TYPES = {
     "ward_2022": "Pre-May-2024 wards",
@@ -273,6 +277,44 @@ def metadata_table(meta: pd.DataFrame) -> pd.DataFrame:
         rows.append((order.index(key) if key in order else len(order), _METADATA_LABELS.get(key, key), text))
     rows.sort(key=lambda r: (r[0], r[1]))
     return pd.DataFrame([r[1:] for r in rows], columns=["Item", "Value"])
+
+
+MONTH_CHANGES_MD = (
+    "police.uk re-publishes months: outcomes are updated as investigations end, and records are added or "
+    "withdrawn. Each monthly refresh adds the new month and replaces every revised month in place; months "
+    "police.uk no longer publishes (it keeps 36) stay in this store. The table lists, for each month a refresh "
+    "changed, how many rows it had before and has now, the rows added and removed (compared by their published "
+    "fields) and the crimes whose last outcome changed (matched by Crime ID; ASB incidents have none)."
+)
+
+_CHANGE_LABELS = {"new": "New month", "revised": "Revised"}
+
+
+def month_changes_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """The refresh change report for display: readable month and change, counts as whole numbers.
+
+    >>> df = pd.DataFrame({"refreshed_at_utc": [pd.Timestamp("2026-01-20 04:31:02")], "archive": ["x/2025-12.zip"],
+    ...     "month": [dt.date(2025, 6, 1)], "force": ["kent"], "change": ["revised"], "rows_before": [14201],
+    ...     "rows_after": [14200], "rows_added": [1], "rows_removed": [2], "outcomes_revised": [5],
+    ...     "rejected_before": [0], "rejected_after": [0]})
+    >>> month_changes_table(df).iloc[0].tolist()
+    ['2026-01-20 04:31', 'Jun 2025', 'kent', 'Revised', '14,201', '14,200', '1', '2', '5', 'x/2025-12.zip']
+    """
+    def count(value) -> str:
+        return "" if value is None or pd.isna(value) else f"{int(value):,}"
+
+    return pd.DataFrame({
+        "Refreshed (UTC)": [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in changes["refreshed_at_utc"]],
+        "Month": [_as_date(m).strftime("%b %Y") for m in changes["month"]],
+        "Force": changes["force"].astype(str).tolist(),
+        "Change": [_CHANGE_LABELS.get(c, c) for c in changes["change"]],
+        "Rows before": [count(v) for v in changes["rows_before"]],
+        "Rows now": [count(v) for v in changes["rows_after"]],
+        "Rows added": [count(v) for v in changes["rows_added"]],
+        "Rows removed": [count(v) for v in changes["rows_removed"]],
+        "Outcomes revised": [count(v) for v in changes["outcomes_revised"]],
+        "Archive": changes["archive"].astype(str).tolist(),
+    })
 
 
 def derivation_table(deriv: pd.DataFrame) -> pd.DataFrame:

@@ -11,18 +11,16 @@ import pandas as pd
 from analytics.periods import Period, comparable_months, coverage, months_label
 from analytics.rates import change_label, format_count, pct_change
 from analytics.significance import compare_counts
+from dashboard.explain import SIGNIFICANCE_METHOD, SIGNIFICANCE_PLAIN
 from dashboard.filters import FilterContext, Filters
 
 __all__ = ["Comparison", "comparison_for", "headline_table", "type_change_table", "ALL_CRIME",
-           "SIGNIFICANCE_NOTE", "Card", "change_text", "headline_cards", "comparison_sentence", "period_columns",
-           "headline_display", "aligned_comparison", "left_out_months"]
+           "SIGNIFICANCE_NOTE", "SIGNIFICANCE_METHOD", "Card", "change_text", "headline_cards", "comparison_sentence",
+           "period_columns", "headline_display", "aligned_comparison", "left_out_months"]
 
 ALL_CRIME = "All crime"
-SIGNIFICANCE_NOTE = (
-    "Significance: exact conditional (binomial) test for two Poisson counts, two-sided, 5% level, "
-    "on the months that have data in both periods. 'No significant change' means the difference is "
-    "within normal month-to-month variation."
-)
+# shown where a change is read (plain words, dashboard.explain); the method goes in the help tooltip
+SIGNIFICANCE_NOTE = SIGNIFICANCE_PLAIN
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import shapely.geometry
 
 from analytics.periods import calendar_year, comparable_months, months_label
 from analytics.rates import change_label
-from dashboard import theme
+from dashboard import explain, theme
 from dashboard.charts import CLASS_COLOURS, add_gap_bands, base_layout, trend_figure
 from dashboard.maps import choropleth, map_view, subset_geojson  # noqa: F401  (map_view, subset_geojson used here and re-exported)
 
@@ -70,7 +70,7 @@ __all__ = [
 NO_DATA = "no data"
 ALL_CRIME = "All crime"
 POPULATION_BASIS = {"2022": "ONS mid-2022 estimate", "2024": "ONS mid-2024 estimate"}
-BREAKS = {"natural_breaks": "Natural breaks (Jenks)", "quantiles": "Quantiles (equal numbers of wards)"}
+BREAKS = dict(explain.BREAKS)  # plain labels; the method's name is in the radio's help (dashboard.explain)
 
 
 @dataclass(frozen=True)

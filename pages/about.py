@@ -48,6 +48,17 @@ def render_months() -> None:
         table(v.months_table(months), "about_months_loaded", "months_loaded.csv")
 
 
+def render_refreshes() -> None:
+    st.subheader("Monthly refreshes: what police.uk changed")
+    if not bool(query("month_changes_present")["present"].iloc[0]):
+        st.caption("This store has not been refreshed from police.uk since it was built. The monthly refresh "
+                   "(python -m smp_data refresh) adds new months, replaces revised ones and records here what "
+                   "changed.")
+        return
+    st.markdown(v.MONTH_CHANGES_MD)
+    table(v.month_changes_table(query("month_changes")), "about_month_changes", "month_changes.csv")
+
+
 def render_police_uk() -> None:
     st.subheader("How police.uk data is made")
     st.markdown(v.POLICE_UK_MD)
@@ -136,6 +147,7 @@ def render_accessibility() -> None:
 
 render_sources()
 render_months()
+render_refreshes()
 render_police_uk()
 render_geography()
 render_clusters()

@@ -9,6 +9,7 @@ Maps are computed and serialised once per filter state (cached)."""
 import streamlit as st
 
 from analytics.periods import Period
+from dashboard import explain
 from dashboard import hotspots_view as hv
 from dashboard.charts import download_context, download_csv, number_columns, show_table
 from dashboard.data import query, store_version
@@ -76,9 +77,11 @@ def render_density_map() -> None:
     across = round(density.radius_m * 3 ** 0.5, -1)
     c1, c2 = st.columns(2)
     c1.markdown(hv.legend_html(f"Hexagons: records (each about {across:.0f} m across)", density.hex_legend,
-                               "Natural breaks. Hexagons with no records are not drawn."), unsafe_allow_html=True)
+                               "Colours group similar counts. Hexagons with no records are not drawn."),
+                unsafe_allow_html=True)
     c2.markdown(hv.legend_html(f"LSOA shading: {hv.MEASURES[measure].lower()}", density.lsoa_legend,
-                               "Natural breaks, over the window. No shading: outside the selected area."),
+                               "Colours group similar values, over the window. No shading: outside the selected "
+                               "area."),
                 unsafe_allow_html=True)
     st.caption(f"{win.label}. Hexagons sum police.uk snap points (anonymised points on or near a street, not exact "
                "addresses). No background map is drawn (works offline); LSOA outlines give the geography. Hover "
@@ -118,6 +121,9 @@ def borough_lsoas():
         **{**args, "area_type": "borough", "area_code": ""})
 
 
+GI_COLUMNS = {"Gi* z-score": "Stands out by (z)", "p-value (folded)": "Chance of a random pattern (p)"}
+
+
 def render_gi() -> None:
     borough = borough_lsoas()
     values = borough.set_index("lsoa21_code")[hv.MEASURE_COLUMN[measure]].astype(float)
@@ -127,20 +133,28 @@ def render_gi() -> None:
         st.info(f"The hot/cold spot test cannot run for these filters: {exc}.")
         return
     table = hv.gi_table(gi, borough, measure, in_area or None)
-    st.markdown(hv.gi_statement(measure, win.label, len(table)))
+    st.markdown(f"{explain.HOT_SPOTS_PLAIN} Worked out from **{hv.MEASURES[measure].lower()}** in {win.label} "
+                f"across all {len(table)} LSOAs. About 1 in 10 LSOAs can reach the weakest level (90%) by chance "
+                "alone, so read a single 90% spot with care.")
+    explain.how_worked_out(hv.gi_statement(measure, win.label, len(table)) + " The method is Getis-Ord Gi*.")
     if f.area_type != "borough":
-        st.caption("Gi* is always computed for the whole borough (a hot spot is defined against the borough); "
-                   "LSOAs with records in your selected area are outlined in black.")
+        st.caption("Hot and cold spots are always worked out for the whole borough (a hot spot is defined against "
+                   "the borough); LSOAs with records in your selected area are outlined in black.")
     c1, c2 = st.columns([5, 2])
     c1.pydeck_chart(hv.gi_map(table, measure, tuple(sorted(in_area))), key="hs_gi", height=520)
-    c2.markdown(hv.legend_html("Getis-Ord Gi* class", hv.gi_class_counts(gi),
-                               "Orange: high values cluster (hot); purple: low values cluster (cold); grey: not "
-                               "significant." + (" Thick black outline: your selected area." if in_area else "")),
+    c2.markdown(hv.legend_html(explain.HOT_SPOTS_LEGEND, hv.gi_class_counts(gi),
+                               "Orange: high values cluster (hot); purple: low values cluster (cold); grey: no "
+                               "clear pattern." + (" Thick black outline: your selected area." if in_area else "")),
                 unsafe_allow_html=True)
     st.markdown(f"**All {len(table)} LSOAs, hottest first** (table alternative to the map):")
-    show_table(table, "hs_gi", "hot_cold_spots.csv", height=400, column_config={
-        "Gi* z-score": st.column_config.NumberColumn(format="%.2f"),
-        "p-value (folded)": st.column_config.NumberColumn(format="%.3f")})
+    shown = table.rename(columns=GI_COLUMNS)
+    show_table(shown, "hs_gi", "hot_cold_spots.csv", height=400, compact=["LSOA", "Hot/cold spot"], column_config={
+        GI_COLUMNS["Gi* z-score"]: st.column_config.NumberColumn(format="%.2f", help=(
+            "How far the LSOA and its neighbours stand above (+) or below (−) the borough, in standard units "
+            "(the Getis-Ord Gi* z-score).")),
+        GI_COLUMNS["p-value (folded)"]: st.column_config.NumberColumn(format="%.3f", help=(
+            "How often a pattern this strong turns up when the values are shuffled at random (a pseudo p-value "
+            "from 999 permutations, folded: as extreme in either direction)."))})
     st.caption(hv.measure_note(measure, borough["population"]))
 
 
@@ -170,7 +184,7 @@ def render_emerging() -> None:
     st.markdown(hv.emerging_key())
 
 
-MAPS = {"density": "Where records concentrate", "gi": "Hot and cold spots (Gi*)", "emerging": "Emerging hot spots"}
+MAPS = {"density": "Where records concentrate", "gi": "Hot and cold spots", "emerging": "Emerging hot spots"}
 RENDER = {"density": render_density_map, "gi": render_gi, "emerging": render_emerging}
 chosen, map_note = hv.parse_map(st.query_params.get("map"))
 if map_note:

@@ -19,6 +19,7 @@ from dashboard.charts import (
 )
 from dashboard.compare import (
     ALL_CRIME,
+    SIGNIFICANCE_METHOD,
     SIGNIFICANCE_NOTE,
     comparison_for,
     comparison_sentence,
@@ -59,7 +60,7 @@ def render_headlines(monthly: pd.DataFrame) -> None:
             colour, arrow = delta_style(card.change)
             col.metric(card.label, card.value, delta=metric_delta(card.delta), delta_color=colour, delta_arrow=arrow,
                        help=f"{card.heading}, {card.label}: {card.value}, {card.delta}. {card.verdict}. "
-                            f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE}")
+                            f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE} {SIGNIFICANCE_METHOD}")
             col.markdown(f"**{card.verdict}**")
         else:
             col.metric(card.label, card.value)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from analytics.periods import calendar_year, coverage
 from analytics.rates import format_count
+from dashboard import explain
 from dashboard import ward_map_view as v
 from dashboard.charts import plotly_chart, show_chart, show_table
 from dashboard.compare import comparison_for
@@ -22,12 +23,12 @@ overlap = v.overlap_shares(query("ward_overlap"))
 messages: list[str] = []
 
 
-def seeded_radio(label: str, options: dict, key: str, param: str, default: str) -> str:
+def seeded_radio(label: str, options: dict, key: str, param: str, default: str, help: str | None = None) -> str:
     """A radio seeded once from its URL parameter (validated) and written back to the URL."""
     if key not in ss:
         ss[key], note = v.validate_choice(st.query_params.get(param), options, param, default)
         messages.extend([note] if note else [])
-    value = st.radio(label, list(options), format_func=options.get, key=key, horizontal=True)
+    value = st.radio(label, list(options), format_func=options.get, key=key, horizontal=True, help=help)
     if value != default:
         st.query_params[param] = value
     elif param in st.query_params:
@@ -175,7 +176,8 @@ def render_boundaries(profile: str) -> None:
 
 measure_key = seeded_radio("Map measure", {k: m.label for k, m in v.MEASURES.items()}, "wm_measure", "measure",
                            "records")
-scheme = seeded_radio("Class breaks", v.BREAKS, "wm_breaks", "breaks", "natural_breaks")
+scheme = seeded_radio(explain.BREAKS_LABEL, v.BREAKS, "wm_breaks", "breaks", "natural_breaks",
+                      help=explain.BREAKS_HELP)
 profile = resolve_profile()
 for message in messages:
     st.warning(md_escape(message))  # may quote URL values: plain text

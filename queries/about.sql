@@ -106,3 +106,28 @@ final as (
 )
 
 select * from final order by area_type, is_rate_default desc, basis;
+
+-- name: month_changes_present
+-- Whether the store holds a refresh change report (month_changes is created by the first refresh).
+select count(*) > 0 as present
+from duckdb_tables()
+where database_name = current_database() and schema_name = 'main' and table_name = 'month_changes';
+
+-- name: month_changes
+-- What each monthly refresh changed: per new or revised month, rows before and after, rows added and
+-- removed, and crimes whose last outcome was revised (newest refresh first).
+select
+    refreshed_at_utc,
+    archive,
+    month,
+    force,
+    change,
+    rows_before,
+    rows_after,
+    rows_added,
+    rows_removed,
+    outcomes_revised,
+    rejected_before,
+    rejected_after
+from month_changes
+order by refreshed_at_utc desc, month desc, force;

@@ -1,4 +1,4 @@
-"""Command line: ``python -m smp_data build`` (and ``status``, ``add-partner-user``).
+"""Command line: ``python -m smp_data build`` (and ``refresh``, ``status``, ``add-partner-user``).
 
 Exit status 0 on success; on failure a one-line reason on stderr and a non-zero status.
 """
@@ -49,6 +49,39 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--if-missing", action="store_true",
                    help="do nothing when the store already exists (used by the README's run command)")
     b.add_argument("--quiet", action="store_true", help="print only the final summary")
+    r = sub.add_parser(
+        "refresh",
+        help="bring the store up to date from the data.police.uk monthly archive (new and revised months)",
+        description="Find the newest published data.police.uk archive (or --month), download only the force's "
+        "street files (HTTP Range; retried with back-off; zip CRC, sizes and names checked), and replace the "
+        "new and revised months in place in one transaction, with a change report per month (month_changes). "
+        "Months the archive no longer holds stay. Exit 0 when the store is up to date, 1 with a one-line "
+        "reason when the refresh failed (the store unchanged), 2 for a usage error.",
+    )
+    r.add_argument("--db", default=str(settings.db_path()), help="store to refresh (env SMP_DB; default %(default)s)")
+    r.add_argument("--force", default=settings.default_force(),
+                   help="police.uk force slug(s), comma-separated (env SMP_FORCE; default %(default)s)")
+    r.add_argument("--month", default="",
+                   help="the archive to use, YYYY-MM (default: the newest published; a 404 means not yet)")
+    r.add_argument("--archive-url", default=settings.archive_url(),
+                   help="where the YYYY-MM.zip archives are (env SMP_ARCHIVE_URL; default %(default)s)")
+    r.add_argument("--cache", default=None,
+                   help="folder for partial downloads and extracted files (env SMP_REFRESH_CACHE; default "
+                   "police_uk_cache/ beside the store)")
+    r.add_argument("--boundaries", default=str(settings.boundaries_dir()),
+                   help="ONS boundaries folder (env SMP_BOUNDARIES; default %(default)s)")
+    r.add_argument("--download", choices=("members", "whole"), default="members",
+                   help="'members': read only the force's files from the remote zip with Range requests "
+                   "(default; falls back to 'whole' when the server does not answer them); 'whole': download "
+                   "the whole archive first (resumable)")
+    r.add_argument("--dry-run", action="store_true", help="download and report the changes; do not write the store")
+    r.add_argument("--retries", type=int, default=5, help="retries per request (default %(default)s)")
+    r.add_argument("--retry-wait", type=float, default=2.0,
+                   help="first back-off in seconds, doubled per retry up to 60 (default %(default)s)")
+    r.add_argument("--timeout", type=float, default=60.0, help="seconds per network read (default %(default)s)")
+    r.add_argument("--wait", type=float, default=120.0,
+                   help="seconds to wait for running dashboards to let go of the store (default %(default)s)")
+    r.add_argument("--quiet", action="store_true", help="print only the final summary")
     s = sub.add_parser("status", help="check the store's integrity (every table read; non-zero exit when damaged) "
                        "and print what it holds (months, rows, build metadata)")
     s.add_argument("--db", default=str(settings.db_path()), help="store to read (default %(default)s)")
@@ -150,6 +183,34 @@ def _status(args) -> int:
     return 0
 
 
+def _refresh(args) -> int:
+    import re
+
+    from smp_data import refresh as rf
+    from smp_data.store import StoreError
+
+    if args.month and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
+        print(f"error: --month must be YYYY-MM, not {args.month!r}", file=sys.stderr)
+        return 2
+    if args.retries < 0 or args.retry_wait < 0 or args.timeout <= 0 or args.wait < 0:
+        print("error: --retries, --retry-wait and --wait must be >= 0 and --timeout > 0", file=sys.stderr)
+        return 2
+    progress = (lambda _line: None) if args.quiet else (lambda line: print(line, flush=True))
+    http = rf.Http(retries=args.retries, retry_wait=args.retry_wait, timeout=args.timeout, log=progress)
+    db = Path(args.db)
+    try:
+        report = rf.refresh(db, Path(args.boundaries), force=args.force, month=args.month or None,
+                            base_url=args.archive_url,
+                            cache=Path(args.cache) if args.cache else settings.refresh_cache(db),
+                            dry_run=args.dry_run, http=http, wait=args.wait, progress=progress,
+                            download=args.download)
+    except (rf.RefreshError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary(db, args.dry_run))
+    return 0
+
+
 def _add_partner_user(args) -> int:
     import getpass
 
@@ -191,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         return _build(args)
     if args.command == "add-partner-user":
         return _add_partner_user(args)
+    if args.command == "refresh":
+        return _refresh(args)
     return _status(args)
 
 

@@ -117,6 +117,19 @@ SETTINGS: dict[str, Setting] = {
             "kent",
             "police.uk force slug to load from archive files (e.g. kent); 'all' loads every force.",
         ),
+        Setting(
+            "archive_url",
+            "SMP_ARCHIVE_URL",
+            "https://data.police.uk/data/archive/",
+            "Where `python -m smp_data refresh` finds the monthly archives (<url>/YYYY-MM.zip).",
+        ),
+        Setting(
+            "refresh_cache",
+            "SMP_REFRESH_CACHE",
+            "",  # derived from the store's folder when unset
+            "Refresh downloads: partial downloads and the latest archive's extracted files "
+            "(default police_uk_cache/ beside the store).",
+        ),
     )
 }
 
@@ -167,3 +180,12 @@ def state_dir() -> Path:
 
 def audit_log_path() -> Path:
     return Path(SETTINGS["audit_log"].value() or state_dir() / "audit.log").expanduser()
+
+
+def archive_url() -> str:
+    return SETTINGS["archive_url"].value()
+
+
+def refresh_cache(db: Path | None = None) -> Path:
+    """Where refresh keeps downloads: SMP_REFRESH_CACHE, else police_uk_cache/ beside the store ``db``."""
+    return Path(SETTINGS["refresh_cache"].value() or Path(db or db_path()).parent / "police_uk_cache").expanduser()

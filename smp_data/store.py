@@ -491,7 +491,9 @@ def cleanup_stale(db_path: Path | str) -> list[tuple[Path, int]]:
     folder = db_path.parent
     if not folder.is_dir():
         return []
-    pattern = re.compile(r"^\." + re.escape(db_path.name) + r"\.(building|staging)-(\d+)(\.wal|\.tmp)?$")
+    # .NAME.building-<pid>[.wal|.tmp], .NAME.staging-<pid>[...] and what the staging build leaves:
+    # ..NAME.staging-<pid>.building-<pid>[.wal|.tmp], ..NAME.staging-<pid>.writer
+    pattern = re.compile(r"^\.\.?" + re.escape(db_path.name) + r"\.(building|staging)-(\d+)(\..*)?$")
     removed: list[tuple[Path, int]] = []
     try:
         entries = sorted(folder.iterdir())
@@ -505,7 +507,7 @@ def cleanup_stale(db_path: Path | str) -> list[tuple[Path, int]]:
         if pid == os.getpid() or _pid_alive(pid):
             continue
         main_file = path.with_name(f".{db_path.name}.{m.group(1)}-{pid}")
-        if main_file.exists() and _locked_by_other_process(main_file):
+        if any(p.exists() and p.is_file() and _locked_by_other_process(p) for p in (main_file, path)):
             continue
         size = _size(path)
         try:

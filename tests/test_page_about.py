@@ -11,7 +11,8 @@ pytestmark = pytest.mark.integration
 
 PAGE = "pages/about.py"
 SECTIONS = [
-    "Sources and licences", "Months loaded and missing", "How police.uk data is made", "LSOAs: 2011 and 2021 codes",
+    "Sources and licences", "Months loaded and missing", "Monthly refreshes: what police.uk changed",
+    "How police.uk data is made", "LSOAs: 2011 and 2021 codes",
     "Ward boundary sets and how records are placed", "Ward clusters (May-2024 clusters are derived)",
     "Population bases for rates", "What police.uk cannot measure", "Build record and reconciliation",
     "Accessibility statement",

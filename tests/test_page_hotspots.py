@@ -91,7 +91,7 @@ def test_renders_maps_tables_and_explains_the_window(default_page, full_store):
     assert "Oct 2024 – Dec 2024 have no police.uk data" in shown
     assert "Filters in use" in shown and "SMP priority: none" in shown
     assert [s.value for s in at.main.subheader] == ["Top LSOAs", 'Top "on or near" locations']
-    assert [t.label for t in at.tabs] == ["Where records concentrate", "Hot and cold spots (Gi*)", "Emerging hot spots"]
+    assert [t.label for t in at.tabs] == ["Where records concentrate", "Hot and cold spots", "Emerging hot spots"]
     decks = at.get("deck_gl_json_chart")
     assert len(decks) == 1  # only the open tab's map is built and sent
     spec = json.loads(decks[0].proto.json)

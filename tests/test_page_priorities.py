@@ -187,7 +187,7 @@ def test_domestic_abuse_says_there_is_no_flag_and_shows_no_count(page):
         ["month", "all Violence and sexual offences (context, not domestic abuse)"]]
     assert not any({"centre line", "records"} & set(d.value.columns) for d in tab.dataframe)
     row = _summary(page).loc["Domestic abuse"]
-    assert pd.isna(row["Records"]) and pd.isna(row["Change"]) and row["SPC signal (latest month)"] == "—"
+    assert pd.isna(row["Records"]) and pd.isna(row["Change"]) and row["Latest month unusual?"] == "—"
 
 
 @pytest.mark.parametrize("params, label", [

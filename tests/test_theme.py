@@ -14,7 +14,7 @@ import pytest
 from dashboard import theme
 from smp_data.settings import REPO_ROOT
 
-COLOUR = re.compile(r"#[0-9A-Fa-f]{6}\b|rgba?\(")
+COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\b|rgba?\(")
 SIDEBAR_BG = "#f0f2f6"  # Streamlit's secondary background (the sidebar)
 
 
