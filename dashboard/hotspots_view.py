@@ -56,7 +56,7 @@ __all__ = [
     "lsoa_weights", "gi_results", "DeckJson", "deck_json", "compact_geojson", "EMERGING_MONTHS", "EMERGING_COLOURS",
     "lsoa_month_counts", "emerging_table", "emerging_key", "emerging_counts", "emerging_deck", "deck_lsoa_geojson", "DensityMap",
     "density_map", "gi_map", "emerging_results", "emerging_map", "MAP_VIEWS", "parse_map", "emerging_statement",
-    "frozen", "location_tables", "lsoa_tables",
+    "frozen", "location_tables", "lsoa_tables", "emerging_plain",
 ]
 
 DEFAULT_RECENT, MAX_RECENT = 3, 12
@@ -756,6 +756,21 @@ def emerging_table(result: pd.DataFrame, lsoa: pd.DataFrame, highlight: set[str]
     if highlight:
         out["In selected area"] = np.where(out["LSOA code"].isin(highlight), "yes", "")
     return out
+
+
+def emerging_plain(n_months: int, months_label: str, n_areas: int) -> str:
+    """The emerging hot spot analysis in plain words (the method, :func:`emerging_statement`, is one click away).
+
+    >>> t = emerging_plain(12, "Jan 2025 – Dec 2025", 99)
+    >>> "gaps, not zeros" in t and "Gi*" not in t and "95% confidence" in t
+    True
+    """
+    return (f"Each of the {n_months} months with data ({months_label}) is checked on its own: an area is a hot spot "
+            "that month when it and its neighbours together have clearly more records than the borough as a whole "
+            "(95% confidence). Whether a hot spot is getting hotter or cooling is a test of the trend over those "
+            "months (95% confidence). Months without police.uk data are skipped (gaps, not zeros). Across "
+            f"{n_areas} areas and {n_months} months some one-month hot spots turn up by chance, so read a New or "
+            "Sporadic hot spot as a prompt to look, not as proof.")
 
 
 def emerging_key() -> str:

@@ -167,7 +167,9 @@ def render_emerging() -> None:
         st.info(f"The emerging hot spot analysis cannot run for these filters: {exc}.")
         return
     table = hv.emerging_table(result, borough_lsoas(), in_area or None)
-    st.markdown(hv.emerging_statement(slices.n, slices.label, len(table)))
+    st.markdown(hv.emerging_plain(slices.n, slices.label, len(table)))
+    explain.how_worked_out(hv.emerging_statement(slices.n, slices.label, len(table)) + " The trend test is "
+                           "Mann-Kendall's, on each LSOA's monthly Getis-Ord Gi* z-scores.")
     c1, c2 = st.columns([5, 2])
     c1.pydeck_chart(hv.emerging_map(table, tuple(sorted(in_area))), key="hs_emerging", height=520)
     c2.markdown(hv.legend_html("Emerging hot spot pattern", hv.emerging_counts(result),
