@@ -8,10 +8,12 @@ Maps are computed and serialised once per filter state (cached)."""
 
 import streamlit as st
 
-from analytics.periods import Period
+from analytics.periods import Period, months_label
 from dashboard import explain
 from dashboard import hotspots_view as hv
+from dashboard import lsoa_codes
 from dashboard.charts import download_context, download_csv, number_columns, show_table
+from dashboard.compare import period_headings
 from dashboard.data import query, store_version
 from dashboard.safe_text import md_escape
 from dashboard.state import current_filters, filter_context
@@ -89,16 +91,31 @@ def render_density_map() -> None:
     expander = st.expander("Table and download for this map", key="hs_map_tables", on_change="rerun")
     if expander.open:  # built only when opened (the hexagon table has hundreds of rows)
         with expander:
-            show_table(hv.lsoa_tables(lsoa, measure, win.can_compare)["all"], "hs_map_lsoa", "hotspot_lsoas.csv")
+            show_table(lsoa_table("all"), "hs_map_lsoa", "hotspot_lsoas.csv")
             show_table(density.hexes, "hs_map_hex", "hotspot_hexagons.csv")
+
+
+def with_months(table):
+    """A table whose count headings say the window's (and comparison's) months."""
+    return period_headings(table, months_label(months), months_label(cmp_months) if win.can_compare else "")
+
+
+def lsoa_table(which: str = "top"):
+    """The top-LSOA table (or every LSOA) with headings that say the window's months and the 2011 code older
+    reports use (the tables themselves are computed once per filter state)."""
+    table = hv.lsoa_tables(lsoa, measure, win.can_compare)[which]
+    codes = table["LSOA code"] if "LSOA code" in table else table["LSOA"].str.extract(r"\((E\d{8})\)$")[0]
+    return with_months(lsoa_codes.add_2011_codes(table, codes, lsoa_codes.lookup()))
 
 
 def render_top_lsoas() -> None:
     st.subheader("Top LSOAs")
-    show_table(hv.lsoa_tables(lsoa, measure, win.can_compare)["top"], "hs_top_lsoas", "top_lsoas.csv")
+    show_table(lsoa_table(), "hs_top_lsoas", "top_lsoas.csv")
     st.caption(f"Ranked by {hv.MEASURES[measure].lower()} in {win.label}. Rates are per 1,000 usual residents "
                "(Census 2021) over the window, not per year; the town centre has few residents and many visitors, "
-               "so its rate is high. " + (f"Change: {win.comparison_note}" if win.can_compare else ""))
+               "so its rate is high. The 2011 code is the one older reports use (the Strategic Assessment's hotspot "
+               "LSOAs, paras 35-37): a 2011 LSOA split in 2021 is now two LSOAs. "
+               + (f"Change: {win.comparison_note}" if win.can_compare else ""))
 
 
 def render_top_locations() -> None:
@@ -107,8 +124,10 @@ def render_top_locations() -> None:
     n_repeat = tables["repeats"]
     st.markdown(f"**{n_repeat:,} REPEAT location{'s' if n_repeat != 1 else ''}** among {tables['locations']:,} "
                 f"locations with records in {win.label}. {hv.repeat_rule_text(win.n)}")
-    show_table(tables["top"], "hs_top_locations", "top_locations.csv", height=35 * (len(tables["top"]) + 1) + 3)
-    download_csv(tables["all"], "all_locations.csv", "hs_all_locations", label="Download all locations (CSV)")
+    top = with_months(tables["top"])
+    show_table(top, "hs_top_locations", "top_locations.csv", height=35 * (len(top) + 1) + 3)
+    download_csv(with_months(tables["all"]), "all_locations.csv", "hs_all_locations",
+                 label="Download all locations (CSV)")
     st.caption("Locations are police.uk snap points: each stands for several nearby addresses. "
                + (f"Change: {win.comparison_note}" if win.can_compare else ""))
     st.page_link("pages/patrol.py", label="Patrol sheet: several crime types in one printable list for this area",
