@@ -30,6 +30,7 @@ __all__ = [
     "show_table",
     "download_csv",
     "download_context",
+    "link_to_view",
     "number_columns",
     "plotly_chart",
     "PLOTLY_CONFIG",
@@ -337,15 +338,23 @@ def _page_slug() -> str:
     return path if path in slugs else next(iter(PAGE_FILES)).split("/")[-1][:-3]
 
 
-def _view_link() -> str:
+def _view_link(**overrides) -> str:
+    """The address of this view: the page's URL and its query parameters (``overrides`` replace some)."""
     from urllib.parse import urlencode  # noqa: PLC0415
 
     try:
         url = st.context.url or ""
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001  (no browser, e.g. AppTest)
         url = ""
-    params = st.query_params.to_dict()
-    return url + (f"?{urlencode(params)}" if url and params else "")
+    params = {**st.query_params.to_dict(), **overrides}
+    return url + (f"?{urlencode(params)}" if params else "")
+
+
+def link_to_view(label: str = "Link to this view", **params) -> None:
+    """A copy-link control: the address of this view (with ``params``) in a box with a copy button, so a
+    reader can share or bookmark exactly what they see, without editing the address by hand."""
+    st.caption(f"{label}: copy it to share or bookmark it (the copy button is at the right of the box).")
+    st.code(_view_link(**params), language=None, wrap_lines=True)
 
 
 def download_details(filename: str, key: str, filtered: bool | None = None) -> tuple[str, list[str]]:
@@ -433,10 +442,11 @@ def _shown_number(value) -> str:
     return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
 
 
-def compact_columns(df: pd.DataFrame, budget_px: float = PHONE_TABLE_PX) -> tuple[list, dict]:
+def compact_columns(df: pd.DataFrame, budget_px: float = PHONE_TABLE_PX, first: list | None = None) -> tuple[list, dict]:
     """The columns a phone shows of a table, and their widths in pixels: the first text column (the
     row's name), then the main numbers, in order, with a change column preferred second, as many as fit
-    ``budget_px``. ``([], {})`` when the whole table already fits.
+    ``budget_px``. ``([], {})`` when the whole table already fits. ``first`` names the columns a page
+    wants on a phone whatever they hold (e.g. a verdict in words); numbers follow as they fit.
 
     >>> df = pd.DataFrame({"Rank": [1], "LSOA": ["Maidstone 004H (E01034991)"], "Ward": ["High Street"],
     ...                    "Records": [327], "Rate per 1,000": [282.9], "Comparison": [359], "% change": [-8.9]})
@@ -458,13 +468,18 @@ def compact_columns(df: pd.DataFrame, budget_px: float = PHONE_TABLE_PX) -> tupl
                   else _text_width(df[c].head(200), c)) for c in df.columns}
     numeric = [c for c in df.columns if is_number(c) and not _SKIP_NUMERIC.search(str(c))]
     label = next((c for c in df.columns if c not in numeric and not _SKIP_NUMERIC.search(str(c))), df.columns[0])
-    if not numeric:
+    if first:
+        label, fixed = first[0], [c for c in first[1:] if c in df.columns]
+        numeric = [c for c in numeric if c not in fixed]
+    else:
+        fixed = []
+    if not numeric and not fixed:
         return [], {}
     change = [c for c in numeric[1:] if "change" in str(c).lower()]
     order = [numeric[0]] + sorted(change, key=lambda c: "%" not in str(c))[:1]
     order += [c for c in numeric[1:] if c not in order]
-    chosen, used = [], 0.0
-    label_px = min(max(widths[label], 110.0), 170.0)
+    chosen, used = list(fixed), sum(min(widths[c], 140.0) for c in fixed)
+    label_px = min(max(widths[label], 110.0), 170.0 if not fixed else 130.0)
     for col in order:
         w = min(widths[col], 120.0)
         if chosen and label_px + used + w > budget_px:
@@ -473,21 +488,22 @@ def compact_columns(df: pd.DataFrame, budget_px: float = PHONE_TABLE_PX) -> tupl
         used += w
     if len(chosen) + 1 >= len(df.columns):  # nothing left out: the full table (long headers capped) will do
         return [], {}
-    return [label, *chosen], {label: int(label_px), **{c: int(min(widths[c], 120.0)) for c in chosen}}
+    return [label, *chosen], {label: int(label_px),
+                              **{c: int(min(widths[c], 140.0 if c in fixed else 120.0)) for c in chosen}}
 
 
 def show_table(df: pd.DataFrame, key: str, filename: str, height: int | None = None,
                placeholder: str | None = "no data", *, filtered: bool | None = None,
-               column_config: dict | None = None) -> None:
+               column_config: dict | None = None, compact: list | None = None) -> None:
     """A sortable table with formatted numbers and a CSV download of the same rows.
 
     Empty cells (a missing month, a year with no data) read ``placeholder``, never blank or 0. On a
     narrow screen (below ``theme.NARROW_PX``) a compact copy takes its place: the row's name and the
     main numbers that fit (:func:`compact_columns`), so the numbers are seen without sideways swiping;
-    the CSV always has every column.
+    the CSV always has every column. ``compact`` names the columns to keep first on a phone.
     """
     config = {**number_columns(df), **_capped_headers(df), **(column_config or {})}
-    columns, widths = compact_columns(df)
+    columns, widths = compact_columns(df, first=compact)
     if not columns:
         st.dataframe(df, hide_index=True, column_config=config, key=f"tbl_{key}",
                      height=height or "auto", placeholder=placeholder)

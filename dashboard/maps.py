@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 import shapely
 import streamlit as st
 
+from dashboard.explain import breaks_words
 from smp_data import settings
 
 __all__ = [
@@ -415,7 +416,7 @@ def choropleth(
         {"type": "GeometryCollection", "geometries": [f["geometry"] for f in (drawn or geojson["features"])]}).bounds
     labels = _labels(_clip(shown, bounds) if view else shown, bounds, height, highlight)
     labels = labels[labels["code"].isin(colour_of)] if len(labels) else labels
-    title = f"{value_label}<br>({'natural breaks' if scheme == 'natural_breaks' else 'quantiles'})"
+    title = f"{value_label}<br>({breaks_words(scheme)})"
     if base is not None:
         fig = _choropleth_map(geojson, data, code_col, custom, hover, classes, groups, highlight, bounds, height,
                               legend_share, width_px, title, labels)

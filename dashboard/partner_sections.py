@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import theme
+from dashboard import explain, theme
 from dashboard import partner_indicators_view as piv
 from dashboard import priorities_view as pv
 from dashboard import town_centre_view as tcv
@@ -284,12 +284,8 @@ def _children_young_people(df: pd.DataFrame) -> None:
 
 # --- substance misuse ------------------------------------------------------------------------------
 
-NEEDLE_SPC_HOW = (
-    "Read it as the police.uk SPC charts: months inside the dashed control limits (centre ± 2.66 × the mean "
-    "moving range, never taken across a gap) are normal variation; markers flag signals: diamond = beyond a "
-    "control limit, square = in a run of 7 or more months on one side of the centre line, triangle = in 6 or more "
-    "months each higher or lower than the last; orange = upwards, purple = downwards. A single very high month "
-    "(April 2020) widens the limits for every month.")
+NEEDLE_SPC_HOW = (  # plain words (dashboard.explain); the method is one click away
+    explain.UNUSUAL_MONTH_PLAIN + " A single very high month (April 2020) widens the usual range for every month.")
 
 def _needle_spc() -> pd.Series | None:
     monthly = query("partner.monthly_series", indicator_id="needle_finds")
@@ -301,17 +297,19 @@ def _needle_spc() -> pd.Series | None:
         return None
     lim = chart.limits
     gaps = [m for m, v in series.items() if pd.isna(v)]
-    fig = pv.spc_figure(chart, "Needle finds per month: SPC (XmR) chart", "Needle finds per month",
+    fig = pv.spc_figure(chart, "Needle finds per month: is any month unusual?", "Needle finds per month",
                         show_baseline=False, value_name="Monthly needle finds")
     table = pv.xmr_display_table(chart).rename(columns={"records": "needle finds"})
     show_chart(fig, table, "pi_needle_spc", "needle_finds_xmr.csv",
                f"Monthly needle finds, {series.index[0]:%b %Y} – {series.index[-1]:%b %Y} (calendar months, Jan–Dec "
-               f"each year). Centre line {lim.centre:,.1f}; control limits {lim.lcl:,.1f} to {lim.ucl:,.1f} "
-               f"(baseline: every month with a figure). "
+               f"each year). Average {lim.centre:,.1f} a month; usual range {max(lim.lcl, 0):,.1f} to "
+               f"{lim.ucl:,.1f} (worked out from every month with a figure). "
                + (f"No figure published for {', '.join(f'{m:%b %Y}' for m in gaps)}: a gap (grey band), not "
                   "zero. " if gaps else "")
                + NEEDLE_SPC_HOW, placeholder="—")
-    _caption("Chart notes: " + " ".join(chart.notes))
+    explain.how_worked_out(f"{explain.CONTROL_CHART_METHOD} Here: centre line {lim.centre:,.1f}, control limits "
+                           f"{lim.lcl:,.1f} to {lim.ucl:,.1f}, baseline every month with a figure. Chart notes: "
+                           + md_escape(" ".join(chart.notes)))
     return series
 
 
@@ -352,7 +350,7 @@ def _needle_locations(df: pd.DataFrame) -> None:
 
 
 def _substance_misuse(df: pd.DataFrame) -> None:
-    tabs = st.tabs(["Needle finds: SPC chart", "Needle finds by month and year", "Needle finds: top locations",
+    tabs = st.tabs(["Needle finds: unusual months?", "Needle finds by month and year", "Needle finds: top locations",
                     "Drug offences (Kent Police)", "All figures and notes"])
     with tabs[0]:
         series = _needle_spc()

@@ -35,7 +35,7 @@ from analytics.periods import Period, format_month, month_label, parse_month, sh
 from analytics.rates import pct_change
 from analytics.significance import compare_counts
 from analytics.spc import MIN_BASELINE_MOVING_RANGES, MIN_BASELINE_POINTS, XmRChart, seasonal_table, xmr_chart
-from dashboard import theme
+from dashboard import explain, theme
 from dashboard.charts import (  # noqa: F401  (delta_style re-exported for the page)
     CLASS_COLOURS,
     DECREASE,
@@ -136,13 +136,14 @@ KIND_LABELS = {"priority": "SMP priority", "theme": "Cross-cutting theme"}
 # (flag column, legend text, marker symbol, colour): shape says which rule, colour which direction
 # (orange = up/above, purple = down/below). When a month meets several rules the first listed wins.
 SIGNAL_KINDS = (
-    ("above_ucl", "Above the upper control limit", "diamond", INCREASE),
-    ("below_lcl", "Below the lower control limit", "diamond", DECREASE),
-    ("run_above", "Run of 7+ months above the centre line", "square", INCREASE),
-    ("run_below", "Run of 7+ months below the centre line", "square", DECREASE),
-    ("trend_up", "Rising trend (6+ months)", "triangle-up", INCREASE),
-    ("trend_down", "Falling trend (6+ months)", "triangle-down", DECREASE),
+    ("above_ucl", "Above the usual range", "diamond", INCREASE),
+    ("below_lcl", "Below the usual range", "diamond", DECREASE),
+    ("run_above", "7+ months in a row above average", "square", INCREASE),
+    ("run_below", "7+ months in a row below average", "square", DECREASE),
+    ("trend_up", "Rising 6+ months in a row", "triangle-up", INCREASE),
+    ("trend_down", "Falling 6+ months in a row", "triangle-down", DECREASE),
 )
+SIGNAL_COLUMN = "Latest month unusual?"  # the SPC signal, in the summary table
 VALUE_COLOUR, BASELINE_COLOUR, PERIOD_FILL = theme.VALUE_COLOUR, theme.BASELINE_COLOUR, theme.PERIOD_FILL
 _MAX_PARAM = 40
 
@@ -402,10 +403,10 @@ def latest_signal(chart: XmRChart | None, period_months: Sequence[dt.date]) -> t
     if row.empty or bool(row["is_missing"].iloc[0]):
         return month, "—"
     text = str(row["signal"].iloc[0])
-    return month, text if text else "No signal"
+    return month, explain.signal_words(text) if text else "No signal"
 
 
-def summary_table(prios: pd.DataFrame, sections: dict[str, dict]) -> pd.DataFrame:
+def summary_table(prios: pd.DataFrame, sections: dict[str, dict], periods: dict[str, str] | None = None) -> pd.DataFrame:
     """The summary table: one row per priority/theme (``prios`` ordered by :func:`ordered_priorities`).
 
     ``sections[priority_id]`` is the :func:`section_data` result: ``measure`` (words), and for
@@ -416,7 +417,7 @@ def summary_table(prios: pd.DataFrame, sections: dict[str, dict]) -> pd.DataFram
     ...                                      "kind": ["theme", "theme"], "measurable": ["yes", "no"]}))
     >>> t = summary_table(p, {"asb": {"measure": "ASB", "figures": {"records": 5}, "signal": "No signal"},
     ...                       "reoffending": {"measure": "Not measurable"}})
-    >>> t["Records"].tolist(), t["Significance"].tolist(), t["SPC signal (latest month)"].tolist()
+    >>> t["Records"].tolist(), t["Significance"].tolist(), t[SIGNAL_COLUMN].tolist()
     ([5, <NA>], ['No comparison', '—'], ['No signal', '—'])
     """
     out = []
@@ -430,7 +431,7 @@ def summary_table(prios: pd.DataFrame, sections: dict[str, dict]) -> pd.DataFram
             "Change": fig.get("change"),
             "% change": fig.get("pct_change"),
             "Significance": fig.get("verdict", "No comparison" if "records" in fig else "—"),
-            "SPC signal (latest month)": r.get("signal", "—"),
+            SIGNAL_COLUMN: r.get("signal", "—"),
             "Records (months compared)": fig.get("records_compared"),
             "Comparison records": fig.get("records_comparison"),
             "p-value": fig.get("p_value"),
@@ -442,7 +443,37 @@ def summary_table(prios: pd.DataFrame, sections: dict[str, dict]) -> pd.DataFram
         table[col] = _int_or_na(table[col])
     for col in ("% change", "p-value"):
         table[col] = pd.to_numeric(table[col], errors="coerce").astype("float64")
-    return table
+    return table if periods is None else _with_months(table, periods)
+
+
+def _with_months(table: pd.DataFrame, periods: dict[str, str]) -> pd.DataFrame:
+    """The summary with headings that say their months (``dashboard.compare.period_columns``): the
+    like-for-like months, their comparison and the change first (the figure pair), then the whole
+    period's records.
+
+    >>> t = pd.DataFrame({"Priority or theme": ["ASB"], "Measurable from police.uk": ["Yes"], "Records": [30],
+    ...     "Change": [2], "% change": [20.0], "Significance": ["n"], SIGNAL_COLUMN: ["No signal"],
+    ...     "Records (months compared)": [12], "Comparison records": [10], "p-value": [0.8], "Type": ["Theme"],
+    ...     "police.uk measure": ["ASB"]})
+    >>> list(_with_months(t, {"whole": "Jan–Dec 2025 (whole period)", "current": "Jan–Apr 2025",
+    ...                       "comparison": "Jan–Apr 2024"}).columns)[:7]
+    ['Priority or theme', 'Records, Jan–Apr 2025', 'Records, Jan–Apr 2024', 'Change', '% change', 'Significance', 'Records, Jan–Dec 2025 (whole period)']
+    """
+    names = {"Records": f"Records, {periods['whole']}"}
+    drop = []
+    if periods.get("current"):
+        names["Records (months compared)"] = f"Records, {periods['current']}"
+    else:
+        drop.append("Records (months compared)")
+    if periods.get("comparison"):
+        names["Comparison records"] = f"Records, {periods['comparison']}"
+    else:
+        drop += ["Comparison records", "Change", "% change", "p-value"]
+    first = "Records (months compared)" if periods.get("current") else "Records"  # the value the change is of
+    order = ["Priority or theme", first, "Comparison records", "Change", "% change", "Significance", "Records",
+             SIGNAL_COLUMN, "Measurable from police.uk", "p-value", "Type", "police.uk measure"]
+    order = list(dict.fromkeys(order))
+    return table[[c for c in order if c not in drop]].rename(columns=names)
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -515,7 +546,7 @@ def _legend_below(fig: go.Figure) -> go.Figure:
 def _band(fig: go.Figure, first: dt.date, last: dt.date, fill: str, text: str, position: str) -> None:
     fig.add_vrect(x0=pd.Timestamp(first) - pd.Timedelta(days=15), x1=pd.Timestamp(last) + pd.Timedelta(days=15),
                   fillcolor=fill, line_width=0, layer="below", annotation_text=text,
-                  annotation_position=position, annotation_font=dict(size=12, color="#333"))
+                  annotation_position=position, annotation_font=dict(size=12, color=theme.OUTLINE))
 
 
 def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None = None,
@@ -530,7 +561,7 @@ def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None 
     ...               index=[dt.date(2024, m, 1) for m in range(1, 13)])
     >>> fig = spc_figure(xmr_chart(s, Period(dt.date(2024, 1, 1), dt.date(2024, 10, 1))), "t", "Records")
     >>> [tr.name for tr in fig.data if tr.showlegend is not False]
-    ['Monthly records', 'Centre line (baseline mean)', 'Control limits', 'Above the upper control limit']
+    ['Monthly records', 'Average of the baseline months', 'Usual range (dashed)', 'Above the usual range']
     """
     t, lim = chart.table, chart.limits
     x = pd.to_datetime(pd.Series(list(t["month"])))
@@ -539,11 +570,11 @@ def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None 
                              line=dict(color=VALUE_COLOUR, width=2.5), marker=dict(size=6),
                              hovertemplate="%{x|%b %Y}: %{y:,}<extra></extra>"))
     ends = [x.iloc[0], x.iloc[-1]]
-    fig.add_trace(go.Scatter(x=ends, y=[lim.centre] * 2, name="Centre line (baseline mean)", mode="lines",
+    fig.add_trace(go.Scatter(x=ends, y=[lim.centre] * 2, name="Average of the baseline months", mode="lines",
                              line=dict(color=theme.BLACK, width=1.5),
                              hovertemplate=f"Centre line: {lim.centre:,.1f}<extra></extra>"))
     for i, (value, label) in enumerate(((lim.ucl, "Upper control limit"), (lim.lcl, "Lower control limit"))):
-        fig.add_trace(go.Scatter(x=ends, y=[value] * 2, name="Control limits", mode="lines", showlegend=i == 0,
+        fig.add_trace(go.Scatter(x=ends, y=[value] * 2, name="Usual range (dashed)", mode="lines", showlegend=i == 0,
                                  legendgroup="limits", line=dict(color=theme.AXIS, width=1.5, dash="dash"),
                                  hovertemplate=f"{label}: {value:,.1f}<extra></extra>"))
     points = signal_points(chart)
@@ -561,7 +592,7 @@ def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None 
         fig.add_shape(type="line", xref="x", yref="paper", x0=x0, x1=x1, y0=0.015, y1=0.015,
                       line=dict(color=BASELINE_COLOUR, width=8))
         fig.add_annotation(x=x0, y=0.04, xref="x", yref="paper", text="baseline", showarrow=False,
-                           xanchor="left", yanchor="bottom", font=dict(size=12, color="#333"))
+                           xanchor="left", yanchor="bottom", font=dict(size=12, color=theme.OUTLINE))
     if period is not None:
         _band(fig, period.start, period.end, PERIOD_FILL, "selected period", "top left")
     add_gap_bands(fig, t["month"], ~t["is_missing"])
@@ -674,9 +705,9 @@ SPC_HOW = (
 
 def baseline_help(default: Period) -> str:
     """The caption beside the baseline pickers: what the default is and why."""
-    return (f"Control limits are set from the baseline months. Default: every month with data ({default.label}). "
+    return (f"The usual range is worked out from these months. Default: every month with data ({default.label}). "
             "The data has two long gaps, and 'the first 12 months with data' would straddle the 13-month gap "
-            "after Nov 2022. Pick a shorter baseline (e.g. Jan–Nov 2022) to judge later months against it.")
+            "after Nov 2022. Pick a shorter run of months (e.g. Jan–Nov 2022) to judge later months against it.")
 
 
 def can_cannot_blocks(p) -> list[tuple[str, str]]:

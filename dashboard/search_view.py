@@ -16,7 +16,8 @@ import streamlit as st
 
 from dashboard import theme
 from dashboard.charts import add_gap_bands, delta_style, metric_delta, show_chart, show_table, trend_figure
-from dashboard.compare import ALL_CRIME, SIGNIFICANCE_NOTE, Comparison, headline_cards, headline_table
+from dashboard.compare import (ALL_CRIME, SIGNIFICANCE_METHOD, SIGNIFICANCE_NOTE, Comparison, headline_cards,
+                               headline_table)
 from dashboard.data import query, store_version
 from dashboard.filters import CLASS_LABELS, WARD_SET_LABELS, FilterContext, Filters
 from dashboard.safe_text import md_escape, safe_table
@@ -193,7 +194,7 @@ def _metrics(table: pd.DataFrame, cmp: Comparison) -> None:
             colour, arrow = delta_style(card.change)
             col.metric(card.label, card.value, delta=metric_delta(card.delta), delta_color=colour, delta_arrow=arrow,
                        help=f"{card.heading}, {card.label}: {card.value}, {card.delta}. {card.verdict}. "
-                            f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE}")
+                            f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE} {SIGNIFICANCE_METHOD}")
             col.markdown(f"**{card.verdict}**")
         else:
             col.metric(card.label, card.value)

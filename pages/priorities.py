@@ -5,11 +5,11 @@ summary table on top. Page parameters: ``view=<priority_id>``, ``baseline=YYYY-M
 import streamlit as st
 
 from analytics.periods import Period, coverage, month_label
-from analytics.rates import change_label, format_count
-from dashboard import partner_sections
+from analytics.rates import format_count
+from dashboard import explain, partner_sections
 from dashboard import priorities_view as pv
-from dashboard.charts import plotly_chart, show_table
-from dashboard.compare import SIGNIFICANCE_NOTE, comparison_for
+from dashboard.charts import link_to_view, metric_delta, plotly_chart, show_table
+from dashboard.compare import SIGNIFICANCE_NOTE, change_text, comparison_for, comparison_sentence, period_columns
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
 from dashboard.safe_text import md_escape
@@ -54,7 +54,7 @@ def choose_baseline() -> Period | None:
     """The SPC baseline from the URL, then the two month pickers; None means every month with data."""
     from_url, note = pv.parse_baseline(st.query_params.get("baseline"), ctx.present_months)
     if note:
-        st.warning(md_escape(f"{note} The SPC charts use the default baseline ({DEFAULT_BASELINE.label})."))
+        st.warning(md_escape(f"{note} The usual-range charts use the default months ({DEFAULT_BASELINE.label})."))
         del st.query_params["baseline"]
     ss = st.session_state
     if "prio_base_from" not in ss or "prio_base_to" not in ss:
@@ -62,29 +62,36 @@ def choose_baseline() -> Period | None:
         ss["prio_base_from"], ss["prio_base_to"] = seed.start, seed.end
     options = sorted(ctx.present_months)
     c1, c2, c3 = st.columns([1, 1, 3])
-    start = c1.selectbox("SPC baseline from", options, key="prio_base_from", format_func=month_label,
-                         on_change=_sync_baseline)
-    end = c2.selectbox("SPC baseline to", options, key="prio_base_to", format_func=month_label,
-                       on_change=_sync_baseline)
+    start = c1.selectbox("Usual range worked out from", options, key="prio_base_from", format_func=month_label,
+                         on_change=_sync_baseline, help=explain.BASELINE_HELP)
+    end = c2.selectbox("to", options, key="prio_base_to", format_func=month_label,
+                       on_change=_sync_baseline, help=explain.BASELINE_HELP)
     c3.caption(pv.baseline_help(DEFAULT_BASELINE))
     period = Period(*sorted((start, end)))
     problem = pv.baseline_problem(period, ctx.present_months)
     if problem:
-        st.warning(f"This baseline cannot set control limits: {problem}. The default baseline is used.")
+        st.warning(f"These months cannot set a usual range: {problem}. The default months are used.")
         return None
     return None if period == DEFAULT_BASELINE else period
 
 
 def render_summary(sections: dict) -> None:
     st.subheader("Summary")
-    _table(pv.summary_table(prios, sections), "prio_summary", "smp_priorities_summary.csv", placeholder="—",
-           config={"p-value": st.column_config.NumberColumn(format="%.3f"),
-                   "Priority or theme": st.column_config.TextColumn(pinned=True)})
+    _table(pv.summary_table(prios, sections, period_columns(cmp)), "prio_summary", "smp_priorities_summary.csv",
+           placeholder="—",
+           config={"p-value": st.column_config.NumberColumn(format="%.3f", help=(
+                       "The chance of a change at least this big if nothing had changed (exact test for two "
+                       "counts); below 0.05 is called significant.")),
+                   "Priority or theme": st.column_config.TextColumn(pinned=True),
+                   pv.SIGNAL_COLUMN: st.column_config.TextColumn(help=(
+                       "Whether the latest month is outside its usual range, or part of a run or trend "
+                       "(the SPC chart's signal rules)."))})
     month = next((s["signal_month"] for s in sections.values() if s.get("signal_month")), None)
-    st.caption(f"Records: {f.period.label}, {AREA} ({coverage(f.period, ctx.present_months).describe()}). "
-               f"Change: {cmp.note if cmp.comparison_period else 'no comparison chosen'}. {SIGNIFICANCE_NOTE} "
-               f"SPC signal: in {month_label(month) if month else 'the latest month with data'}, against each "
-               "chart's control limits. '—' = not measurable from police.uk (no proxy count is shown for those).")
+    st.caption(f"{AREA}. Each heading names the months it counts ({coverage(f.period, ctx.present_months).describe()}"
+               f" in {f.period.label}). {comparison_sentence(cmp)} {SIGNIFICANCE_NOTE} "
+               f"Unusual month: whether {month_label(month) if month else 'the latest month with data'} is outside "
+               "the usual range of its chart (below). '—' = not measurable from police.uk (no proxy count is shown "
+               "for those).")
     if not cmp.has_data:
         st.warning("There is no police.uk data for any month of the selected period, so there are no counts; "
                    "the charts in each section still use every loaded month.")
@@ -111,21 +118,30 @@ def render_numbers(s: dict) -> None:
         st.info("No police.uk data for any month of the selected period: no count or change to show.")
         return
     c1, c2, c3 = st.columns(3)
-    colour, arrow = pv.delta_style(fig.get("change"))
-    delta = change_label(fig["records_compared"], fig["records_comparison"]) if "change" in fig else None
-    c1.metric(f"Records, {f.period.label}", format_count(fig["records"]), delta=delta, delta_color=colour,
-              delta_arrow=arrow, help="Change on like-for-like months (below). Orange = more, purple = fewer.")
     if "change" in fig:
-        c2.markdown(f"**{fig['verdict']}**  \np = {fig['p_value']:.3f}, exact test on the months compared")
+        colour, arrow = pv.delta_style(fig["change"])
+        c1.metric(f"Records, {cmp.label}", format_count(fig["records_compared"]), delta_color=colour,
+                  delta=metric_delta(change_text(fig["records_compared"], fig["records_comparison"],
+                                                 cmp.comparison_label)),
+                  delta_arrow=arrow, help="The value and its change count the same months: those with data in both "
+                                          "periods. Orange = more, purple = fewer.")
+        if cmp.is_partial:
+            c1.markdown(f"Whole period, {cmp.period_label}: **{format_count(fig['records'])}**")
+        c2.markdown(f"**{fig['verdict']}**  \n{explain.chance_words(fig['p_value']).capitalize()}",
+                    help=f"{explain.SIGNIFICANCE_PLAIN} {explain.SIGNIFICANCE_METHOD}")
+    else:
+        c1.metric(f"Records, {cmp.period_label}", format_count(fig["records"]))
     if s["signal_month"]:
-        c3.markdown(f"**SPC signal, {month_label(s['signal_month'])}:**  \n{s['signal']}")
-    st.caption(f"Change: {cmp.note}." if cmp.comparison_period else "No comparison period chosen.")
+        c3.markdown(f"**Unusual month? {month_label(s['signal_month'])}:**  \n{s['signal']}",
+                    help="Whether this month is outside the usual range of the chart below, or part of a run or "
+                         "trend.")
+    st.caption(comparison_sentence(cmp))
 
 
 def render_section(p, s: dict) -> None:
     st.subheader(p.name)
-    st.caption(f"{pv.KIND_LABELS[p.kind]} · measurable from police.uk: {pv.MEASURABLE_LABELS[p.measurable]} · "
-               f"link to this section: add `?view={p.priority_id}` to the address")
+    st.caption(f"{pv.KIND_LABELS[p.kind]} · measurable from police.uk: {pv.MEASURABLE_LABELS[p.measurable]}")
+    link_to_view("Link to this section", view=p.priority_id)
     for kind, text in pv.can_cannot_blocks(p):
         getattr(st, kind)(text)
     render_partner_indicators(p.priority_id)
@@ -166,12 +182,14 @@ def render_spc(p, s: dict) -> None:
     if s["chart"] is None:
         return
     lim = s["chart"].limits
-    _chart(pv.spc_figure(s["chart"], "SPC (XmR) chart: records per month", "Records per month", f.period,
+    _chart(pv.spc_figure(s["chart"], explain.CONTROL_CHART_TITLE, "Records per month", f.period,
                          show_baseline=baseline is not None),
            pv.xmr_display_table(s["chart"]), f"spc_{p.priority_id}", f"{p.priority_id}_xmr.csv",
-           f"Centre line {lim.centre:,.1f}; upper control limit {lim.ucl:,.1f}; lower control limit "
-           f"{lim.lcl:,.1f}. {pv.SPC_HOW}", placeholder="—")
-    st.caption("Chart notes: " + " ".join(s["chart"].notes))
+           f"Average {lim.centre:,.1f} a month; usual range {max(lim.lcl, 0):,.1f} to {lim.ucl:,.1f}. "
+           f"{explain.UNUSUAL_MONTH_PLAIN}", placeholder="—")
+    explain.how_worked_out(f"{explain.CONTROL_CHART_METHOD} Here: centre line {lim.centre:,.1f}, upper control "
+                           f"limit {lim.ucl:,.1f}, lower control limit {lim.lcl:,.1f}. Chart notes: "
+                           + " ".join(s["chart"].notes) + f"\n\n{pv.SPC_HOW}")
 
 
 def render_seasonality(p, s: dict) -> None:
@@ -184,7 +202,7 @@ def render_seasonality(p, s: dict) -> None:
 
 
 st.markdown(f"**{AREA}** · counts for {f.period.label} · charts over every loaded month "
-            f"({month_label(ctx.first_month)} – {month_label(ctx.last_month)}), because SPC control limits need "
+            f"({month_label(ctx.first_month)} – {month_label(ctx.last_month)}), because a usual range needs "
             "enough months; the selected period is shaded on the charts."
             + (" The SMP priority filter only picks the tab that opens: each section counts its own priority's "
                "types." if f.priority else ""))

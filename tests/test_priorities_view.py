@@ -180,7 +180,7 @@ def test_spc_for_trims_leading_and_trailing_gaps_and_refuses_no_data():
 def test_latest_signal_reads_the_last_month_of_the_period():
     chart = xmr_chart(_series([10, 12, 11, 13, 12, 11, 10, 12, 11, 13, 40, 12]),
                       Period(D(2024, 1, 1), D(2024, 10, 1)))
-    assert pv.latest_signal(chart, [D(2024, 9, 1), D(2024, 11, 1)]) == (D(2024, 11, 1), "Above upper control limit")
+    assert pv.latest_signal(chart, [D(2024, 9, 1), D(2024, 11, 1)]) == (D(2024, 11, 1), "Yes: above the usual range")
     assert pv.latest_signal(chart, [D(2024, 12, 1)]) == (D(2024, 12, 1), "No signal")
 
 
@@ -197,7 +197,7 @@ def test_section_data_for_an_unmeasurable_priority_has_no_series_and_no_count():
     table = pv.summary_table(pv.ordered_priorities(pd.DataFrame([_prio("domestic_abuse", "no")])),
                              {"domestic_abuse": s})
     assert table["Records"].isna().all() and table["Change"].isna().all()
-    assert table["SPC signal (latest month)"].tolist() == ["—"]
+    assert table["Latest month unusual?"].tolist() == ["—"]
 
 
 def test_section_data_when_the_filters_leave_out_every_type():
@@ -215,7 +215,7 @@ def test_section_data_for_a_measurable_priority():
                         Period(D(2025, 1, 1), D(2025, 10, 1)), months, months, [])
     assert s["figures"]["records"] == sum(values)
     assert s["chart"].limits.centre == pytest.approx(sum(values[:10]) / 10)
-    assert (s["signal_month"], s["signal"]) == (D(2025, 12, 1), "Above upper control limit")
+    assert (s["signal_month"], s["signal"]) == (D(2025, 12, 1), "Yes: above the usual range")
 
 
 # --- tables and figures -------------------------------------------------------------------------
@@ -251,9 +251,9 @@ def test_spc_figure_breaks_the_line_at_gaps_and_marks_signals_by_shape():
     fig = pv.spc_figure(chart, "t", "Records", period=Period(D(2024, 7, 1), D(2024, 12, 1)))
     line = fig.data[0]
     assert line.connectgaps is False and math.isnan(line.y[2])
-    centre = next(tr for tr in fig.data if tr.name.startswith("Centre line"))
+    centre = next(tr for tr in fig.data if tr.name.startswith("Average of the baseline"))
     assert centre.y[0] == pytest.approx(chart.limits.centre)
-    marker = next(tr for tr in fig.data if tr.name == "Above the upper control limit")
+    marker = next(tr for tr in fig.data if tr.name == "Above the usual range")
     assert marker.marker.symbol == "diamond" and list(marker.y) == [40.0]
     texts = [a.text for a in fig.layout.annotations]
     assert "no data" in texts and "selected period" in texts and "baseline" in texts

@@ -14,7 +14,7 @@ import pytest
 from dashboard import theme
 from smp_data.settings import REPO_ROOT
 
-COLOUR = re.compile(r"#[0-9A-Fa-f]{6}\b|rgba?\(")
+COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\b|rgba?\(")
 SIDEBAR_BG = "#f0f2f6"  # Streamlit's secondary background (the sidebar)
 
 
@@ -90,6 +90,8 @@ CATEGORICAL = {
     "increase vs decrease": [theme.INCREASE, theme.DECREASE],
     "cluster sub-groups": [theme.SUB_GROUP_COLOURS["A"], theme.SUB_GROUP_COLOURS["B"]],
     "hot vs cold spots": [theme.GI_COLOURS["Hot spot 99% confidence"], theme.GI_COLOURS["Cold spot 99% confidence"]],
+    "patrol sheet: REPEAT vs other location": [theme.REPEAT_COLOUR, theme.OTHER_PLACE_COLOUR],
+    "emerging hot spot patterns": list(theme.EMERGING_PALETTE),
 }
 
 
