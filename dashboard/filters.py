@@ -70,7 +70,7 @@ MAX_PARAM_LENGTH = 400  # longer values are refused outright
 SHARED_PARAMS = ("from", "to", "cmp", "wards", "area", "class", "type", "priority", "forces")
 DEFAULT_FORCE = "kent"  # figures count Kent Police records, as the Strategic Assessment does
 # page-level parameters (each page validates its own); anything else is noted and ignored
-PAGE_PARAMS = ("profile", "measure", "breaks", "recent", "baseline", "window", "view", "cluster",
+PAGE_PARAMS = ("profile", "measure", "breaks", "recent", "baseline", "window", "view", "cluster", "cols", "top", "map",
                "q", "find", "radius")  # q/find/radius: Find my area (pages/search.py validates them)
 
 

@@ -332,7 +332,8 @@ def build_store(
 
 def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo: GeoContext, report: BuildReport,
                      progress, started: float, t: float, *, mode: str, partner_root, uploads_root, postcodes_root,
-                     fail_after_files, publish_to: Path | None, seed_uploads_from: Path | None = None) -> None:
+                     fail_after_files, publish_to: Path | None, seed_uploads_from: Path | None = None,
+                     held: dict | None = None) -> None:
     """Write a complete new store (every table, view and macro) into ``tmp``; then, for a full build,
     publish it over ``publish_to`` (atomic rename). ``seed_uploads_from``: a store whose partner uploads
     are copied in first (an update's staging store, so partner loading sees the uploads it keeps). On any failure ``tmp`` is removed and the error is a
@@ -346,7 +347,7 @@ def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo:
         _load_dimensions(con, data)
         t = report.phase("dimensions", t)
         progress(f"Building {(publish_to or report.db_path).name} from {source.description}")
-        _ingest(con, source, geo, report, progress, fail_after_files=fail_after_files)
+        _ingest(con, source, geo, report, progress, fail_after_files=fail_after_files, held=held)
         t = report.phase("police.uk records", t)
         if not report.files:
             raise BuildError(f"{source.description}: no police.uk rows found")
@@ -419,7 +420,8 @@ def _update_in_place(db_path: Path, source: Source, forces, data: BoundaryData, 
     try:
         _write_new_store(staging, source, forces, data, geo, report, progress, started, t, mode="staging",
                          partner_root=partner_root, uploads_root=uploads_root, postcodes_root=postcodes_root,
-                         fail_after_files=fail_after_files, publish_to=None, seed_uploads_from=db_path)
+                         fail_after_files=fail_after_files, publish_to=None, seed_uploads_from=db_path,
+                         held=_held_months(db_path))
         t = time.perf_counter()
         whole = [name for key, root in (("partner", partner_root), ("uploads", uploads_root),
                                         ("postcodes", postcodes_root)) if root is not None
@@ -436,6 +438,19 @@ def _update_in_place(db_path: Path, source: Source, forces, data: BoundaryData, 
                  + ", ".join(f"{m:%Y-%m} {f}" for m, f in months))
     finally:
         _remove(staging)
+
+
+def _held_months(db_path: Path) -> dict[tuple[str, str], int]:
+    """Records the store holds per ('YYYY-MM', force)."""
+    try:
+        con = store.read_only_connection(db_path)
+    except duckdb.Error as exc:
+        raise BuildError(f"cannot read the store {db_path}: {str(exc).splitlines()[0]}") from None
+    try:
+        return {(m, f): n for m, f, n in con.execute(
+            "select strftime(month, '%Y-%m'), force, count(*) from records group by all").fetchall()}
+    finally:
+        con.close()
 
 
 def _seed_uploads(con, db_path: Path) -> None:
@@ -468,18 +483,31 @@ def apply_staged_months(db_path: Path, staging: Path, *, whole_tables: list[str]
         here = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach {_lit(staging)} as stg (read_only)")
         ours, theirs = _tables(con, here), _tables(con, "stg")
-        months = con.execute("select distinct month, force from stg.main.source_files order by all").fetchall()
-        con.execute("create temp table _months as select distinct month, force from stg.main.source_files")
+        # a month whose files loaded no rows never replaces a month the store holds (its notes say it is kept)
+        con.execute("create temp table _kept as select month, force from stg.main.source_files "
+                    "group by month, force having sum(rows_loaded) = 0")
+        con.execute(f'delete from _kept where (month, force) not in (select distinct month, force from "{here}".main.records)')
+        con.execute("create temp table _months as select distinct month, force from stg.main.source_files "
+                    "where (month, force) not in (select month, force from _kept)")
+        months = con.execute("select month, force from _months order by all").fetchall()
+        kept_notes = ("select * from stg.main.ingest_notes where source_file in (select source_file from "
+                      "stg.main.source_files where (month, force) in (select month, force from _kept))")
+        con.execute(f'delete from "{here}".main.ingest_notes where (source_file, line, note) in '
+                    f"(select source_file, line, note from ({kept_notes}))")
+        con.execute(f'insert into "{here}".main.ingest_notes {kept_notes}')
         con.execute(f'create temp table _files as select source_file from "{here}".main.source_files '
                     "where (month, force) in (select month, force from _months) "
-                    "union select source_file from stg.main.source_files "
-                    "union select source_file from stg.main.ingest_notes")
+                    "union select source_file from stg.main.source_files where (month, force) in (select * from _months) "
+                    "union select source_file from stg.main.ingest_notes where source_file not in "
+                    "(select source_file from stg.main.source_files)")  # near-miss names the listing noted
         for table in FILE_TABLES:  # first: they follow the store's source_files of those months
             con.execute(f'delete from "{here}".main."{table}" where source_file in (select source_file from _files)')
-            con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}"')
+            con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}" '
+                        "where source_file in (select source_file from _files)")
         for table in MONTH_TABLES:
             con.execute(f'delete from "{here}".main."{table}" where (month, force) in (select month, force from _months)')
-            con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}"')
+            con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}" '
+                        "where (month, force) in (select month, force from _months)")
         for table in whole_tables:
             if table in ours and table in theirs:
                 con.execute(f'delete from "{here}".main."{table}"')
@@ -488,15 +516,15 @@ def apply_staged_months(db_path: Path, staging: Path, *, whole_tables: list[str]
         counts = con.execute(
             "select count(*), count(*) filter (where district = 'Maidstone'), min(month), max(month) from records"
         ).fetchone()
-        held = meta.get("force", "kent")
-        if held != "all":
+        force_label = meta.get("force", "kent")
+        if force_label != "all":
             added = forces if forces is not None else tuple(f for (f,) in con.execute(
                 "select distinct force from _months").fetchall())
-            held = ",".join(sorted(set(held.split(",")) | set(added)))
+            force_label = ",".join(sorted(set(force_label.split(",")) | set(added)))
         update = {
             "rows_records": str(counts[0]), "rows_maidstone": str(counts[1]),
             "rows_rejected": str(con.execute("select count(*) from rejects").fetchone()[0]),
-            "first_month": str(counts[2]), "last_month": str(counts[3]), "force": held, "mode": "update",
+            "first_month": str(counts[2]), "last_month": str(counts[3]), "force": force_label, "mode": "update",
             "updated_at_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
             "update_source": source_description,
             "update_months": ", ".join(f"{m:%Y-%m} {f}" for m, f in months),
@@ -537,8 +565,9 @@ def _batches(files: list, limit: int = BATCH_BYTES) -> list[list]:
 
 
 def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress, *,
-            fail_after_files: int | None) -> None:
-    """Read, validate, place and write every month of ``source`` (in batches of whole months)."""
+            fail_after_files: int | None, held: dict | None = None) -> None:
+    """Read, validate, place and write every month of ``source`` (in batches of whole months). ``held``
+    (--update): records the store holds per ('YYYY-MM', force), to say a month with no rows is kept."""
     counter = iter(range(1, 1 << 30))
 
     def check_fail(name: str) -> int:
@@ -565,20 +594,23 @@ def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress,
                     for p, sf in zip(paths, batch):
                         if sf.path is None:
                             p.unlink(missing_ok=True)
-                _write_batch(con, reader, report, progress, numbers)
+                _write_batch(con, reader, report, progress, numbers, held)
     else:  # the police.uk API: rows already split into fields, one month per batch
         for batch in source.batches():
             reader = BatchReader(con, geo)
             numbers = [check_fail(batch.source_file)]
             reader.add_rows(batch.source_file, batch.month, batch.force, batch.rows)
-            _write_batch(con, reader, report, progress, numbers)
+            _write_batch(con, reader, report, progress, numbers, held)
 
 
-def _write_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int]) -> None:
+def _write_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int],
+                 held: dict | None) -> None:
     """Validate, place and append the batch read by ``reader``; record its rejects, notes and files."""
     files = list(reader.files.values())
     reader.load()
     for fr, i in zip(files, numbers):
+        if fr.rows_loaded == 0:  # a gap, or on --update over a month the store holds, that month kept
+            fr.notes.append((fr.source_file, None, _no_rows_note(fr, (held or {}).get((fr.month, fr.force)))))
         stats = reader.stats.get(fr.file_id, {})
         maidstone = stats.get("maidstone", 0)
         if fr.rejects:
@@ -599,6 +631,17 @@ def _insert_source_file(con, source_file: str, month: str, force: str, read: int
         {"s": source_file, "m": f"{month}-01", "f": force, "read": read, "loaded": loaded, "rejected": rejected,
          "maid": maidstone, "kent": kent, "name": force_name},
     )
+
+
+def _no_rows_note(fr: FileRead, kept: int | None) -> str:
+    """What a file that loaded no rows means: a gap (never a month of zero records), or, on --update over
+    a month the store holds, that month kept as it was."""
+    why = ("the file has a header and no rows" if fr.rows_read == 0
+           else f"none of its {fr.rows_read:,} rows could be loaded")
+    if kept:
+        return f"{why}: the store's {kept:,} records of {fr.month} for force {fr.force} are kept (an empty month " \
+               "never replaces data)"
+    return f"{why}: {fr.month} stays a gap for force {fr.force} (no data, never a month of zero records)"
 
 
 def _report_file(report: BuildReport, progress, fr: FileRead, i: int, maidstone: int) -> None:

@@ -228,7 +228,7 @@ final as (
     select
         calendar.month,
         forces.force,
-        case when loaded.rows_loaded > 0 then loaded.rows_loaded end as rows,
+        case when loaded.rows_loaded > 0 then loaded.rows_loaded end as rows,  -- a file with no rows is a gap, never a zero
         coalesce(loaded.rows_loaded > 0, false) as is_present,
         loaded.source_files,
         forces.force_name
