@@ -11,7 +11,7 @@ with selected as (
         lsoa21_code
     from maidstone_records(
         list_concat($months, $comparison_months),
-        $ward_set, $area_type, $area_code, ['VBC', 'CAS', 'ASB'], list_distinct($column_types), ''
+        $ward_set, $area_type, $area_code, ['VBC', 'CAS', 'ASB'], list_distinct($column_types), '', _forces := $forces
     )
     where longitude is not null and len($column_types) > 0
 ),
@@ -52,7 +52,7 @@ selected as (
         latitude
     from maidstone_records(
         list_concat($months, $comparison_months),
-        $ward_set, $area_type, $area_code, ['VBC', 'CAS', 'ASB'], list_distinct($column_types), ''
+        $ward_set, $area_type, $area_code, ['VBC', 'CAS', 'ASB'], list_distinct($column_types), '', _forces := $forces
     )
     where longitude is not null and len($column_types) > 0
 ),
@@ -75,7 +75,8 @@ select * from final order by location, longitude, latitude, column_name;
 -- name: patrol_unplaced
 -- Records of the patrol sheet's crime types in the area and window that have no snap point (so are on no list).
 select count(*) as records
-from maidstone_records($months, $ward_set, $area_type, $area_code, ['VBC', 'CAS', 'ASB'], list_distinct($column_types), '')
+from maidstone_records($months, $ward_set, $area_type, $area_code, ['VBC', 'CAS', 'ASB'], list_distinct($column_types), '',
+                       _forces := $forces)
 where longitude is null and len($column_types) > 0;
 
 -- name: snap_point_names
@@ -85,5 +86,5 @@ select distinct
     longitude,
     latitude
 from records_maidstone
-where longitude is not null
+where longitude is not null and (len($forces) = 0 or list_contains($forces, force))
 order by location, longitude, latitude;

@@ -30,6 +30,8 @@ PARAMS = {
     "area_code": "", "classes": CLASSES, "crime_types": [], "priority": "", "population_basis": "mid2024",
     "area_level": "ward", "repeat_min_months": 2, "top_n": 25, "lons": [0.522001], "lats": [51.276833],
     "radius_m": 500.0,
+    "column_types": ["Shoplifting", "Violence and sexual offences"],  # the patrol sheet's columns
+    "column_names": ["Shoplifting", "Violence and sexual offences"],
 }
 # queries about the store itself (which files and forces it holds), not figures
 STORE_QUERIES = {"build_metadata", "source_files", "rejects_summary", "forces_summary", "other_forces_in_maidstone"}
