@@ -61,6 +61,11 @@ __all__ = [
     "PRINT_HELP",
     "print_help",
     "map_caption",
+    "cluster_option_label",
+    "area_cluster",
+    "ward_change_table",
+    "ward_change_wide",
+    "ward_change_sentences",
 ]
 
 DEFAULT_CLUSTER = "Cluster 1"
@@ -116,6 +121,42 @@ def next_cluster(current: str | None, chosen: str, area: str | None, area_seen: 
     if area and area != area_seen and area in clusters:
         return area
     return current
+
+
+def cluster_option_label(cluster: str, wards: str, derived: bool = False) -> str:
+    """The cluster picker's option: the cluster and its wards, so a reader can find their ward.
+
+    >>> cluster_option_label("Cluster 7", "Fant; South")
+    'Cluster 7: Fant, South'
+    >>> cluster_option_label("Cluster 7", "Fant & Oakwood; Loose & Linton; Tovil", derived=True)
+    'Cluster 7 (derived): Fant & Oakwood, Loose & Linton, Tovil'
+    """
+    names = ", ".join(w.strip() for w in str(wards or "").split(";") if w.strip())
+    return f"{cluster}{' (derived)' if derived else ''}: {names}" if names else cluster
+
+
+def area_cluster(area_type: str, area_code: str, wards: pd.DataFrame, lsoas: pd.DataFrame | None = None,
+                 ward_set: str = "2024") -> str | None:
+    """The cluster of the area chosen in the sidebar: itself, a ward's cluster, or the cluster of an
+    LSOA's best-fit ward; None for the whole borough.
+
+    >>> w = pd.DataFrame({"ward_code": ["W1"], "cluster": ["Cluster 5"]})
+    >>> l = pd.DataFrame({"lsoa21_code": ["L1"], "ward_2024_code": ["W1"], "ward_2022_code": ["X"]})
+    >>> area_cluster("ward", "W1", w), area_cluster("lsoa", "L1", w, l), area_cluster("cluster", "Cluster 2", w)
+    ('Cluster 5', 'Cluster 5', 'Cluster 2')
+    >>> area_cluster("borough", "", w) is None
+    True
+    """
+    if area_type == "cluster":
+        return area_code or None
+    code = area_code
+    if area_type == "lsoa" and lsoas is not None:
+        hit = lsoas.loc[lsoas["lsoa21_code"] == area_code, f"ward_{ward_set}_code"]
+        code = hit.iloc[0] if len(hit) else None
+    elif area_type != "ward":
+        return None
+    hit = wards.loc[wards["ward_code"] == code, "cluster"]
+    return hit.iloc[0] if len(hit) else None
 
 
 def cluster_heading(info) -> str:
@@ -215,6 +256,27 @@ class YearComparison:
             return f"{self.later} vs {self.earlier} compares {self.months_label} of both years"
         return (f"{self.later} vs {self.earlier} compares {self.months_label} of both years only "
                 "(the months with data in both)")
+
+
+def compared_columns(numbers: pd.DataFrame, plan: TablePlan, cmp: YearComparison | None,
+                     later_col: str, earlier_col: str) -> dict[str, list[str]]:
+    """The like-for-like pair a change is worked from, as its own labelled columns, when it covers only
+    part of the window: a year's column and the change beside it then count different months, so the
+    counts the change does compare are shown too (a year column already covering exactly those months
+    is not repeated).
+
+    >>> plan = plan_table([2025, 2024], [dt.date(2025, m, 1) for m in range(1, 13)]
+    ...                   + [dt.date(2024, m, 1) for m in range(1, 5)])
+    >>> n = pd.DataFrame({"later": [400.0], "earlier": [380.0]})
+    >>> compared_columns(n, plan, plan.diff, "later", "earlier")
+    {'Jan–Apr 2025 (compared)': ['400']}
+    """
+    if cmp is None or cmp.is_whole_window:
+        return {}
+    out = {f"{cmp.months_label} {cmp.later} (compared)": [format_count(v, NO_DATA) for v in numbers[later_col]]}
+    if tuple(plan.coverage.get(cmp.earlier, ())) != tuple(cmp.month_numbers):
+        out[f"{cmp.months_label} {cmp.earlier} (compared)"] = [format_count(v, NO_DATA) for v in numbers[earlier_col]]
+    return out
 
 
 def compare_years(coverage: dict[int, tuple[int, ...]], later: int | None, earlier: int | None,
@@ -389,7 +451,16 @@ def appendix_display(numbers: pd.DataFrame, plan: TablePlan, first_col: str) -> 
     out = pd.DataFrame({first_col: numbers["area"]})
     for y in plan.years:
         out[plan.heading(y)] = [format_count(v, NO_DATA) for v in numbers[str(y)]]
+    if "diff_later_lfl" in numbers:
+        for heading, values in compared_columns(numbers, plan, plan.diff, "diff_later_lfl",
+                                                "diff_earlier_lfl").items():
+            out[heading] = values
     out[plan.diff_heading] = [signed_count(v) for v in numbers["diff"]]
+    if "pct_later_lfl" in numbers:
+        for heading, values in compared_columns(numbers, plan, plan.pct, "pct_later_lfl",
+                                                "pct_earlier_lfl").items():
+            if heading not in out:
+                out[heading] = values
     out[plan.pct_heading] = [signed_pct(v) for v in numbers["pct_change"]]
     return out
 
@@ -603,22 +674,123 @@ def metric_delta(change) -> dict:
                                                                              "delta_arrow": "down"}
 
 
-def key_figures_table(headlines: pd.DataFrame, can_compare: bool, labels: dict) -> pd.DataFrame:
-    """The key figures as a small table (the print summary): measure, records, change.
+def key_figures_table(headlines: pd.DataFrame, cmp, labels: dict) -> pd.DataFrame:
+    """The key figures as a small table (the print summary) whose headings say their months.
 
-    ``headlines`` is ``dashboard.compare.headline_table`` output.
+    ``headlines`` is ``dashboard.compare.headline_table`` output, ``cmp`` its ``Comparison``.
 
+    >>> from analytics.periods import Period
+    >>> from dashboard.compare import Comparison
+    >>> jan, feb = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
+    >>> c = Comparison(Period(jan, feb), Period(dt.date(2024, 1, 1), dt.date(2024, 2, 1)), (jan, feb), (jan,),
+    ...                (dt.date(2024, 1, 1),), "")
     >>> h = pd.DataFrame({"measure": ["VBC"], "records": [1200], "records_compared": [400],
-    ...                   "records_comparison": [500], "verdict": ["Significant decrease"]})
-    >>> key_figures_table(h, True, {"VBC": "Victim-based crime"}).values.tolist()
-    [['Victim-based crime', '1,200', '−100 (−20.0%)', 'Significant decrease']]
+    ...                   "records_comparison": [500], "change": [-100], "verdict": ["Significant decrease"]})
+    >>> t = key_figures_table(h, c, {"VBC": "Victim-based crime"})
+    >>> list(t.columns)
+    ['Measure', 'Jan 2025', 'Jan 2024', 'Change', 'Verdict', 'Jan–Feb 2025 (whole period)']
+    >>> t.values.tolist()
+    [['Victim-based crime', '400', '500', '−100 (−20.0%)', 'Significant decrease', '1,200']]
     """
-    out = pd.DataFrame({"Measure": [labels.get(m, m) for m in headlines["measure"]],
-                        "Records": [format_count(r) for r in headlines["records"]]})
-    if can_compare:
-        out["Change (like-for-like months)"] = [change_label(a, b) for a, b in
-                                                zip(headlines["records_compared"], headlines["records_comparison"])]
+    out = pd.DataFrame({"Measure": [labels.get(m, m) for m in headlines["measure"]]})
+    if cmp.can_compare:
+        out[cmp.label] = [format_count(r) for r in headlines["records_compared"]]
+        out[cmp.comparison_label] = [format_count(r) for r in headlines["records_comparison"]]
+        out["Change"] = [change_label(a, b) for a, b in
+                         zip(headlines["records_compared"], headlines["records_comparison"])]
         out["Verdict"] = headlines["verdict"].values
+        if cmp.is_partial:
+            out[f"{cmp.period_label} (whole period)"] = [format_count(r) for r in headlines["records"]]
+    else:
+        out[cmp.period_label] = [format_count(r) for r in headlines["records"]]
+    return out
+
+
+# ---------------------------------------------------------------- which ward drove the change
+def ward_change_table(rows: pd.DataFrame, wards: pd.DataFrame, cluster: str, classes: Sequence[str],
+                      current: str, comparison: str, labels: dict | None = None) -> pd.DataFrame:
+    """Each ward's records in the like-for-like months and the comparison months, and the change,
+    per measure (the same measures as the cluster's key figures), with the cluster total last in each
+    measure: the ward rows add up to it.
+
+    ``rows`` is ``ward_counts_by_class_two_periods`` for the cluster; ``wards`` the ``wards`` query.
+
+    >>> w = pd.DataFrame({"ward_code": ["a", "b", "c"], "ward_name": ["A", "B", "C"],
+    ...                   "cluster": ["Cluster 1", "Cluster 1", "Cluster 2"]})
+    >>> r = pd.DataFrame({"ward_code": ["a", "a", "b"], "crime_class": ["VBC", "ASB", "VBC"],
+    ...                   "records": [30, 5, 10], "records_comparison": [20, 5, 14]})
+    >>> t = ward_change_table(r, w, "Cluster 1", ["VBC", "ASB"], "Jan 2025", "Jan 2024")
+    >>> t[t["Measure"] == "VBC"].values.tolist()
+    [['VBC', 'A', 30, 20, 10, 50.0], ['VBC', 'B', 10, 14, -4, -28.6], ['VBC', 'Cluster 1 total', 40, 34, 6, 17.6]]
+    >>> list(t.columns)
+    ['Measure', 'Ward', 'Jan 2025', 'Jan 2024', 'Change', '% change']
+    """
+    from dashboard.compare import measure_classes  # noqa: PLC0415
+
+    labels = labels or {}
+    members = wards[wards["cluster"] == cluster].sort_values("ward_name")
+    data = rows.assign(records=pd.to_numeric(rows["records"]).fillna(0).astype("int64"),
+                       records_comparison=pd.to_numeric(rows["records_comparison"]).fillna(0).astype("int64"))
+    out = []
+    for measure, cls in measure_classes(tuple(classes)):
+        sel = data[data["crime_class"].isin(cls)].groupby("ward_code")[["records", "records_comparison"]].sum()
+        now_total = prev_total = 0
+        for code, name in zip(members["ward_code"], members["ward_name"]):
+            now = int(sel["records"].get(code, 0))
+            prev = int(sel["records_comparison"].get(code, 0))
+            now_total, prev_total = now_total + now, prev_total + prev
+            out.append((labels.get(measure, measure), name, now, prev))
+        out.append((labels.get(measure, measure), f"{cluster} total", now_total, prev_total))
+    table = pd.DataFrame(out, columns=["Measure", "Ward", current, comparison])
+    table["Change"] = (table[current] - table[comparison]).astype("int64")
+    table["% change"] = [round(100.0 * (a - b) / b, 1) if b else float("nan")
+                         for a, b in zip(table[current], table[comparison])]
+    return table
+
+
+def ward_change_wide(table: pd.DataFrame) -> pd.DataFrame:
+    """The per-ward change as a compact table: one row per ward (cluster total last), one column per
+    measure, each cell "−12 (−5.0%)" (the print summary and the page).
+
+    >>> t = pd.DataFrame({"Measure": ["VBC", "VBC"], "Ward": ["A", "Cluster 1 total"], "Jan 2025": [30, 30],
+    ...                   "Jan 2024": [20, 20], "Change": [10, 10], "% change": [50.0, 50.0]})
+    >>> ward_change_wide(t).values.tolist()
+    [['A', '+10 (+50.0%)'], ['Cluster 1 total', '+10 (+50.0%)']]
+    """
+    now, before = table.columns[2], table.columns[3]
+    text = [change_label(a, b) for a, b in zip(table[now], table[before])]
+    wide = table.assign(text=text).pivot(index="Ward", columns="Measure", values="text")
+    measures = list(dict.fromkeys(table["Measure"]))
+    wards = list(dict.fromkeys(table["Ward"]))
+    return wide.reindex(index=wards, columns=measures).reset_index().rename_axis(columns=None)
+
+
+def ward_change_sentences(table: pd.DataFrame, cluster: str) -> list[str]:
+    """Per measure, the cluster's change and the ward that drove it (the largest change in the same
+    direction), in words.
+
+    >>> t = pd.DataFrame({"Measure": ["VBC"] * 3, "Ward": ["A", "B", "Cluster 1 total"], "Jan 2025": [30, 10, 40],
+    ...                   "Jan 2024": [20, 14, 34], "Change": [10, -4, 6], "% change": [50.0, -28.6, 17.6]})
+    >>> ward_change_sentences(t, "Cluster 1")
+    ['VBC: Cluster 1 +6 (+17.6%); most of it in A (+10).']
+    """
+    out = []
+    now, before = table.columns[2], table.columns[3]
+    for measure, grp in table.groupby("Measure", sort=False):
+        total = grp[grp["Ward"] == f"{cluster} total"].iloc[0]
+        wards = grp[grp["Ward"] != f"{cluster} total"]
+        change = int(total["Change"])
+        head = f"{measure}: {cluster} {change_label(int(total[now]), int(total[before]))}"
+        if change == 0 or wards.empty:
+            biggest = wards.loc[wards["Change"].abs().idxmax()] if len(wards) else None
+            tail = (f"; no change overall (largest ward change: {biggest['Ward']} {signed_count(biggest['Change'])})."
+                    if biggest is not None and biggest["Change"] else "; no ward changed.")
+            out.append(head + tail)
+            continue
+        same = wards[wards["Change"] * change > 0]
+        top = same.loc[same["Change"].abs().idxmax()]
+        share = "most of it" if abs(top["Change"]) > abs(change) / 2 else "the largest part"
+        out.append(f"{head}; {share} in {top['Ward']} ({signed_count(top['Change'])}).")
     return out
 
 

@@ -16,7 +16,8 @@ from dashboard.filters import FilterContext, Filters
 
 __all__ = ["Comparison", "comparison_for", "headline_table", "type_change_table", "ALL_CRIME",
            "SIGNIFICANCE_NOTE", "SIGNIFICANCE_METHOD", "Card", "change_text", "headline_cards", "comparison_sentence",
-           "period_columns", "headline_display", "aligned_comparison", "left_out_months"]
+           "period_columns", "headline_display", "aligned_comparison", "left_out_months", "measure_classes",
+           "rate_context_table", "rate_context_caption", "period_headings"]
 
 ALL_CRIME = "All crime"
 # shown where a change is read (plain words, dashboard.explain); the method goes in the help tooltip
@@ -51,7 +52,7 @@ class Comparison:
     @property
     def period_label(self) -> str:
         """The months of the period that have data, written short ("Jan–Dec 2025")."""
-        return months_label(self.period_months)
+        return months_label(self.period_months) if self.period_months else f"{self.period.label} (no data)"
 
     @property
     def label(self) -> str:
@@ -87,6 +88,19 @@ def _sum(monthly: pd.DataFrame, months, classes) -> int:
     return int(sel["records"].fillna(0).sum())
 
 
+def measure_classes(classes: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """The measures every page shows for the selected classes, in order: All crime (VBC + CAS, when
+    a crime class is selected), then each class. One list, so cards, tables and per-ward rows agree.
+
+    >>> measure_classes(("VBC", "CAS", "ASB"))
+    [('All crime', ('VBC', 'CAS')), ('VBC', ('VBC',)), ('CAS', ('CAS',)), ('ASB', ('ASB',))]
+    >>> measure_classes(("ASB",))
+    [('ASB', ('ASB',))]
+    """
+    crime = tuple(c for c in classes if c in ("VBC", "CAS"))
+    return ([(ALL_CRIME, crime)] if crime else []) + [(c, (c,)) for c in classes]
+
+
 def headline_table(monthly: pd.DataFrame, cmp: Comparison, classes: tuple[str, ...]) -> pd.DataFrame:
     """One row per measure (All crime = VBC + CAS, then each selected class).
 
@@ -100,13 +114,8 @@ def headline_table(monthly: pd.DataFrame, cmp: Comparison, classes: tuple[str, .
     [['All crime', 120, 30, 'Significant increase'], ['VBC', 120, 30, 'Significant increase'], ['ASB', 10, 0, 'No significant change']]
     """
     monthly = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.date)
-    measures = []
-    crime = tuple(c for c in classes if c in ("VBC", "CAS"))
-    if crime:
-        measures.append((ALL_CRIME, crime))
-    measures += [(c, (c,)) for c in classes]
     rows = []
-    for label, cls in measures:
+    for label, cls in measure_classes(classes):
         row = {"measure": label, "records": _sum(monthly, cmp.period_months, cls),
                "months_with_data": len(cmp.period_months)}
         if cmp.can_compare:
@@ -205,7 +214,7 @@ def comparison_sentence(cmp: Comparison) -> str:
     >>> print(comparison_sentence(c))  # doctest: +NORMALIZE_WHITESPACE
     Each figure and its change count Jan 2025 against Jan 2024, the months with police.uk data in both periods.
     Feb 2025 has no comparison because police.uk has no data for Feb 2024; the whole period's total
-    (Jan–Feb 2025) is shown under each figure.
+    (Jan–Feb 2025) is given as its own, labelled figure.
     """
     if cmp.comparison_period is None:
         return f"Figures count {cmp.period_label}. No comparison is chosen."
@@ -217,8 +226,8 @@ def comparison_sentence(cmp: Comparison) -> str:
     current, previous = left_out_months(cmp)
     return (f"Each figure and its change count {cmp.label} against {cmp.comparison_label}, the months with "
             f"police.uk data in both periods. {months_label(current)} has no comparison because police.uk has no "
-            f"data for {months_label(previous)}; the whole period's total ({cmp.period_label}) is shown under "
-            "each figure.")
+            f"data for {months_label(previous)}; the whole period's total ({cmp.period_label}) is given as "
+            "its own, labelled figure.")
 
 
 def period_columns(cmp: Comparison) -> dict[str, str]:
@@ -286,3 +295,77 @@ def aligned_comparison(monthly: pd.DataFrame, cmp: Comparison) -> pd.DataFrame:
     sel["month"] = sel["comparison_month"].map(to_period)
     sel["records"] = pd.to_numeric(sel["records"], errors="coerce").astype("float64")
     return sel.sort_values(["month", "crime_class"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- an area's rate beside the borough's
+def rate_context_table(rows: pd.DataFrame, classes: tuple[str, ...], months: str,
+                       labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """An area's rate per 1,000 residents beside the borough's, per measure, for the same months and
+    the same population basis (``rows`` is the ``area_and_borough_by_class`` result).
+
+    >>> r = pd.DataFrame({"crime_class": ["VBC", "ASB"], "area_records": [30, 2], "borough_records": [300, 40],
+    ...                   "area_population": [1000] * 2, "borough_population": [20000] * 2})
+    >>> t = rate_context_table(r, ("VBC", "ASB"), "Jan–Dec 2025")
+    >>> t.values.tolist()
+    [['All crime', 30, 30.0, 15.0, '2.0× the borough rate'], ['VBC', 30, 30.0, 15.0, '2.0× the borough rate'], ['ASB', 2, 2.0, 2.0, 'the same as the borough rate']]
+    >>> list(t.columns)
+    ['Measure', 'Records, Jan–Dec 2025', 'Per 1,000 residents', 'Borough per 1,000 residents', 'Compared with the borough']
+    """
+    labels = labels or {}
+    by_class = rows.set_index("crime_class")
+    area_pop = float(rows["area_population"].iloc[0]) if len(rows) else float("nan")
+    borough_pop = float(rows["borough_population"].iloc[0]) if len(rows) else float("nan")
+    out = []
+    for label, cls in measure_classes(tuple(classes)):
+        area = int(sum(int(by_class["area_records"].get(c, 0)) for c in cls))
+        borough = int(sum(int(by_class["borough_records"].get(c, 0)) for c in cls))
+        rate = 1000.0 * area / area_pop if area_pop else float("nan")
+        b_rate = 1000.0 * borough / borough_pop if borough_pop else float("nan")
+        out.append({"Measure": labels.get(label, label), f"Records, {months}": area,
+                    "Per 1,000 residents": round(rate, 1), "Borough per 1,000 residents": round(b_rate, 1),
+                    "Compared with the borough": _ratio_text(rate, b_rate)})
+    return pd.DataFrame(out)
+
+
+def _ratio_text(rate: float, borough: float) -> str:
+    """``2.4× the borough rate``; within 5% reads 'the same as the borough rate'.
+
+    >>> _ratio_text(24.0, 10.0), _ratio_text(10.2, 10.0), _ratio_text(3.0, 0.0)
+    ('2.4× the borough rate', 'the same as the borough rate', 'no borough rate to compare')
+    """
+    if not borough or borough != borough or rate != rate:
+        return "no borough rate to compare"
+    ratio = rate / borough
+    if abs(ratio - 1) < 0.05:
+        return "the same as the borough rate"
+    return f"{ratio:.1f}× the borough rate"
+
+
+def rate_context_caption(rows: pd.DataFrame, area: str, months: str, n_months: int) -> str:
+    """What the area-vs-borough rates count: months, residents of each, the population basis.
+
+    >>> r = pd.DataFrame({"area_population": [1000], "borough_population": [187767],
+    ...                   "population_basis": ["ONS mid-2024 estimates"]})
+    >>> rate_context_caption(r, "High Street ward", "Jan–Dec 2025", 12)  # doctest: +NORMALIZE_WHITESPACE
+    'Rates per 1,000 residents over Jan–Dec 2025 (12 months with data, not a yearly rate unless the months make a year):
+    High Street ward 1,000 residents, Maidstone borough 187,767, both ONS mid-2024 estimates.'
+    """
+    basis = rows["population_basis"].iloc[0] if len(rows) else ""
+    return (f"Rates per 1,000 residents over {months} ({n_months} months with data, not a yearly rate unless the "
+            f"months make a year): {area} {int(rows['area_population'].iloc[0]):,} residents, Maidstone borough "
+            f"{int(rows['borough_population'].iloc[0]):,}, both {basis}.")
+
+
+def period_headings(table: pd.DataFrame, months: str, comparison: str = "") -> pd.DataFrame:
+    """Rename a table's generic count columns so each says its months: 'Records' and rates count
+    ``months``, 'Comparison' counts ``comparison``.
+
+    >>> t = pd.DataFrame({"Rank": [1], "Records": [9], "Rate per 1,000 residents": [1.5], "Comparison": [4],
+    ...                   "Change": [5]})
+    >>> list(period_headings(t, "Oct–Dec 2025", "Jul–Sep 2025").columns)
+    ['Rank', 'Records, Oct–Dec 2025', 'Per 1,000 residents, Oct–Dec 2025', 'Records, Jul–Sep 2025', 'Change']
+    """
+    names = {"Records": f"Records, {months}", "Rate per 1,000 residents": f"Per 1,000 residents, {months}"}
+    if comparison:
+        names["Comparison"] = f"Records, {comparison}"
+    return table.rename(columns=names)

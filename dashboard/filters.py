@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
+from analytics.lsoa import LsoaLookup
 from analytics.periods import (
     Period,
     calendar_year,
@@ -80,6 +81,8 @@ class FilterContext:
     lsoas: Mapping[str, str]  # code -> name
     crime_types: Mapping[str, str]  # type -> class
     priorities: Mapping[str, str]  # priority_id -> name (only those police.uk can filter)
+    lsoa_lookup: LsoaLookup | None = None  # 2011 -> 2021 LSOA codes (a 2011 code in a URL is resolved)
+    cluster_wards: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # ward_set -> {cluster: wards}
 
     @property
     def last_month(self) -> dt.date:
@@ -241,9 +244,12 @@ def parse_query_params(qp: Mapping, ctx: FilterContext) -> Filters:
         }.get(kind)
         if valid is None:
             note("area", area_raw, "use borough, cluster:<name>, ward:<code> or lsoa:<code>")
+        elif kind == "lsoa" and code not in valid and _lsoa_2011(code, ctx) is not None:
+            values["area_type"], values["area_code"], message = "lsoa", *_lsoa_2011(code, ctx)
+            notes.append(message)
         elif code not in valid:
             what = {"cluster": "a ward cluster", "ward": f"a ward on the {WARD_SET_LABELS[ward_set]}",
-                    "lsoa": "a Maidstone LSOA (2021)"}[kind]
+                    "lsoa": "a Maidstone LSOA (2021 or 2011 code)"}[kind]
             note("area", area_raw, f"{code!r} is not {what}")
         else:
             values["area_type"], values["area_code"] = kind, code
@@ -281,6 +287,37 @@ def parse_query_params(qp: Mapping, ctx: FilterContext) -> Filters:
     for key in unknown[:5]:
         note(key, qp.get(key), "not a dashboard parameter")
     return replace(base, **values, notes=tuple(notes))
+
+
+def _lsoa_2011(code: str, ctx: FilterContext) -> tuple[str, str] | None:
+    """A 2011 LSOA code (as older reports and police.uk files before 2023 use) resolved to the 2021 LSOA
+    the area filter shows, and the sentence saying what it became; None when it is not one.
+
+    >>> from analytics.lsoa import LsoaLookup
+    >>> lk = LsoaLookup.from_rows([("E01033090", "E01034991", "S"), ("E01033090", "E01034992", "S")])
+    >>> ctx = FilterContext((), frozenset(), {}, {}, {"E01034991": "Maidstone 004H", "E01034992": "Maidstone 004I"},
+    ...                     {}, {}, lsoa_lookup=lk)
+    >>> code, message = _lsoa_2011("e01033090", ctx)
+    >>> code
+    'E01034991'
+    >>> print(message)  # doctest: +NORMALIZE_WHITESPACE
+    E01033090 is a 2011 LSOA code; in 2021 it was split into Maidstone 004H (E01034991) and Maidstone 004I
+    (E01034992). Showing Maidstone 004H (E01034991); the other is in the sidebar's LSOA list (it finds 2011 codes too).
+    """
+    if ctx.lsoa_lookup is None:
+        return None
+    found = ctx.lsoa_lookup.resolve(code)
+    targets = [c for c in found.successors if c in ctx.lsoas]
+    if not targets or found.kind == "current":
+        return None
+    first = targets[0]
+    text = found.describe(ctx.lsoas)
+    if len(targets) > 1:
+        text += (f" Showing {ctx.lsoas[first]} ({first}); the other{'s are' if len(targets) > 2 else ' is'} in the "
+                 "sidebar's LSOA list (it finds 2011 codes too).")
+    else:
+        text += f" Showing {ctx.lsoas[first]} ({first})."
+    return first, text
 
 
 def to_query_params(f: Filters, ctx: FilterContext) -> dict[str, str]:

@@ -406,7 +406,7 @@ def latest_signal(chart: XmRChart | None, period_months: Sequence[dt.date]) -> t
     return month, explain.signal_words(text) if text else "No signal"
 
 
-def summary_table(prios: pd.DataFrame, sections: dict[str, dict]) -> pd.DataFrame:
+def summary_table(prios: pd.DataFrame, sections: dict[str, dict], periods: dict[str, str] | None = None) -> pd.DataFrame:
     """The summary table: one row per priority/theme (``prios`` ordered by :func:`ordered_priorities`).
 
     ``sections[priority_id]`` is the :func:`section_data` result: ``measure`` (words), and for
@@ -443,7 +443,37 @@ def summary_table(prios: pd.DataFrame, sections: dict[str, dict]) -> pd.DataFram
         table[col] = _int_or_na(table[col])
     for col in ("% change", "p-value"):
         table[col] = pd.to_numeric(table[col], errors="coerce").astype("float64")
-    return table
+    return table if periods is None else _with_months(table, periods)
+
+
+def _with_months(table: pd.DataFrame, periods: dict[str, str]) -> pd.DataFrame:
+    """The summary with headings that say their months (``dashboard.compare.period_columns``): the
+    like-for-like months, their comparison and the change first (the figure pair), then the whole
+    period's records.
+
+    >>> t = pd.DataFrame({"Priority or theme": ["ASB"], "Measurable from police.uk": ["Yes"], "Records": [30],
+    ...     "Change": [2], "% change": [20.0], "Significance": ["n"], SIGNAL_COLUMN: ["No signal"],
+    ...     "Records (months compared)": [12], "Comparison records": [10], "p-value": [0.8], "Type": ["Theme"],
+    ...     "police.uk measure": ["ASB"]})
+    >>> list(_with_months(t, {"whole": "Jan–Dec 2025 (whole period)", "current": "Jan–Apr 2025",
+    ...                       "comparison": "Jan–Apr 2024"}).columns)[:7]
+    ['Priority or theme', 'Records, Jan–Apr 2025', 'Records, Jan–Apr 2024', 'Change', '% change', 'Significance', 'Records, Jan–Dec 2025 (whole period)']
+    """
+    names = {"Records": f"Records, {periods['whole']}"}
+    drop = []
+    if periods.get("current"):
+        names["Records (months compared)"] = f"Records, {periods['current']}"
+    else:
+        drop.append("Records (months compared)")
+    if periods.get("comparison"):
+        names["Comparison records"] = f"Records, {periods['comparison']}"
+    else:
+        drop += ["Comparison records", "Change", "% change", "p-value"]
+    first = "Records (months compared)" if periods.get("current") else "Records"  # the value the change is of
+    order = ["Priority or theme", first, "Comparison records", "Change", "% change", "Significance", "Records",
+             SIGNAL_COLUMN, "Measurable from police.uk", "p-value", "Type", "police.uk measure"]
+    order = list(dict.fromkeys(order))
+    return table[[c for c in order if c not in drop]].rename(columns=names)
 
 
 # --- tables ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
+from analytics.lsoa import LsoaLookup
 from analytics.periods import coverage, month_label
 from dashboard.data import query
 from dashboard.filters import (
@@ -45,6 +46,7 @@ def _context_tables(version: str) -> dict:
         "types": query("crime_types"),
         "priorities": query("priorities"),
         "overlap": query("ward_overlap"),
+        "lsoa_2011": query("lsoa_2011_lookup"),
     }
 
 
@@ -68,6 +70,9 @@ def _filter_context(version: str) -> FilterContext:
         lsoas=dict(zip(t["lsoas"]["lsoa21_code"], t["lsoas"]["lsoa21_name"])),
         crime_types=dict(zip(t["types"]["crime_type"], t["types"]["crime_class"])),
         priorities=dict(zip(filterable["priority_id"], filterable["name"])),
+        lsoa_lookup=LsoaLookup.from_rows(zip(t["lsoa_2011"]["lsoa11_code"], t["lsoa_2011"]["lsoa21_code"],
+                                             t["lsoa_2011"]["change"]), current=t["lsoas"]["lsoa21_code"]),
+        cluster_wards={k: dict(zip(t[f"clusters_{k}"]["cluster"], t[f"clusters_{k}"]["wards"])) for k in ("2022", "2024")},
     )
 
 
@@ -120,13 +125,19 @@ def _on_area_type_change() -> None:
 
 
 def _area_options(ctx: FilterContext, ward_set: str, area_type: str) -> dict[str, str]:
-    if area_type == "cluster":
-        suffix = " (derived)" if ward_set == "2024" else ""
-        return {c: f"{c}{suffix}" for c in ctx.clusters[ward_set]}
+    if area_type == "cluster":  # named with its wards, so a reader can find theirs
+        from dashboard.clusters_view import cluster_option_label  # noqa: PLC0415
+
+        wards = ctx.cluster_wards.get(ward_set, {})
+        return {c: cluster_option_label(c, wards.get(c, ""), ward_set == "2024") for c in ctx.clusters[ward_set]}
     if area_type == "ward":
         return dict(sorted(ctx.wards[ward_set].items(), key=lambda kv: kv[1]))
     if area_type == "lsoa":
-        return {code: f"{name} ({code})" for code, name in sorted(ctx.lsoas.items(), key=lambda kv: kv[1])}
+        def label(code: str, name: str) -> str:  # a changed code also names its 2011 code(s): searchable
+            old = ctx.lsoa_lookup.changed_predecessors(code) if ctx.lsoa_lookup is not None else ()
+            return f"{name} ({code}; 2011: {' + '.join(old)})" if old else f"{name} ({code})"
+
+        return {code: label(code, name) for code, name in sorted(ctx.lsoas.items(), key=lambda kv: kv[1])}
     return {}
 
 

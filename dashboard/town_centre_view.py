@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from analytics.rates import format_count
 from dashboard import theme
-from dashboard.clusters_view import MONTH_ABBR, TablePlan, plan_table, signed_count, signed_pct
+from dashboard.clusters_view import MONTH_ABBR, TablePlan, compared_columns, plan_table, signed_count, signed_pct
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -189,6 +189,9 @@ def town_display(numbers: pd.DataFrame, plan: TablePlan, start: int, end: int) -
     for y in plan.years:
         out[plan.heading(y)] = [format_count(v, NO_DATA) for v in numbers[str(y)]]
     cmp = plan.pct
+    if "later_lfl" in numbers:
+        for heading, values in compared_columns(numbers, plan, cmp, "later_lfl", "earlier_lfl").items():
+            out[heading] = values
     since = f"since {cmp.earlier}" + ("" if cmp.is_whole_window else f", {cmp.months_label} only") if cmp else ""
     out[f"Diff ({since})" if cmp else "Diff"] = [signed_count(v) for v in numbers["diff"]]
     out[f"% Change ({since})" if cmp else "% Change"] = [signed_pct(v) for v in numbers["pct_change"]]

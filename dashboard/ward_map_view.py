@@ -202,26 +202,51 @@ def map_frame(table: pd.DataFrame, measure: str, ward_set: str) -> pd.DataFrame:
     return out
 
 
-def display_ward_table(table: pd.DataFrame, same_months: bool) -> pd.DataFrame:
-    """Appendix 2 Tables 1 and 2 in one sortable table (columns named for people).
+def display_ward_table(table: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    """Appendix 2 Tables 1 and 2 in one sortable table whose headings say their months.
 
-    'Records' and 'Per 1,000' count every month of the period with data; 'This period',
-    'Comparison', 'Change' and '% change' use the like-for-like months only. When those are
-    the same months, the duplicate 'This period' columns are left out.
+    ``columns`` is :func:`dashboard.compare.period_columns`: the whole period's count and rate
+    (``whole``), then, when comparing, the like-for-like months (``current``, left out when they are
+    the whole period), the comparison months and the change, so no heading mixes two periods.
+
+    >>> t = ward_table(pd.DataFrame({"ward_code": ["A"], "ward_name": ["Ay"], "cluster": ["C1"],
+    ...     "population": [1000], "records": [50], "records_comparison": [0]}),
+    ...     pd.DataFrame({"ward_code": ["A"], "records": [20], "records_comparison": [10]}))
+    >>> cols = {"whole": "Jan–Dec 2025 (whole period)", "current": "Jan–Apr 2025", "comparison": "Jan–Apr 2024",
+    ...         "change": "Change", "pct_change": "% change"}
+    >>> for c in display_ward_table(t, cols).columns:
+    ...     print(c)
+    Ward
+    Records, Jan–Dec 2025 (whole period)
+    Per 1,000, Jan–Dec 2025 (whole period)
+    Rank
+    Records, Jan–Apr 2025
+    Records, Jan–Apr 2024
+    Change
+    Per 1,000, Jan–Apr 2025
+    Per 1,000, Jan–Apr 2024
+    % change
+    Population
+    Cluster
+    Ward code
     """
-    cols = {"ward_name": "Ward", "records": "Records", "rate": "Per 1,000", "rank_records": "Rank"}
+    whole = columns["whole"]
+    cols = {"ward_name": "Ward", "records": f"Records, {whole}", "rate": f"Per 1,000, {whole}",
+            "rank_records": "Rank"}
     if "change" in table:
-        if not same_months:
-            cols.update({"records_now": "This period"})
-        cols.update({"records_cmp": "Comparison", "change": "Change"})
-        if not same_months:
-            cols.update({"rate_now": "Per 1,000 this period"})
-        cols.update({"rate_cmp": "Per 1,000 comparison", "pct_change": "% change"})
+        current = columns.get("current") or ""
+        if current:
+            cols["records_now"] = f"Records, {current}"
+        cols.update({"records_cmp": f"Records, {columns['comparison']}", "change": columns["change"]})
+        if current:
+            cols["rate_now"] = f"Per 1,000, {current}"
+        cols.update({"rate_cmp": f"Per 1,000, {columns['comparison']}", "pct_change": columns["pct_change"]})
     cols.update({"population": "Population", "cluster": "Cluster", "ward_code": "Ward code"})
     out = table[list(cols)].rename(columns=cols)
     out["Rank"] = out["Rank"].astype("int64")
     out["Population"] = out["Population"].astype("int64")
-    return out.sort_values(["Records", "Ward"], ascending=[False, True]).reset_index(drop=True)
+    first = cols["records"]
+    return out.sort_values([first, "Ward"], ascending=[False, True]).reset_index(drop=True)
 
 
 # ---- Table 8: by year ------------------------------------------------------------------------
@@ -394,12 +419,18 @@ def months_caption(is_change: bool, period_months, months, comparison_months, co
 
 
 def ward_table_caption(period_months, months, comparison_months, ward_set: str) -> str:
-    text = f"Records and Per 1,000: {describe_months(period_months)}."
+    """Which months each group of columns counts, and the population basis.
+
+    >>> ward_table_caption([dt.date(2025, 1, 1)], [], [], "2024")[:40]
+    'Each heading names the months it counts.'
+    """
+    text = "Each heading names the months it counts."
     if comparison_months:
-        text += (f" This period, Comparison, Change and % change: {describe_months(months)} against "
-                 f"{describe_months(comparison_months)} (like-for-like months).")
+        text += (f" The change compares {describe_months(months)} with {describe_months(comparison_months)}: "
+                 "only months with data in both periods (like for like).")
     return text + (f" Per 1,000 residents: {POPULATION_BASIS[ward_set]}, the same for both periods, so the % change "
-                   "of the rate equals the % change of the count. Rank 1 = most records.")
+                   "of the rate equals the % change of the count; a rate over the months shown, not per year. "
+                   "Rank 1 = most records.")
 
 
 # ---- Ward profile -----------------------------------------------------------------------------

@@ -5,11 +5,14 @@ accessibility, and the build's own record (metadata and per-file reconciliation)
 import streamlit as st
 
 from analytics.rates import format_count
+from analytics.periods import months_label
 from dashboard import about_view as v
+from dashboard import lsoa_codes
+from dashboard import reconciliation as rc
 from dashboard.charts import download_csv, show_chart, show_table
 from dashboard.data import query
 from dashboard.state import current_filters, filter_context
-from dashboard.safe_text import safe_table
+from dashboard.safe_text import md_escape, safe_table
 
 current_filters()  # not used here, but hands a deep link on a fresh server over to the router first
 ctx = filter_context()
@@ -72,6 +75,36 @@ def render_geography() -> None:
     table(v.lsoa_vintage_table(vintage), "about_lsoa", "lsoa_vintages.csv")
     st.subheader("Ward boundary sets and how records are placed")
     st.markdown(v.placement_md(query("location_methods"), {k: len(w) for k, w in ctx.wards.items()}))
+
+
+def render_reconciliation() -> None:
+    st.subheader("Against the Strategic Assessment 2024/25")
+    st.markdown(
+        "The Strategic Assessment's 2022 tables come from Kent Police's own records for the full year; this dashboard "
+        "has police.uk for January to November 2022. Most wards and clusters agree once the missing month is "
+        "allowed for. Where a figure does not, the table gives the published figure, the dashboard's figure for the "
+        "same months, the ratio and the reason found by checking the store and the source files.")
+    checks, present = rc.load_checks(), ctx.present_months
+    figures, published, counted = {}, {}, set()
+    for key, check in checks.iterrows():
+        months, have = rc.published_months(check["published_months"], present)
+        published[key] = months_label(months)
+        counted |= set(have)
+        figures[key] = rc.dashboard_figure(check, have, query, rc.load_ward_tables())
+    full = rc.reconciliation_table(checks, figures, months_label(sorted(counted)), published)
+    safe_table(rc.reconciliation_display(full), hide_index=True)
+    download_csv(full, "strategic_assessment_reconciliation.csv", "about_sa_checks")
+    st.caption(rc.CAPTION)
+    st.markdown("**What explains each difference**")
+    for heading, reason in rc.reasons(full):
+        st.markdown(f"**{md_escape(heading)}.** {md_escape(reason)}")
+    st.markdown("**The report's hotspot LSOAs (paras 35-37) use 2011 codes.** Two of them were split in 2021; this "
+                "dashboard shows 2021 LSOAs, and its LSOA filter and tables accept and show the 2011 codes too.")
+    lsoas = query("lsoas")
+    table(rc.hotspot_lsoa_table(rc.load_hotspot_lsoas(), lsoa_codes.lookup(),
+                                dict(zip(lsoas["lsoa21_code"], lsoas["lsoa21_name"])),
+                                dict(zip(lsoas["lsoa21_code"], lsoas["ward_2024_name"]))),
+          "about_sa_lsoas", "strategic_assessment_lsoas_2011_2021.csv")
 
 
 def render_clusters() -> None:
@@ -150,6 +183,7 @@ render_months()
 render_refreshes()
 render_police_uk()
 render_geography()
+render_reconciliation()
 render_clusters()
 render_populations()
 render_cannot_measure()

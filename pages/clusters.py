@@ -6,11 +6,11 @@ printable summary (``?view=print``)."""
 import streamlit as st
 
 from analytics.periods import month_range
-from analytics.rates import change_label, format_count
 from dashboard import clusters_view as v
-from dashboard.charts import (CLASS_COLOURS, add_gap_bands, download_context, download_csv, show_chart, show_table,
-                              trend_figure)
-from dashboard.compare import ALL_CRIME, comparison_for, headline_table
+from dashboard.charts import (CLASS_COLOURS, add_gap_bands, delta_style, download_context, download_csv, metric_delta,
+                              show_chart, show_table, trend_figure)
+from dashboard.compare import (ALL_CRIME, SIGNIFICANCE_NOTE, comparison_for, comparison_sentence, headline_cards,
+                               headline_table, rate_context_caption, rate_context_table)
 from dashboard.data import query
 from dashboard.filters import CLASS_LABELS
 from dashboard.maps import display_geojson
@@ -22,15 +22,21 @@ args, cmp = f.query_args(), comparison_for(f, ctx)
 clusters = list(ctx.clusters[f.ward_set])
 YEARS = range(ctx.months[0].year, ctx.months[-1].year + 1)
 TABLE_NO = {"VBC": 3, "CAS": 4, "ASB": 5}
+LABELS = {ALL_CRIME: f"{ALL_CRIME} (VBC + CAS)", **CLASS_LABELS}
+CLUSTER_INFO = query("clusters", ward_set=f.ward_set).set_index("cluster")
 st.markdown(v.PRINT_CSS, unsafe_allow_html=True)
 
 
 def choose_cluster() -> str:
+    """The cluster: the URL's, else the one holding the area chosen in the sidebar (a cluster, a ward or an
+    LSOA's ward), else Cluster 1; a new sidebar area moves the page to its cluster."""
     ss = st.session_state
-    chosen, message = v.resolve_cluster(st.query_params.get("cluster"), clusters, f.area_type, f.area_code)
+    area = v.area_cluster(f.area_type, f.area_code, query("wards", ward_set=f.ward_set),
+                          query("lsoas") if f.area_type == "lsoa" else None, f.ward_set)
+    chosen, message = v.resolve_cluster(st.query_params.get("cluster"), clusters,
+                                        "cluster" if area else "borough", area or "")
     if message:
         st.warning(md_escape(message))  # quotes a URL value: plain text
-    area = f.area_code if f.area_type == "cluster" else None
     ss["cl_cluster"] = v.next_cluster(ss.get("cl_cluster"), chosen, area, ss.get("cl_area_seen"), clusters)
     ss["cl_area_seen"] = area
     if st.query_params.get("cluster") != ss["cl_cluster"]:
@@ -51,6 +57,12 @@ def load(cluster: str) -> dict:
     if cmp.has_data:
         d["ward_rows"] = query("area_counts_by_year", months=list(cmp.period_months),
                                **{**by_year, "area_level": "ward"})
+        d["context"] = query("area_and_borough_by_class", months=list(cmp.period_months), **in_cluster)
+    if cmp.can_compare:
+        d["changes"] = v.ward_change_table(
+            query("ward_counts_by_class_two_periods", months=list(cmp.months),
+                  comparison_months=list(cmp.comparison_months), **in_cluster),
+            d["wards"], cluster, f.classes, cmp.label, cmp.comparison_label, LABELS)
     d["numbers"], d["tables"] = v.appendix_tables(
         query("area_counts_by_year", **years, **by_year), plan, f.classes, clusters,
         *(query("area_counts_by_year", months=c.months(), **by_year) if c else None for c in (plan.diff, plan.pct)))
@@ -62,17 +74,46 @@ def render_key_figures(d: dict, cluster: str) -> None:
         st.info(f"No police.uk data for any month of {f.period.label}; key figures and ward shares need a period "
                 "with data. The yearly tables and the trend below still show every year.")
         return
-    table = headline_table(d["period"], cmp, f.classes)
-    cols = st.columns(len(table))
-    for col, row in zip(cols, table.itertuples()):
-        label = f"{ALL_CRIME} (VBC + CAS)" if row.measure == ALL_CRIME else CLASS_LABELS[row.measure]
-        if cmp.can_compare:
-            col.metric(label, format_count(row.records), delta=change_label(row.records_compared,
-                       row.records_comparison), **v.metric_delta(row.change))
+    cards = headline_cards(headline_table(d["period"], cmp, f.classes), cmp, LABELS)
+    for col, card in zip(st.columns(len(cards)), cards):
+        col.markdown(f"**{card.heading}**")
+        if card.delta is not None:
+            colour, arrow = delta_style(card.change)
+            col.metric(card.label, card.value, delta=metric_delta(card.delta), delta_color=colour, delta_arrow=arrow,
+                       help=f"{card.heading}, {card.label}: {card.value}, {card.delta}. {card.verdict}. "
+                            f"{SIGNIFICANCE_NOTE}")
+            col.markdown(f"**{card.verdict}**")
         else:
-            col.metric(label, format_count(row.records))
-    st.caption(f"{cluster}, {f.period.label} ({cmp.note if cmp.can_compare else 'months with data'}). "
-               "Orange ↑ = more records than in the comparison months, purple ↓ = fewer.")
+            col.metric(card.label, card.value)
+        if card.whole_period:
+            col.markdown(card.whole_period)
+    st.caption(f"{cluster}. {comparison_sentence(cmp)} Orange ↑ = more records than in the comparison months, "
+               "purple ↓ = fewer.")
+
+
+def render_ward_changes(d: dict, cluster: str, compact: bool = False) -> None:
+    """Which ward drove the change: each ward's like-for-like change per measure, adding up to the cluster's."""
+    if "changes" not in d:
+        return
+    title = f"Change by ward, {cmp.label} vs {cmp.comparison_label}"
+    st.markdown(f"**{title}**" if compact else f"#### {title}")
+    if not compact:
+        st.markdown("\n".join(f"- {md_escape(line)}" for line in v.ward_change_sentences(d["changes"], cluster)))
+    safe_table(v.ward_change_wide(d["changes"]), hide_index=True)
+    if not compact:
+        download_csv(d["changes"], "cluster_change_by_ward.csv", "cl_ward_change")
+        st.caption(f"The same months as the key figures above ({cmp.label} against {cmp.comparison_label}, the "
+                   "months with data in both periods); each ward's records are those placed in it, so the wards add "
+                   f"up to {cluster}'s total.")
+
+
+def render_context(d: dict, cluster: str) -> None:
+    if "context" not in d:
+        return
+    st.markdown(f"**{cluster} beside the whole borough**, {cmp.period_label}")
+    show_table(rate_context_table(d["context"], f.classes, cmp.period_label, LABELS), "cl_context",
+               "cluster_vs_borough.csv")
+    st.caption(rate_context_caption(d["context"], cluster, cmp.period_label, len(cmp.period_months)))
 
 
 def render_map(d: dict, cluster: str, height: int = 460) -> None:
@@ -140,10 +181,11 @@ def render_print(d: dict, cluster: str) -> None:
     left, right = st.columns([1, 1])
     with left:
         if cmp.has_data:
-            st.markdown(f"**Key figures, {f.period.label}**")
-            safe_table(v.style_table(v.key_figures_table(headline_table(d["period"], cmp, f.classes), cmp.can_compare,
-                                                       {ALL_CRIME: "All crime (VBC + CAS)", **CLASS_LABELS}), cluster))
-            st.caption(f"Change: {cmp.note}." if cmp.can_compare else "No comparison months with data.")
+            st.markdown(f"**Key figures, {cmp.label}**" + (f" vs {cmp.comparison_label}" if cmp.can_compare else ""))
+            safe_table(v.style_table(v.key_figures_table(headline_table(d["period"], cmp, f.classes), cmp, LABELS),
+                                     cluster))
+            st.caption(comparison_sentence(cmp))
+            render_ward_changes(d, cluster, compact=True)
         st.markdown(f"**{cluster} by year (Appendix 2 Tables 3-5)**")
         safe_table(v.style_table(v.cluster_rows(d["tables"], cluster), cluster))
         st.caption(v.tables_caption(d["plan"], f.ward_set, f.crime_types, f.priority, short=True))
@@ -159,7 +201,8 @@ if view != "print":
     choose_cluster()
     with st.container(key="cl_picker"):
         cluster = st.selectbox("Ward cluster", clusters, key="cl_cluster",
-                               format_func=lambda c: f"{c} (derived)" if f.ward_set == "2024" else c)
+                               format_func=lambda c: v.cluster_option_label(c, CLUSTER_INFO["wards"].get(c, ""),
+                                                                            f.ward_set == "2024"))
 else:
     cluster = choose_cluster()
 d = load(cluster)
@@ -169,6 +212,8 @@ if view == "print":
     render_print(d, cluster)
 else:
     render_key_figures(d, cluster)
+    render_ward_changes(d, cluster)
+    render_context(d, cluster)
     left, right = st.columns([2, 3])
     with left:
         render_map(d, cluster)

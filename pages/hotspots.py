@@ -6,9 +6,12 @@ cold spots across the borough's 99 LSOAs (SA paras 35-37)."""
 import streamlit as st
 
 from analytics.hotspots import repeat_threshold
+from analytics.periods import months_label
 from dashboard import explain
 from dashboard import hotspots_view as hv
+from dashboard import lsoa_codes
 from dashboard.charts import download_context, download_csv, show_table
+from dashboard.compare import period_headings
 from dashboard.data import query
 from dashboard.maps import display_geojson
 from dashboard.safe_text import md_escape
@@ -92,18 +95,27 @@ def render_density_map() -> None:
                "addresses). No background map is drawn (works offline); LSOA outlines give the geography. Hover "
                "for numbers; the tables below are the accessible alternative.")
     with st.expander("Table and download for this map"):
-        show_table(hv.top_lsoa_table(lsoa, measure, win.can_compare, n=None), "hs_map_lsoa", "hotspot_lsoas.csv")
+        show_table(lsoa_table(None), "hs_map_lsoa", "hotspot_lsoas.csv")
         show_table(hexes[["lon", "lat", "records", "busiest_place", "busiest_records"]], "hs_map_hex",
                    "hotspot_hexagons.csv")
 
 
+def lsoa_table(n: int | None = 10):
+    """The top-LSOA table with headings that say the window's months and the 2011 code older reports use."""
+    table = hv.top_lsoa_table(lsoa, measure, win.can_compare, n=n)
+    codes = table["LSOA code"] if "LSOA code" in table else table["LSOA"].str.extract(r"\((E\d{8})\)$")[0]
+    table = lsoa_codes.add_2011_codes(table, codes, lsoa_codes.lookup())
+    return period_headings(table, months_label(months), months_label(cmp_months) if win.can_compare else "")
+
+
 def render_top_lsoas() -> None:
     st.subheader("Top LSOAs")
-    table = hv.top_lsoa_table(lsoa, measure, win.can_compare)
-    show_table(table, "hs_top_lsoas", "top_lsoas.csv")
+    show_table(lsoa_table(), "hs_top_lsoas", "top_lsoas.csv")
     st.caption(f"Ranked by {hv.MEASURES[measure].lower()} in {win.label}. Rates are per 1,000 usual residents "
                "(Census 2021) over the window, not per year; the town centre has few residents and many visitors, "
-               "so its rate is high. " + (f"Change: {win.comparison_note}" if win.can_compare else ""))
+               "so its rate is high. The 2011 code is the one older reports use (the Strategic Assessment's hotspot "
+               "LSOAs, paras 35-37): a 2011 LSOA split in 2021 is now two LSOAs. "
+               + (f"Change: {win.comparison_note}" if win.can_compare else ""))
 
 
 def render_top_locations() -> None:
@@ -111,12 +123,14 @@ def render_top_locations() -> None:
     threshold = repeat_threshold(win.n)
     loc = query("top_locations", months=months, comparison_months=cmp_months, repeat_min_months=threshold,
                 top_n=100_000, **args)
-    table = hv.top_locations_table(loc, win.n, win.can_compare)
+    table = period_headings(hv.top_locations_table(loc, win.n, win.can_compare), months_label(months),
+                            months_label(cmp_months) if win.can_compare else "")
     n_repeat = int(loc["is_repeat_location"].sum())
     st.markdown(f"**{n_repeat:,} REPEAT location{'s' if n_repeat != 1 else ''}** among {len(loc):,} locations "
                 f"with records in {win.label}. {hv.repeat_rule_text(win.n)}")
     show_table(table, "hs_top_locations", "top_locations.csv", height=35 * (len(table) + 1) + 3)
-    download_csv(hv.top_locations_table(loc, win.n, win.can_compare, n=None), "all_locations.csv",
+    download_csv(period_headings(hv.top_locations_table(loc, win.n, win.can_compare, n=None), months_label(months),
+                                 months_label(cmp_months) if win.can_compare else ""), "all_locations.csv",
                  "hs_all_locations", label="Download all locations (CSV)")
     st.caption("Locations are police.uk snap points: each stands for several nearby addresses. "
                + (f"Change: {win.comparison_note}" if win.can_compare else ""))

@@ -26,10 +26,13 @@ from dashboard.compare import (
     headline_cards,
     headline_display,
     headline_table,
+    rate_context_caption,
+    rate_context_table,
     type_change_table,
 )
 from dashboard.data import query
 from dashboard.filters import CLASS_LABELS
+from dashboard.safe_text import md_escape
 from dashboard.search_view import search_box, send_to_search
 from dashboard.state import current_filters, filter_context
 
@@ -71,6 +74,17 @@ def render_headlines(monthly: pd.DataFrame) -> None:
     st.caption(comparison_sentence(cmp) + (f" {SIGNIFICANCE_NOTE}" if cmp.can_compare else ""))
     with st.expander("Table and download for the headline figures"):
         show_table(headline_display(table, cmp, LABELS), "headline", "headline_figures.csv")
+    if f.area_type != "borough":
+        render_context()
+
+
+def render_context() -> None:
+    """The chosen area's rate per class beside the borough's (same months, same population basis)."""
+    area = f.area_label(ctx)
+    rows = query("area_and_borough_by_class", months=list(cmp.period_months), **args)
+    st.markdown(f"**{md_escape(area)} beside the whole borough**, {cmp.period_label}")
+    show_table(rate_context_table(rows, f.classes, cmp.period_label, LABELS), "area_context", "area_vs_borough.csv")
+    st.caption(rate_context_caption(rows, area, cmp.period_label, len(cmp.period_months)))
 
 
 def render_trend(monthly: pd.DataFrame) -> None:

@@ -5,11 +5,11 @@ summary table on top. Page parameters: ``view=<priority_id>``, ``baseline=YYYY-M
 import streamlit as st
 
 from analytics.periods import Period, coverage, month_label
-from analytics.rates import change_label, format_count
+from analytics.rates import format_count
 from dashboard import explain, partner_sections
 from dashboard import priorities_view as pv
-from dashboard.charts import link_to_view, plotly_chart, show_table
-from dashboard.compare import SIGNIFICANCE_NOTE, comparison_for
+from dashboard.charts import link_to_view, metric_delta, plotly_chart, show_table
+from dashboard.compare import SIGNIFICANCE_NOTE, change_text, comparison_for, comparison_sentence, period_columns
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
 from dashboard.safe_text import md_escape
@@ -77,7 +77,8 @@ def choose_baseline() -> Period | None:
 
 def render_summary(sections: dict) -> None:
     st.subheader("Summary")
-    _table(pv.summary_table(prios, sections), "prio_summary", "smp_priorities_summary.csv", placeholder="—",
+    _table(pv.summary_table(prios, sections, period_columns(cmp)), "prio_summary", "smp_priorities_summary.csv",
+           placeholder="—",
            config={"p-value": st.column_config.NumberColumn(format="%.3f", help=(
                        "The chance of a change at least this big if nothing had changed (exact test for two "
                        "counts); below 0.05 is called significant.")),
@@ -86,8 +87,8 @@ def render_summary(sections: dict) -> None:
                        "Whether the latest month is outside its usual range, or part of a run or trend "
                        "(the SPC chart's signal rules)."))})
     month = next((s["signal_month"] for s in sections.values() if s.get("signal_month")), None)
-    st.caption(f"Records: {f.period.label}, {AREA} ({coverage(f.period, ctx.present_months).describe()}). "
-               f"Change: {cmp.note if cmp.comparison_period else 'no comparison chosen'}. {SIGNIFICANCE_NOTE} "
+    st.caption(f"{AREA}. Each heading names the months it counts ({coverage(f.period, ctx.present_months).describe()}"
+               f" in {f.period.label}). {comparison_sentence(cmp)} {SIGNIFICANCE_NOTE} "
                f"Unusual month: whether {month_label(month) if month else 'the latest month with data'} is outside "
                "the usual range of its chart (below). '—' = not measurable from police.uk (no proxy count is shown "
                "for those).")
@@ -117,18 +118,24 @@ def render_numbers(s: dict) -> None:
         st.info("No police.uk data for any month of the selected period: no count or change to show.")
         return
     c1, c2, c3 = st.columns(3)
-    colour, arrow = pv.delta_style(fig.get("change"))
-    delta = change_label(fig["records_compared"], fig["records_comparison"]) if "change" in fig else None
-    c1.metric(f"Records, {f.period.label}", format_count(fig["records"]), delta=delta, delta_color=colour,
-              delta_arrow=arrow, help="Change on like-for-like months (below). Orange = more, purple = fewer.")
     if "change" in fig:
+        colour, arrow = pv.delta_style(fig["change"])
+        c1.metric(f"Records, {cmp.label}", format_count(fig["records_compared"]), delta_color=colour,
+                  delta=metric_delta(change_text(fig["records_compared"], fig["records_comparison"],
+                                                 cmp.comparison_label)),
+                  delta_arrow=arrow, help="The value and its change count the same months: those with data in both "
+                                          "periods. Orange = more, purple = fewer.")
+        if cmp.is_partial:
+            c1.markdown(f"Whole period, {cmp.period_label}: **{format_count(fig['records'])}**")
         c2.markdown(f"**{fig['verdict']}**  \n{explain.chance_words(fig['p_value']).capitalize()}",
                     help=f"{explain.SIGNIFICANCE_PLAIN} {explain.SIGNIFICANCE_METHOD}")
+    else:
+        c1.metric(f"Records, {cmp.period_label}", format_count(fig["records"]))
     if s["signal_month"]:
         c3.markdown(f"**Unusual month? {month_label(s['signal_month'])}:**  \n{s['signal']}",
                     help="Whether this month is outside the usual range of the chart below, or part of a run or "
                          "trend.")
-    st.caption(f"Change: {cmp.note}." if cmp.comparison_period else "No comparison period chosen.")
+    st.caption(comparison_sentence(cmp))
 
 
 def render_section(p, s: dict) -> None:

@@ -5,10 +5,12 @@ import streamlit as st
 
 from analytics.periods import calendar_year, coverage
 from analytics.rates import format_count
-from dashboard import explain
+from dashboard import explain, lsoa_codes
 from dashboard import ward_map_view as v
-from dashboard.charts import plotly_chart, show_chart, show_table
-from dashboard.compare import comparison_for
+from dashboard.charts import delta_style, metric_delta, plotly_chart, show_chart, show_table
+from dashboard.compare import (ALL_CRIME, change_text, comparison_for, period_columns, rate_context_caption,
+                               rate_context_table)
+from dashboard.filters import CLASS_LABELS
 from dashboard.data import query, store_version
 from dashboard.filters import WARD_SET_LABELS
 from dashboard.maps import display_geojson
@@ -20,6 +22,7 @@ cmp, ss = comparison_for(f, ctx), st.session_state
 wards, other = ctx.wards[f.ward_set], "2022" if f.ward_set == "2024" else "2024"
 ward_args = {k: val for k, val in f.query_args().items() if k not in ("area_type", "area_code")}
 overlap = v.overlap_shares(query("ward_overlap"))
+LABELS = {ALL_CRIME: f"{ALL_CRIME} (VBC + CAS)", **CLASS_LABELS}
 messages: list[str] = []
 
 
@@ -99,14 +102,25 @@ def render_profile(table, code: str) -> None:
     st.caption("Cluster: " + v.cluster_text(f.ward_set, row.cluster, None if d is None else d.cluster_derivation,
                                             d is not None and bool(d.cluster_is_low_confidence)))
     c = st.columns(3)
-    c[0].metric(f"Records, {v.describe_months(cmp.period_months)}", format_count(row.records),
-                help=f"Rank {row.rank_records} of {n} wards (1 = most).")
-    c[1].metric("Per 1,000 residents", f"{row.rate:,.1f}", help=f"Rank {row.rank_rate} of {n}. Population "
-                f"{row.population:,} ({v.POPULATION_BASIS[f.ward_set]}).")
     if cmp.can_compare:
-        c[2].metric(f"{v.describe_months(cmp.months)} vs {v.describe_months(cmp.comparison_months)}",
-                    format_count(row.records_now), delta=v.metric_delta(row.records_now, row.records_cmp),
-                    delta_color="inverse", help="Like-for-like months: only months with data in both periods.")
+        colour, arrow = delta_style(int(row.records_now - row.records_cmp))
+        c[0].metric(f"Records, {cmp.label}", format_count(row.records_now), delta_color=colour, delta_arrow=arrow,
+                    delta=metric_delta(change_text(row.records_now, row.records_cmp, cmp.comparison_label)),
+                    help="The value and its change count the same months: those with data in both periods.")
+    else:
+        c[0].metric(f"Records, {cmp.period_label}", format_count(row.records),
+                    help=f"Rank {row.rank_records} of {n} wards (1 = most).")
+    if cmp.is_partial:
+        c[1].metric(f"Whole period, {cmp.period_label}", format_count(row.records),
+                    help=f"Rank {row.rank_records} of {n} wards (1 = most).")
+    c[2].metric(f"Per 1,000 residents, {cmp.period_label}", f"{row.rate:,.1f}",
+                help=f"Rank {row.rank_rate} of {n}. Population {row.population:,} ({v.POPULATION_BASIS[f.ward_set]}); "
+                     "a rate over the months shown, not per year unless they make a year.")
+    context = query("area_and_borough_by_class", months=list(cmp.period_months), **ward_args, **area)
+    st.markdown(f"**{md_escape(row.ward_name)} beside the whole borough**, {cmp.period_label}")
+    show_table(rate_context_table(context, f.classes, cmp.period_label, LABELS), "wm_context",
+               f"ward_vs_borough_{code}.csv")
+    st.caption(rate_context_caption(context, f"{row.ward_name} ward", cmp.period_label, len(cmp.period_months)))
     monthly = query("monthly_counts_by_class", months=list(ctx.months), **ward_args, **area)
     st.markdown(f"**Records per month, {row.ward_name}**: {', '.join(f.classes)}, every month from the first to the "
                 "last loaded")
@@ -123,7 +137,9 @@ def render_profile(table, code: str) -> None:
         show_chart(type_mix_figure(mix), mix, "wm_mix", f"ward_crime_mix_{code}.csv")
     with right:
         st.markdown(f"**Top LSOAs**, {v.describe_months(cmp.period_months)} (records placed in this ward)")
-        show_table(v.top_lsoas(query("lsoa_summary", comparison_months=[], **months)), "wm_lsoas", f"lsoas_{code}.csv")
+        top = v.top_lsoas(query("lsoa_summary", comparison_months=[], **months))
+        show_table(lsoa_codes.add_2011_codes(top, top["LSOA code"], lsoa_codes.lookup()),
+                   "wm_lsoas", f"lsoas_{code}.csv")
         st.markdown("**Top locations** (police.uk anonymised snap points: 'On or near' a street or place)")
         locs = query("top_locations", comparison_months=[], top_n=10, repeat_min_months=6, **months)
         show_table(v.top_locations(locs), "wm_locs", f"locations_{code}.csv")
@@ -202,7 +218,7 @@ if profile and table is not None:
     render_profile(table, profile)
 if table is not None:
     st.subheader("Ward table (Strategic Assessment Appendix 2, Tables 1 and 2)")
-    show_table(v.display_ward_table(table, tuple(cmp.months) == tuple(cmp.period_months)), "wm_wards",
+    show_table(v.display_ward_table(table, period_columns(cmp)), "wm_wards",
                f"ward_table_{f.ward_set}.csv")
     st.caption(v.ward_table_caption(cmp.period_months, cmp.months, cmp.comparison_months, f.ward_set))
 render_years()

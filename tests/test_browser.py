@@ -341,6 +341,37 @@ def test_a_bookmarked_filter_url_gives_the_same_number(app_server, page, full_st
     assert _selected(page.locator('[data-testid="stSidebar"]'), "Ward") == "High Street"
 
 
+def test_every_pages_own_nav_link_opens_that_page_cleanly_in_a_fresh_tab(app_server, browser):
+    """Each link of the sidebar navigation, opened as a bookmark or "open in new tab" would (a new browser
+    context: no session, no history), shows that page with its title and no "Page not found" dialog; the
+    Overview's link once led to /overview and showed that dialog over the page."""
+    home = browser.new_context(viewport=VIEWPORT)
+    try:
+        pg = home.new_page()
+        open_url(pg, app_server.url)
+        links = pg.locator('[data-testid="stSidebar"] a[data-testid="stSidebarNavLink"]')
+        # a link's text is its material icon's name, then its title
+        found = [(links.nth(i).inner_text().strip().splitlines()[-1].strip(), links.nth(i).get_attribute("href"))
+                 for i in range(links.count())]
+    finally:
+        home.close()
+    public_titles = [PAGE_FILES[p][0] for p in PAGE_FILES if p not in PARTNER_PAGES]
+    assert [t for t, _ in found][:len(public_titles)] == public_titles, found
+    for title, href in found:
+        tab = browser.new_context(viewport=VIEWPORT)
+        try:
+            pg = tab.new_page()
+            open_url(pg, href if "://" in href else app_server.url.rstrip("/") + "/" + href.lstrip("/"))
+            body = pg.locator("body").inner_text()
+            assert "Page not found" not in body, f"{title} ({href}) in a fresh tab: 'Page not found'"
+            assert not pg.locator('[role="dialog"]').count(), f"{title} ({href}) in a fresh tab opens a dialog"
+            assert not exceptions(pg), (title, href, exceptions(pg))
+            assert pg.locator('[data-testid="stMain"] h1', has_text=title).first.is_visible(), (
+                f"{title} ({href}) in a fresh tab does not show its own page")
+        finally:
+            tab.close()
+
+
 @pytest.mark.parametrize("page_file", [p for p in PAGE_FILES if p != DEFAULT_PAGE], ids=lambda p: Path(p).stem)
 def test_a_page_url_is_served_by_the_router_on_a_freshly_started_server(full_store, page, tmp_path, page_file):
     """A bookmark to a page (not the home page) must work as the very first request after a restart.

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 import queries
+from analytics.periods import Period
 from dashboard import clusters_view as v
+from dashboard.compare import Comparison
 
 D = dt.date
 CLUSTERS = [f"Cluster {i}" for i in range(1, 9)]
@@ -110,9 +112,14 @@ def test_appendix_numbers_total_no_data_and_like_for_like_comparisons():
     assert math.isnan(n.loc["Cluster 2", "pct_change"])  # change from 0 has no percentage
     assert n.loc["Total", "pct_change"] == pytest.approx(38.0)
     shown = v.appendix_display(n.reset_index(), plan, "VBC").set_index("VBC")
+    # 2025 counts Jan-Dec but each change counts fewer months: the like-for-like 2025 counts the changes are
+    # worked from stand beside them (2024 and 2022 already count exactly those months, so are not repeated)
     assert list(shown.columns) == ["2025", "2024 (Jan–Apr only)", "2023", "2022 (Jan–Nov only)",
-                                   "Diff +/- (2025 vs 2024, Jan–Apr)", "% Change to 2022 (Jan–Nov)"]
-    assert shown.loc["Cluster 1"].tolist() == ["120", "40", "no data", "100", "−5", "+10.0%"]
+                                   "Jan–Apr 2025 (compared)", "Diff +/- (2025 vs 2024, Jan–Apr)",
+                                   "Jan–Nov 2025 (compared)", "% Change to 2022 (Jan–Nov)"]
+    assert shown.loc["Cluster 1"].tolist() == ["120", "40", "no data", "100", "35", "−5", "110", "+10.0%"]
+    assert shown.loc["Total", "Jan–Apr 2025 (compared)"] == "47"  # 35 + 12
+    assert shown.loc["Total", "Jan–Nov 2025 (compared)"] == "138"  # 110 + 28
     assert shown.loc["Cluster 2", "% Change to 2022 (Jan–Nov)"] == "no comparison"
     assert shown.loc["Total", "2025"] == "150"
 
@@ -248,9 +255,27 @@ def test_cluster_rows_and_key_figures_for_the_print_summary():
     assert rows["Class"].tolist() == ["VBC", "ASB"] and rows.iloc[0, 1] == "5"
     h = pd.DataFrame({"measure": ["All crime"], "records": [10], "records_compared": [4],
                       "records_comparison": [2], "verdict": ["No significant change"]})
-    assert v.key_figures_table(h, True, {}).iloc[0].tolist() == ["All crime", "10", "+2 (+100.0%)",
-                                                                 "No significant change"]
-    assert list(v.key_figures_table(h, False, {}).columns) == ["Measure", "Records"]
+    jan, feb = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
+    partial = Comparison(Period(jan, feb), Period(dt.date(2024, 1, 1), dt.date(2024, 2, 1)), (jan, feb), (jan,),
+                         (dt.date(2024, 1, 1),), "")
+    assert v.key_figures_table(h, partial, {}).iloc[0].tolist() == ["All crime", "4", "2", "+2 (+100.0%)",
+                                                                    "No significant change", "10"]
+    none = Comparison(Period(jan, feb), None, (jan, feb), (jan, feb), (), "")
+    assert list(v.key_figures_table(h, none, {}).columns) == ["Measure", "Jan–Feb 2025"]
+
+
+def test_ward_change_rows_add_up_to_the_cluster_for_every_measure():
+    w = pd.DataFrame({"ward_code": ["a", "b", "c"], "ward_name": ["A", "B", "C"], "cluster": ["K", "K", "K"]})
+    r = pd.DataFrame({"ward_code": ["a", "a", "b", "b", "c"], "crime_class": ["VBC", "CAS", "VBC", "ASB", "CAS"],
+                      "records": [30, 4, 10, 7, 1], "records_comparison": [20, 5, 14, 3, 0]})
+    t = v.ward_change_table(r, w, "K", ["VBC", "CAS", "ASB"], "now", "before")
+    for measure, grp in t.groupby("Measure"):
+        wards, total = grp[grp["Ward"] != "K total"], grp[grp["Ward"] == "K total"].iloc[0]
+        assert wards["Change"].sum() == total["Change"] and wards["now"].sum() == total["now"]
+    crime = t[(t["Measure"] == "All crime") & (t["Ward"] == "K total")].iloc[0]
+    assert (crime["now"], crime["before"]) == (30 + 4 + 10 + 1, 20 + 5 + 14 + 0)
+    assert t[(t["Measure"] == "ASB") & (t["Ward"] == "C")]["now"].item() == 0  # a ward with none is a 0 row
+    assert v.ward_change_sentences(t, "K")[-1] == "ASB: K +4 (+133.3%); most of it in B (+4)."
 
 
 def test_tables_caption_says_computed_derived_and_filtered():

@@ -13,7 +13,8 @@ PAGE = "pages/about.py"
 SECTIONS = [
     "Sources and licences", "Months loaded and missing", "Monthly refreshes: what police.uk changed",
     "How police.uk data is made", "LSOAs: 2011 and 2021 codes",
-    "Ward boundary sets and how records are placed", "Ward clusters (May-2024 clusters are derived)",
+    "Ward boundary sets and how records are placed", "Against the Strategic Assessment 2024/25",
+    "Ward clusters (May-2024 clusters are derived)",
     "Population bases for rates", "What police.uk cannot measure", "Build record and reconciliation",
     "Accessibility statement",
 ]

@@ -35,7 +35,7 @@ def test_default_page_renders_map_tables_shares_trend_and_derivation(full_store)
     at = open_page(PAGE, full_store)
     assert not at.exception
     assert at.selectbox(key="cl_cluster").value == "Cluster 1"  # borough area filter -> Cluster 1
-    assert [t.value.columns[0] for t in at.table] == ["VBC", "CAS", "ASB"]
+    assert [t.value.columns[0] for t in at.table] == ["Ward", "VBC", "CAS", "ASB"]  # change by ward, Tables 3-5
     assert len(at.get("plotly_chart")) >= 3  # map, ward shares, trend
     shown = texts(at)
     assert "DERIVED" in shown and "How May-2024 Cluster 1 was derived" in shown
@@ -58,9 +58,11 @@ def test_cluster_table_values_equal_sql_on_the_may_2024_clusters(full_store):
     # Diff: like for like, Jan-Apr 2025 against Jan-Apr 2024
     now = _count(full_store, f"{where} and year(month) = 2025 and month(month) <= 4")
     assert vbc.loc["Cluster 5", "Diff +/- (2025 vs 2024, Jan–Apr)"] == _signed(now - y2024)
+    assert vbc.loc["Cluster 5", "Jan–Apr 2025 (compared)"] == f"{now:,}"  # the count the Diff compares, beside it
     # % change to the first year: Jan-Nov 2025 against Jan-Nov 2022 (Dec 2022 is missing)
     now, before = (_count(full_store, f"{where} and year(month) = {y} and month(month) <= 11") for y in (2025, 2022))
     assert vbc.loc["Cluster 5", "% Change to 2022 (Jan–Nov)"] == _pct(now, before)
+    assert vbc.loc["Cluster 5", "Jan–Nov 2025 (compared)"] == f"{now:,}"
     total = _count(full_store, "crime_class = 'VBC' and year(month) = 2025")
     assert vbc.loc["Total", "2025"] == f"{total:,}"
 
@@ -69,16 +71,21 @@ def test_pre_2024_clusters_follow_the_area_filter_and_class_filter(full_store):
     at = open_page(PAGE, full_store, {"wards": "2022", "area": "cluster:Cluster 6", "class": "VBC,CAS"})
     assert not at.exception
     assert at.selectbox(key="cl_cluster").value == "Cluster 6"
-    assert [t.value.columns[0] for t in at.table] == ["VBC", "CAS"]  # no ASB table
+    assert [t.value.columns[0] for t in at.table] == ["Ward", "VBC", "CAS"]  # no ASB table
     cas = _table(at, "CAS").set_index("CAS")
     expected = _count(full_store, "cluster_2022 = 'Cluster 6' and crime_class = 'CAS' and year(month) = 2022")
     assert cas.loc["Cluster 6", "2022 (Jan–Nov only)"] == f"{expected:,}"
     shown = texts(at)
     assert "DERIVED" not in shown
     assert "Headcorn (A)" in shown and "Marden and Yalding (B)" in shown and "sub-groups (A) and (B)" in shown
-    metric = next(m for m in at.metric if m.label.startswith("Crimes against"))
-    in_2025 = _count(full_store, "cluster_2022 = 'Cluster 6' and crime_class = 'CAS' and year(month) = 2025")
-    assert metric.value == f"{in_2025:,}"
+    card = next(c for c in at.columns if c.markdown and c.markdown[0].value.startswith("**Crimes against"))
+    where = "cluster_2022 = 'Cluster 6' and crime_class = 'CAS'"
+    now = _count(full_store, f"{where} and month between '2025-01-01' and '2025-04-01'")
+    before = _count(full_store, f"{where} and year(month) = 2024")
+    in_2025 = _count(full_store, f"{where} and year(month) = 2025")
+    assert (card.metric[0].label, card.metric[0].value) == ("Jan–Apr 2025", f"{now:,}")
+    assert card.metric[0].delta.endswith("vs Jan–Apr 2024")
+    assert f"Whole period, Jan–Dec 2025: **{in_2025:,}**" in [m.value for m in card.markdown]
 
 
 def test_print_view_renders_a_compact_summary(full_store):
@@ -109,4 +116,71 @@ def test_a_period_inside_the_gap_says_so_but_keeps_the_yearly_tables(full_store)
     assert not at.exception
     assert "No police.uk data for any month of Feb 2023 – Oct 2023" in texts(at)
     assert not at.metric
-    assert len(at.table) == 3
+    assert len(at.table) == 3  # Tables 3-5 only: no change by ward without months to compare
+
+
+def _ward_changes(at):
+    """The change-by-ward table as read (st.table cells are Markdown-escaped by safe_table: '\\+3' shows '+3')."""
+    table = next(t.value for t in at.table if t.value.columns[0] == "Ward")
+    return table.apply(lambda col: col.map(lambda x: x.replace("\\", "") if isinstance(x, str) else x))
+
+
+@pytest.mark.parametrize("ward_set, cluster", [("2022", "Cluster 7"), ("2024", "Cluster 8"), ("2022", "Cluster 6")])
+def test_per_ward_change_rows_add_up_to_the_cluster_change_and_equal_sql(full_store, ward_set, cluster):
+    at = open_page(PAGE, full_store, {"wards": ward_set, "cluster": cluster})
+    assert not at.exception
+    wide = _ward_changes(at).set_index("Ward")
+    col = f"cluster_{ward_set}"
+    wards = sql(full_store, f"select ward_{ward_set}_code, ward_{ward_set}_name from wards_{ward_set} "
+                            f"where cluster_{ward_set} = $c order by 2", {"c": cluster})
+    assert list(wide.index) == [name for _, name in wards] + [f"{cluster} total"]
+    for heading, classes in (("All crime (VBC + CAS)", "('VBC', 'CAS')"), ("Anti-social behaviour (ASB)", "('ASB')")):
+        changes = []
+        for code, name in wards:
+            now, before = (_count(full_store, f"ward_{ward_set}_code = $w and crime_class in {classes} and "
+                                              f"month between '{y}-01-01' and '{y}-04-01'", {"w": code})
+                           for y in (2025, 2024))
+            changes.append(now - before)
+            assert wide.loc[name, heading].startswith(_signed(now - before))
+        now, before = (_count(full_store, f"{col} = $c and crime_class in {classes} and "
+                                          f"month between '{y}-01-01' and '{y}-04-01'", {"c": cluster})
+                       for y in (2025, 2024))
+        assert sum(changes) == now - before  # the wards add up to the cluster
+        assert wide.loc[f"{cluster} total", heading] == f"{_signed(now - before)} ({_pct(now, before)})"
+        card = next(c for c in at.columns if c.markdown and c.markdown[0].value == f"**{heading}**")
+        assert card.metric[0].delta.startswith(f"{now - before:+,}")  # the key figure above says the same
+    assert "Change by ward, Jan–Apr 2025 vs Jan–Apr 2024" in texts(at)
+
+
+def test_the_print_summary_has_the_change_by_ward_with_the_same_months(full_store):
+    at = open_page(PAGE, full_store, {"view": "print", "cluster": "Cluster 7", "wards": "2022"})
+    assert not at.exception
+    wide = _ward_changes(at).set_index("Ward")
+    assert list(wide.index) == ["Fant", "South", "Cluster 7 total"]
+    key = _table(at, "Measure").set_index("Measure")
+    assert list(key.columns)[:3] == ["Jan–Apr 2025", "Jan–Apr 2024", "Change"]
+    assert key.loc["All crime (VBC + CAS)", "Change"].replace("\\", "") == wide.loc["Cluster 7 total",
+                                                                                     "All crime (VBC + CAS)"]
+    assert "Jan–Dec 2025 (whole period)" in key.columns
+
+
+def test_the_picker_names_its_wards_and_opens_on_the_chosen_wards_cluster(full_store):
+    at = open_page(PAGE, full_store, {"wards": "2022", "area": "ward:E05004992"})  # Fant, in Cluster 7
+    assert not at.exception
+    picker = at.selectbox(key="cl_cluster")
+    assert picker.value == "Cluster 7"
+    assert "Cluster 7: Fant, South" in picker.options
+    assert "Cluster 4: Boxley, Detling and Thurnham, Harrietsham and Lenham, North Downs" in picker.options
+
+
+def test_the_cluster_is_shown_beside_the_borough_on_the_same_basis(full_store):
+    at = open_page(PAGE, full_store, {"wards": "2022", "cluster": "Cluster 5", "class": "ASB"})
+    ctx = next(d.value for d in at.dataframe if "Borough per 1,000 residents" in d.value.columns).set_index("Measure")
+    asb = _count(full_store, "cluster_2022 = 'Cluster 5' and crime_class = 'ASB' and year(month) = 2025")
+    borough = _count(full_store, "crime_class = 'ASB' and year(month) = 2025")
+    (pop,), = sql(full_store, "select sum(population) from wards_2022 where cluster_2022 = 'Cluster 5'")
+    (all_pop,), = sql(full_store, "select sum(population) from wards_2022")
+    row = ctx.loc["Anti-social behaviour (ASB)"]
+    assert row["Records, Jan–Dec 2025"] == asb
+    assert row["Per 1,000 residents"] == pytest.approx(round(1000 * asb / pop, 1))
+    assert row["Borough per 1,000 residents"] == pytest.approx(round(1000 * borough / all_pop, 1))

@@ -46,13 +46,24 @@ def table_with(at, column):
 
 
 def top_lsoas_table(at):
-    """The compact top-10 table (the map's full table alternative has a separate LSOA code column)."""
-    return next(d.value for d in at.dataframe
-                if "Rate per 1,000 residents" in d.value.columns and "LSOA code" not in d.value.columns)
+    """The compact top-10 table (the map's full table alternative has a separate LSOA code column), with
+    its month-labelled columns read back as Records / Comparison / Rate."""
+    table = next(d.value for d in at.dataframe
+                 if any(str(c).startswith("Per 1,000 residents, ") for c in d.value.columns)
+                 and "LSOA code" not in d.value.columns)
+    return _generic(table)
+
+
+def _generic(table):
+    """'Records, <window>' -> Records, 'Records, <comparison>' -> Comparison, 'Per 1,000 residents, ...' -> rate."""
+    counts = [c for c in table.columns if str(c).startswith("Records, ")]
+    names = dict(zip(counts, ["Records", "Comparison"]))
+    names.update({c: "Rate per 1,000 residents" for c in table.columns if str(c).startswith("Per 1,000 residents, ")})
+    return table.rename(columns=names)
 
 
 def locations_table(at):
-    return table_with(at, "Place (on or near)")
+    return _generic(table_with(at, "Place (on or near)"))
 
 
 def gi_table(at):
@@ -238,3 +249,23 @@ def test_no_records_in_the_window_shows_a_message(full_store):
     assert not at.exception
     assert "No records match these filters in Dec 2025" in "\n".join(i.value for i in at.info)
     assert not at.get("deck_gl_json_chart")
+
+
+def test_table_headings_say_the_window_and_comparison_months(default_page):
+    raw = table_with(default_page, "Place (on or near)")
+    assert {"Records, Oct–Dec 2025", "Records, Jul–Sep 2025", "Change"} <= set(raw.columns)
+    assert "Records" not in raw.columns and "Comparison" not in raw.columns
+    lsoas = next(d.value for d in default_page.dataframe if "Per 1,000 residents, Oct–Dec 2025" in d.value.columns)
+    assert "Records, Oct–Dec 2025" in lsoas.columns and "Records, Jul–Sep 2025" in lsoas.columns
+
+
+def test_top_lsoas_show_the_2011_code_older_reports_use(default_page, full_store):
+    table = top_lsoas_table(default_page)
+    codes = table["LSOA"].str.extract(r"\((E\d+)\)")[0]
+    old = dict(zip(codes, table["2011 code (older reports)"]))
+    lookup = sql(full_store, "select lsoa21_code, lsoa11_code, change from lsoa_2011_to_2021")
+    for new, code11, change in lookup:
+        if new in old:
+            assert code11 in old[new] and (change != "S" or old[new] == f"{code11} (split)")
+    # the Strategic Assessment's para 35 LSOA, E01033090, is split into two 2021 LSOAs in the town centre
+    assert "E01033090 (split)" in set(old.values())

@@ -190,3 +190,18 @@ def test_kent_rates_for_part_of_a_year_are_labelled_and_annualised(full_store):
     assert maid["Per 1,000 residents a year (× 12/4)"] == round(maid["Per 1,000 residents, Jan–Apr 2024"] * 3, 1) or \
         abs(maid["Per 1,000 residents a year (× 12/4)"] - 3 * maid["Per 1,000 residents, Jan–Apr 2024"]) < 0.2
     assert "a year if annualised" in texts(at)
+
+
+def test_an_area_is_shown_beside_the_borough_per_class(full_store):
+    at = open_page(PAGE, full_store, {"area": "lsoa:E01034991", "cmp": "none"})
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Borough per 1,000 residents" in d.value.columns).set_index("Measure")
+    (pop,), = sql(full_store, "select population from lsoas where lsoa21_code = 'E01034991'")
+    (all_pop,), = sql(full_store, "select sum(population) from lsoas")
+    asb = sql(full_store, "select count(*) from crime_records where lsoa21_code = 'E01034991' and crime_class = 'ASB' "
+                          "and year(month) = 2025")[0][0]
+    borough = _count(full_store, "crime_class = 'ASB' and year(month) = 2025")
+    row = table.loc["Anti-social behaviour (ASB)"]
+    assert row["Per 1,000 residents"] == round(1000 * asb / pop, 1)
+    assert row["Borough per 1,000 residents"] == round(1000 * borough / all_pop, 1)
+    assert "both Census 2021 usual residents" in texts(at)

@@ -20,7 +20,10 @@ def _frame(at, column_start: str):
 
 
 def _ward_table(at):
-    return _frame(at, "Per 1,000 comparison")
+    return next(df.value for df in at.dataframe if {"Ward", "Rank", "Ward code"} <= set(df.value.columns))
+
+
+WHOLE = "Jan–Dec 2025 (whole period)"  # the default period: 2025 against 2024, only Jan-Apr 2024 has data
 
 
 def _count(store, where: str, params: dict | None = None) -> int:
@@ -35,17 +38,20 @@ def test_default_view_map_and_ward_table_equal_sql(full_store):
     assert len(table) == 22
     hs = table.loc[HIGH_STREET_2024]
     assert hs["Ward"] == "High Street"
-    assert hs["Records"] == _count(full_store, "ward_2024_code = $w and year(month) = 2025", {"w": HIGH_STREET_2024})
+    assert hs[f"Records, {WHOLE}"] == _count(full_store, "ward_2024_code = $w and year(month) = 2025",
+                                             {"w": HIGH_STREET_2024})
     # change columns: like for like, Jan-Apr 2025 against Jan-Apr 2024 (the only 2024 months with data)
     now = _count(full_store, "ward_2024_code = $w and year(month) = 2025 and month(month) <= 4",
                  {"w": HIGH_STREET_2024})
     before = _count(full_store, "ward_2024_code = $w and year(month) = 2024", {"w": HIGH_STREET_2024})
-    assert (hs["This period"], hs["Comparison"], hs["Change"]) == (now, before, now - before)
+    assert (hs["Records, Jan–Apr 2025"], hs["Records, Jan–Apr 2024"], hs["Change"]) == (now, before, now - before)
     (pop,), = sql(full_store, "select population from wards_2024 where ward_2024_code = $w", {"w": HIGH_STREET_2024})
-    assert hs["Per 1,000"] == pytest.approx(1000 * hs["Records"] / pop)
+    assert hs[f"Per 1,000, {WHOLE}"] == pytest.approx(1000 * hs[f"Records, {WHOLE}"] / pop)
+    assert hs["Per 1,000, Jan–Apr 2025"] == pytest.approx(1000 * now / pop)
+    assert not any(c in table.columns for c in ("Records", "This period", "Comparison"))  # no unlabelled months
     assert hs["% change"] == pytest.approx(100 * (now - before) / before)
     shown = texts(at)
-    assert "Jan–Apr 2025 against Jan–Apr 2024" in shown
+    assert "The change compares Jan–Apr 2025 with Jan–Apr 2024" in shown
     assert "ONS mid-2024" in shown
 
 
@@ -56,9 +62,9 @@ def test_old_boundaries_from_the_url_give_26_wards_and_their_numbers(full_store)
     assert len(table) == 26
     asb = _count(full_store, "ward_2022_code = $w and crime_class = 'ASB' and year(month) = 2025",
                  {"w": HIGH_STREET_2022})
-    assert table.loc[HIGH_STREET_2022, "Records"] == asb
+    assert table.loc[HIGH_STREET_2022, f"Records, {WHOLE}"] == asb
     (pop,), = sql(full_store, "select population from wards_2022 where ward_2022_code = $w", {"w": HIGH_STREET_2022})
-    assert table.loc[HIGH_STREET_2022, "Per 1,000"] == pytest.approx(1000 * asb / pop)
+    assert table.loc[HIGH_STREET_2022, f"Per 1,000, {WHOLE}"] == pytest.approx(1000 * asb / pop)
     assert "ONS mid-2022" in texts(at)
 
 
@@ -87,9 +93,16 @@ def test_profile_param_opens_that_wards_profile_with_sql_numbers(full_store):
     assert not at.exception
     assert at.selectbox(key="wm_profile").value == HIGH_STREET_2024
     assert "### High Street" in texts(at)
-    records = next(m for m in at.metric if m.label.startswith("Records"))
-    expected = _count(full_store, "ward_2024_code = $w and year(month) = 2025", {"w": HIGH_STREET_2024})
-    assert records.value == f"{expected:,}"
+    metrics = {m.label: m for m in at.metric}
+    year = _count(full_store, "ward_2024_code = $w and year(month) = 2025", {"w": HIGH_STREET_2024})
+    now = _count(full_store, "ward_2024_code = $w and month between '2025-01-01' and '2025-04-01'",
+                 {"w": HIGH_STREET_2024})
+    before = _count(full_store, "ward_2024_code = $w and year(month) = 2024", {"w": HIGH_STREET_2024})
+    # the value and its change cover the same months; the whole period is its own figure
+    assert metrics["Records, Jan–Apr 2025"].value == f"{now:,}"
+    assert metrics["Records, Jan–Apr 2025"].delta.replace("\u2212", "-").startswith(f"{now - before:+,} (")
+    assert metrics["Records, Jan–Apr 2025"].delta.endswith("vs Jan–Apr 2024")
+    assert metrics["Whole period, Jan–Dec 2025"].value == f"{year:,}"
     assert "derived by this dashboard" in texts(at)  # May-2024 clusters are derived
     mix = _frame(at, "crime_type").set_index("crime_type")
     shop = _count(full_store, "ward_2024_code = $w and year(month) = 2025 and crime_type = 'Shoplifting'",
@@ -127,3 +140,20 @@ def test_quantile_breaks_and_percent_change_from_the_url(full_store):
     assert at.radio(key="wm_measure").value == "pct_change"
     assert at.radio(key="wm_breaks").value == "quantiles"
     assert "Change compares Jan–Apr 2025 with Jan–Apr 2024" in texts(at)
+
+
+def test_the_ward_profile_shows_each_class_beside_the_borough_on_the_same_basis(full_store):
+    at = open_page(PAGE, full_store, {"profile": HIGH_STREET_2024})
+    ctx = _frame(at, "Borough per 1,000").set_index("Measure")
+    (pop,), = sql(full_store, "select population from wards_2024 where ward_2024_code = $w", {"w": HIGH_STREET_2024})
+    (borough_pop,), = sql(full_store, "select sum(population) from wards_2024")
+    for measure, classes in (("All crime (VBC + CAS)", "('VBC', 'CAS')"), ("Anti-social behaviour (ASB)", "('ASB')")):
+        ward = _count(full_store, f"ward_2024_code = $w and year(month) = 2025 and crime_class in {classes}",
+                      {"w": HIGH_STREET_2024})
+        borough = _count(full_store, f"year(month) = 2025 and crime_class in {classes}")
+        row = ctx.loc[measure]
+        assert row["Records, Jan–Dec 2025"] == ward
+        assert row["Per 1,000 residents"] == pytest.approx(round(1000 * ward / pop, 1))
+        assert row["Borough per 1,000 residents"] == pytest.approx(round(1000 * borough / borough_pop, 1))
+        assert row["Compared with the borough"] == f"{(ward / pop) / (borough / borough_pop):.1f}× the borough rate"
+    assert f"Maidstone borough {borough_pop:,}, both ONS mid-2024 estimates" in texts(at)

@@ -70,9 +70,10 @@ def test_town_numbers_and_display_never_show_zero_for_no_data():
     assert hs["2025"] == 1649 and math.isnan(hs["2024"]) and hs["diff"] == -289
     assert hs["pct_change"] == pytest.approx(100 * -289 / 1689)
     shown = v.town_display(n, plan, 6, 12).set_index("Reported (Jun–Dec)")
-    assert list(shown.columns) == ["2025", "2024", "2023", "2022 (Jun–Nov only)", "Diff (since 2022, Jun–Nov only)",
-                                   "% Change (since 2022, Jun–Nov only)"]
-    expected = ["1,649", "no data", "no data", "1,689", "−289", "−17.1%"]
+    # the 2025 column counts Jun-Dec, the change Jun-Nov: the Jun-Nov 2025 count it compares is its own column
+    assert list(shown.columns) == ["2025", "2024", "2023", "2022 (Jun–Nov only)", "Jun–Nov 2025 (compared)",
+                                   "Diff (since 2022, Jun–Nov only)", "% Change (since 2022, Jun–Nov only)"]
+    expected = ["1,649", "no data", "no data", "1,689", "1,400", "−289", "−17.1%"]
     assert shown.loc["All crime – High Street"].tolist() == expected
     assert shown.loc["Shoplifting – rest of borough", "2025"] == "no data"  # not in the rows given: not zero
     assert list(shown.index[:2]) == ["All crime – High Street", "All crime – rest of borough"]

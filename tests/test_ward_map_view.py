@@ -50,15 +50,19 @@ def test_map_frame_hover_texts(measure, ward, text, rank):
     assert row["population_text"].endswith("(ONS mid-2022 estimate)")
 
 
-def test_display_ward_table_drops_duplicate_columns_when_all_months_compare():
+def test_display_ward_table_headings_say_their_months_and_drop_duplicates():
     t = v.ward_table(_summary([30, 30, 10]), _summary([30, 30, 10], [10, 12, 1]))
-    same = v.display_ward_table(t, same_months=True)
-    assert "This period" not in same.columns and "Comparison" in same.columns
-    partial = v.display_ward_table(t, same_months=False)
-    assert {"This period", "Per 1,000 this period"} <= set(partial.columns)
+    same = v.display_ward_table(t, {"whole": "Jan–Dec 2025", "current": "", "comparison": "Jan–Dec 2024",
+                                    "change": "Change", "pct_change": "% change"})
+    assert list(same.columns)[:6] == ["Ward", "Records, Jan–Dec 2025", "Per 1,000, Jan–Dec 2025", "Rank",
+                                      "Records, Jan–Dec 2024", "Change"]
+    partial = v.display_ward_table(t, {"whole": "Jan–Dec 2025 (whole period)", "current": "Jan–Apr 2025",
+                                       "comparison": "Jan–Apr 2024", "change": "Change", "pct_change": "% change"})
+    assert {"Records, Jan–Apr 2025", "Per 1,000, Jan–Apr 2025", "Records, Jan–Dec 2025 (whole period)"} <= set(
+        partial.columns)
     assert partial["Ward"].tolist() == ["Ay", "Bee", "Cee"]  # most records first, ties by name
-    assert list(v.display_ward_table(v.ward_table(_summary([1, 2, 3])), True).columns) == [
-        "Ward", "Records", "Per 1,000", "Rank", "Population", "Cluster", "Ward code"]
+    assert list(v.display_ward_table(v.ward_table(_summary([1, 2, 3])), {"whole": "Jan 2025"}).columns) == [
+        "Ward", "Records, Jan 2025", "Per 1,000, Jan 2025", "Rank", "Population", "Cluster", "Ward code"]
 
 
 @pytest.mark.parametrize("raw, expected, noted", [
