@@ -25,10 +25,10 @@ def choose_window() -> tuple[int, int]:
     window, message = v.parse_window(st.query_params.get("window"))
     if message:
         st.warning(md_escape(message))  # quotes a URL value: plain text
-    if "tc_window" not in ss:
-        ss["tc_window"] = window
+    # the range comes in as the widget's own default (a 2-tuple): a range seeded only through session state
+    # comes back as a single month on the next rerun (Streamlit keeps the default's shape)
     start, end = st.select_slider("Months of each year to compare", options=list(range(1, 13)), key="tc_window",
-                                  format_func=lambda m: v.MONTH_ABBR[m - 1],
+                                  value=tuple(ss.get("tc_window", window)), format_func=lambda m: v.MONTH_ABBR[m - 1],
                                   help="The same months are counted in every year, as the Strategic Assessment "
                                        "does for June to December (para 64).")
     if st.query_params.get("window") != v.window_param(start, end):

@@ -147,3 +147,18 @@ def test_published_comparison_ignores_the_sidebar_boundary_set(full_store):
     new = _count(full_store, _crime("ward_2024_name", 2022, 6, 11))
     assert old != new
     assert side.loc["All crime (VBC + CAS) – High Street", "police.uk Jun–Nov 2022 (Dec 2022: no data)"] == f"{old:,}"
+
+
+def test_a_rerun_keeps_the_month_range(full_store):
+    """Any rerun (a sidebar change, a click elsewhere) used to fail here: the range slider, seeded only
+    through session state, came back as a single month ('cannot unpack non-iterable int')."""
+    from tests.apptest_helpers import rerun
+
+    at = open_page(PAGE, full_store)
+    rerun(at, full_store)
+    assert not at.exception, at.exception
+    assert at.select_slider(key="tc_window").value == (6, 12)
+    at.select_slider(key="tc_window").set_range(2, 5)
+    rerun(at, full_store)
+    rerun(at, full_store)
+    assert not at.exception and at.select_slider(key="tc_window").value == (2, 5)
