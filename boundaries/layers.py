@@ -41,6 +41,7 @@ class WardSet:
     population_csv: str
     population_field: str
     population_basis: str
+    expected_count: int  # wards in the set; the codes are those of boundaries/data/clusters_<key>.csv
 
 
 WARD_SETS: dict[str, WardSet] = {
@@ -53,6 +54,7 @@ WARD_SETS: dict[str, WardSet] = {
         "population/maidstone_wards_2022_population.csv",
         "pop_mid2022_ons",
         "ONS mid-2022 ward estimates (2023 wards)",
+        26,
     ),
     "2024": WardSet(
         "2024",
@@ -63,8 +65,40 @@ WARD_SETS: dict[str, WardSet] = {
         "population/maidstone_wards_2024_population.csv",
         "pop_mid2024_ons",
         "ONS mid-2024 ward estimates (2025 wards)",
+        22,
     ),
 }
+
+
+MAIDSTONE_LSOA21_COUNT = 99  # Maidstone's LSOAs (2021)
+KENT_DISTRICT_COUNT = 13  # the 12 Kent districts and Medway
+
+
+def check_codes(path: Path, what: str, found, expected: dict[str, str], source: str) -> None:
+    """The layer's codes must be exactly the expected ones, each once; otherwise a BoundaryError naming
+    what is missing, extra or repeated (a missing ward would otherwise pass its records to a neighbour).
+
+    >>> check_codes(Path("w.geojson"), "wards", ["A", "B"], {"A": "Ayton", "B": "Bee", "C": "Cee"}, "c.csv")
+    Traceback (most recent call last):
+    ...
+    boundaries.layers.BoundaryError: boundary file w.geojson has 2 wards, expected 3 (c.csv): missing C (Cee)
+    """
+    found = list(found)
+    dup = sorted({c for c in found if found.count(c) > 1})
+    missing = [c for c in expected if c not in set(found)]
+    extra = sorted(set(found) - set(expected))
+    if not (dup or missing or extra):
+        return
+    detail = []
+    if missing:
+        detail.append("missing " + ", ".join(f"{c} ({expected[c]})" if expected[c] else c for c in missing[:5]))
+    if extra:
+        detail.append("unexpected " + ", ".join(extra[:5]))
+    if dup:
+        detail.append("repeated " + ", ".join(dup[:5]))
+    kind = "lookup file" if path.suffix == ".csv" else "boundary file"
+    raise BoundaryError(f"{kind} {path} has {len(found)} {what}, expected "
+                        f"{len(expected)} ({source}): {'; '.join(detail)}")
 
 
 def read_layer(path: Path, required: tuple[str, ...], expect_count: int | None = None) -> gpd.GeoDataFrame:
@@ -96,6 +130,11 @@ def read_layer(path: Path, required: tuple[str, ...], expect_count: int | None =
             raise BoundaryError(f"boundary file {path}: property {field!r} is empty in {n} feature(s)")
     if gdf.geometry.isna().any() or gdf.geometry.is_empty.any():
         raise BoundaryError(f"boundary file {path} has features with no geometry")
+    not_area = ~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not_area.any():
+        first = gdf.loc[not_area, required[0]].iloc[0] if required else int(not_area.idxmax())
+        raise BoundaryError(f"boundary file {path}: feature {first} is a {gdf.geometry[not_area].iloc[0].geom_type}, "
+                            "not a polygon")
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
         first = gdf.loc[invalid, required[0]].iloc[0] if required else int(invalid.idxmax())
@@ -153,11 +192,24 @@ def load_boundaries(root: Path) -> BoundaryData:
     root = Path(root)
     if not root.is_dir():
         raise BoundaryError(f"boundaries folder not found: {root}")
+    from boundaries.clusters import load_clusters  # noqa: PLC0415 (clusters imports this module)
+
     wards = {}
     for key, ws in WARD_SETS.items():
         gdf = read_layer(root / ws.geojson, (ws.code_field, ws.name_field))
+        try:
+            reference = load_clusters(key)
+        except ValueError as exc:
+            raise BoundaryError(str(exc)) from None
+        expected = dict(zip(reference["ward_code"], reference["ward_name"]))
+        if len(expected) != ws.expected_count:
+            raise BoundaryError(f"boundaries/data/clusters_{key}.csv lists {len(expected)} wards, expected "
+                                f"{ws.expected_count} ({ws.label})")
+        check_codes(root / ws.geojson, "wards", gdf[ws.code_field], expected, f"boundaries/data/clusters_{key}.csv")
         pop = read_table(root / ws.population_csv, (ws.code_field, ws.name_field, ws.population_field))
         pop = pop.assign(population=_int_column(pop, ws.population_field, root / ws.population_csv))
+        check_codes(root / ws.population_csv, "wards", pop[ws.code_field], expected,
+                    f"boundaries/data/clusters_{key}.csv")
         merged = gdf[[ws.code_field, ws.name_field, "geometry"]].merge(
             pop[[ws.code_field, "population"]], on=ws.code_field, how="left", validate="one_to_one"
         )
@@ -169,8 +221,17 @@ def load_boundaries(root: Path) -> BoundaryData:
     lsoa21 = read_layer(
         root / "maidstone_lsoa_2021.geojson",
         ("LSOA21CD", "LSOA21NM", "WD24CD", "WD22CD_derived", "pop_census2021"),
+        expect_count=MAIDSTONE_LSOA21_COUNT,
     )
-    districts = read_layer(root / "kent_districts.geojson", ("LADCD", "LADNM"))
+    if lsoa21["LSOA21CD"].duplicated().any():
+        raise BoundaryError(f"boundary file {root / 'maidstone_lsoa_2021.geojson'} lists LSOA "
+                            f"{lsoa21.loc[lsoa21['LSOA21CD'].duplicated(), 'LSOA21CD'].iloc[0]} twice")
+    for col, key in (("WD24CD", "2024"), ("WD22CD_derived", "2022")):  # the LSOA -> ward fallback
+        unknown = sorted(set(lsoa21[col]) - set(wards[key]["code"]))
+        if unknown:
+            raise BoundaryError(f"boundary file {root / 'maidstone_lsoa_2021.geojson'}: {col} names ward(s) "
+                                f"{', '.join(unknown[:5])} that the {WARD_SETS[key].label} do not have")
+    districts = read_layer(root / "kent_districts.geojson", ("LADCD", "LADNM"), expect_count=KENT_DISTRICT_COUNT)
     dpop = read_table(
         root / "population" / "kent_districts_population.csv",
         ("LADCD", "LADNM", "pop_census2021_lsoa_sum", "pop_mid2022_ons_ward_sum", "pop_mid2024_ons_ward_sum"),
@@ -191,4 +252,8 @@ def load_boundaries(root: Path) -> BoundaryData:
     )
     for col in ("share_of_WD22_area", "share_of_WD24_area", "pop_census2021_areal_est"):
         overlap[col] = pd.to_numeric(overlap[col], errors="raise")
+    unknown = sorted(set(lk["lsoa21_code"]) - set(lsoa21["LSOA21CD"]))
+    if unknown:
+        raise BoundaryError(f"lookup file {root / 'lookups' / 'lookup_lsoa11_lsoa21_maidstone.csv'} maps to LSOA(s) "
+                            f"{', '.join(unknown[:5])} that {root / 'maidstone_lsoa_2021.geojson'} does not have")
     return BoundaryData(root, wards, lsoa21, gpd.GeoDataFrame(districts, crs="EPSG:4326"), lk, overlap)

@@ -66,7 +66,7 @@ AREA_TYPES = {"borough": "Whole borough", "cluster": "Ward cluster", "ward": "Wa
 MAX_PARAM_LENGTH = 400  # longer values are refused outright
 SHARED_PARAMS = ("from", "to", "cmp", "wards", "area", "class", "type", "priority")
 # page-level parameters (each page validates its own); anything else is noted and ignored
-PAGE_PARAMS = ("profile", "measure", "breaks", "recent", "baseline", "window", "view", "cluster",
+PAGE_PARAMS = ("profile", "measure", "breaks", "recent", "baseline", "window", "view", "cluster", "cols", "top", "map",
                "q", "find", "radius")  # q/find/radius: Find my area (pages/search.py validates them)
 
 

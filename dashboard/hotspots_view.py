@@ -28,14 +28,24 @@ from analytics.hotspots import (
     hex_bin,
     natural_breaks,
     hex_index,
-    hexagon_vertices,
     queen_weights,
     repeat_threshold,
 )
-from analytics.periods import Period, shift_months
+from analytics.emerging import CATEGORIES as EMERGING_CATEGORIES
+from analytics.emerging import DESCRIPTIONS as EMERGING_DESCRIPTIONS
+from analytics.emerging import DIMINISHING as EMERGING_DIMINISHING
+from analytics.emerging import INTENSIFYING as EMERGING_INTENSIFYING
+from analytics.emerging import NEW as EMERGING_NEW
+from analytics.emerging import NO_PATTERN as EMERGING_NONE
+from analytics.emerging import PERSISTENT as EMERGING_PERSISTENT
+from analytics.emerging import SPORADIC as EMERGING_SPORADIC
+from analytics.emerging import emerging_hot_spots
+from analytics.emerging import explain as explain_emerging
+from analytics.emerging import method_statement as emerging_statement
+from analytics.periods import Period, month_label, shift_months
 from dashboard.filters import CLASS_LABELS, CLASSES, FilterContext, Filters
 from dashboard.maps import NO_DATA_COLOUR, SEQUENTIAL_COLOURS
-from dashboard.theme import GI_COLOURS, HEX_COLOURS, TEXT_MUTED  # ColorBrewer Oranges; Gi*: PuOr (orange hot, purple cold)
+from dashboard.theme import EMERGING_PALETTE, GI_COLOURS, HEX_COLOURS, TEXT_MUTED  # ColorBrewer Oranges; Gi*: PuOr (orange hot, purple cold)
 
 __all__ = [
     "DEFAULT_RECENT", "MAX_RECENT", "MEASURES", "MEASURE_COLUMN", "HEX_RADIUS_M", "HEX_RADIUS_BY_AREA", "HEX_COLOURS",
@@ -43,7 +53,10 @@ __all__ = [
     "months_text", "active_filters_text", "repeat_rule_text", "gi_statement", "measure_note", "snap_points",
     "hexagons", "colour_scale", "lsoa_layer", "legend_html", "fit_view", "area_view", "density_deck",
     "top_lsoa_table", "top_locations_table", "gi_table", "gi_class_counts", "gi_deck", "geojson_bounds_view",
-    "lsoa_weights", "gi_results",
+    "lsoa_weights", "gi_results", "DeckJson", "deck_json", "compact_geojson", "EMERGING_MONTHS", "EMERGING_COLOURS",
+    "lsoa_month_counts", "emerging_table", "emerging_key", "emerging_counts", "emerging_deck", "deck_lsoa_geojson", "DensityMap",
+    "density_map", "gi_map", "emerging_results", "emerging_map", "MAP_VIEWS", "parse_map", "emerging_statement",
+    "frozen", "location_tables", "lsoa_tables", "emerging_plain",
 ]
 
 DEFAULT_RECENT, MAX_RECENT = 3, 12
@@ -126,6 +139,23 @@ def parse_measure(raw) -> tuple[str, str | None]:
     if text in MEASURES:
         return text, None
     return "records", f"Ignored URL parameter measure={str(raw)[:20]!r}: use records or rate. Showing records."
+
+
+MAP_VIEWS = ("density", "gi", "emerging")
+
+
+def parse_map(raw) -> tuple[str, str | None]:
+    """Which map tab opens: the ``map`` URL parameter (density by default).
+
+    >>> parse_map(None), parse_map("gi"), parse_map("<x>")[1]
+    (('density', None), ('gi', None), 'Ignored the link’s map value: use gi or emerging. Showing the density map.')
+    """
+    text = "" if raw is None else str(raw).strip().lower()
+    if text in ("", "density"):
+        return "density", None
+    if text in MAP_VIEWS:
+        return text, None
+    return "density", "Ignored the link’s map value: use gi or emerging. Showing the density map."
 
 
 # ---------------------------------------------------------------- the window
@@ -321,8 +351,9 @@ def _rgba(hex_colour: str, alpha: int) -> list[int]:
 
 
 def hexagons(snaps: pd.DataFrame, radius_m: float = HEX_RADIUS_M) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Hexagon totals of the snap points, with each hexagon's busiest place, corners,
-    fill colour and tooltip; and the colour legend.
+    """Hexagon totals of the snap points, with each hexagon's busiest place, fill colour and
+    tooltip; and the colour legend. (The map draws each hexagon from its centre and the grid's
+    radius, so no corners are computed or sent.)
 
     >>> s = pd.DataFrame({"longitude": [0.55, 0.5501], "latitude": [51.27, 51.2701],
     ...                   "place": ["A", "B"], "records": [2, 5]})
@@ -330,7 +361,7 @@ def hexagons(snaps: pd.DataFrame, radius_m: float = HEX_RADIUS_M) -> tuple[pd.Da
     >>> h[["records", "busiest_place", "busiest_records"]].values.tolist()
     [[7, 'B', 5]]
     """
-    cols = ["lon", "lat", "records", "busiest_place", "busiest_records", "polygon", "fill", "tip"]
+    cols = ["lon", "lat", "records", "busiest_place", "busiest_records", "fill", "tip"]
     if snaps.empty:
         return pd.DataFrame(columns=["q", "r", *cols]), []
     out = hex_bin(snaps["longitude"], snaps["latitude"], snaps["records"], radius_m)
@@ -340,10 +371,8 @@ def hexagons(snaps: pd.DataFrame, radius_m: float = HEX_RADIUS_M) -> tuple[pd.Da
            .rename(columns={"place": "busiest_place", "records": "busiest_records"}))
     out = out.merge(top, on=["q", "r"], how="left")
     colours, legend = colour_scale(out["records"], HEX_COLOURS)
-    out["polygon"] = [hexagon_vertices(lo, la, radius_m) for lo, la in zip(out["lon"], out["lat"])]
-    out["fill"] = [_rgba(c, 255) for c in colours]
-    out["tip"] = [f"Hexagon (about {round(radius_m * math.sqrt(3), -1):.0f} m across): {n:,} records\n"
-                  f"Busiest point: {p} ({b:,})" for n, p, b in
+    out["fill"] = [_rgba(c, 255)[:3] for c in colours]
+    out["tip"] = [f"{n:,} records · busiest point: {p} ({b:,})" for n, p, b in
                   zip(out["records"], out["busiest_place"], out["busiest_records"])]
     return out[["q", "r", *cols]], legend
 
@@ -438,18 +467,81 @@ def area_view(snaps: pd.DataFrame, geojson: dict | None = None, codes: set[str] 
     return fit_view(lons, lats)
 
 
-def density_deck(lsoa_geojson: dict, hexes: pd.DataFrame, view: dict, height: int = 560) -> pdk.Deck:
-    """LSOA shading with the hexagon density on top; no basemap tiles (works offline)."""
+def density_deck(lsoa_geojson: dict, hexes: pd.DataFrame, view: dict, radius_m: float = HEX_RADIUS_M,
+                 height: int = 560) -> pdk.Deck:
+    """LSOA shading with the hexagon density on top; no basemap tiles (works offline).
+
+    Hexagons are deck.gl ``ColumnLayer`` disks with six sides (flat, not extruded), turned 30
+    degrees so they are pointy-topped like the grid: each hexagon is sent as its centre, colour
+    and tooltip only (compact rows with short keys), not as six corners.
+    """
+    rows = [{"p": [round(float(lo), 5), round(float(la), 5)], "c": c, "t": t}
+            for lo, la, c, t in zip(hexes["lon"], hexes["lat"], hexes["fill"], hexes["tip"])]
     layers = [
         pdk.Layer("GeoJsonLayer", lsoa_geojson, id="lsoa", pickable=True, stroked=True, filled=True,
                   get_fill_color="properties.fill", get_line_color="properties.line",
                   get_line_width="properties.line_width", line_width_units="'pixels'", line_width_min_pixels=1),
-        pdk.Layer("PolygonLayer", hexes[["polygon", "fill", "tip", "records"]].to_dict("records"), id="hexagons",
-                  pickable=True, stroked=True, filled=True, get_polygon="polygon", get_fill_color="fill",
+        pdk.Layer("ColumnLayer", rows, id="hexagons", pickable=True, extruded=False, stroked=True, filled=True,
+                  disk_resolution=6, angle=30, radius=radius_m, get_position="p", get_fill_color="c",
                   get_line_color=[80, 40, 10, 220], line_width_min_pixels=0.6),
     ]
     return pdk.Deck(layers=layers, map_style=None, initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
-                    tooltip={"text": "{tip}"}, height=height)
+                    tooltip={"text": "{t}"}, height=height)
+
+
+class DeckJson:
+    """A deck.gl map already serialised: ``st.pydeck_chart`` calls ``to_json()`` on every run, which for
+    a ``pydeck.Deck`` re-encodes every layer; this returns the cached text instead.
+
+    >>> d = deck_json(pdk.Deck(layers=[], map_style=None, tooltip={"text": "{t}"}))
+    >>> d.to_json().startswith("{"), d._tooltip
+    (True, {'text': '{t}'})
+    """
+
+    layers = ()  # nothing for Streamlit's pandas-3 DataFrame conversion to touch
+
+    def __init__(self, spec: str, tooltip: dict | None = None):
+        self._spec, self._tooltip = spec, tooltip
+
+    def to_json(self) -> str:
+        return self._spec
+
+
+def deck_json(deck: pdk.Deck) -> DeckJson:
+    """Serialise a deck once (compact separators) for :class:`DeckJson`."""
+    import json
+
+    spec = json.dumps(json.loads(deck.to_json()), separators=(",", ":"))
+    tooltip = getattr(deck, "_tooltip", None)
+    return DeckJson(spec, tooltip if isinstance(tooltip, dict) else None)
+
+
+def compact_geojson(geojson: dict, tolerance: float = 0.0003, decimals: int = 4) -> dict:
+    """A lighter copy of a display GeoJSON for the deck maps: simplified (topology kept) and rounded.
+
+    >>> sq = {"type": "Polygon", "coordinates": [[[0.123456, 51.0], [0.123456, 51.01], [0.133, 51.01],
+    ...                                           [0.13, 51.005], [0.133, 51.0], [0.123456, 51.0]]]}
+    >>> out = compact_geojson({"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "properties": {"code": "A"}, "geometry": sq}]}, tolerance=0.004)
+    >>> ring = out["features"][0]["geometry"]["coordinates"][0]
+    >>> [0.1235, 51.0] in ring, len(ring)  # rounded to 4 decimals; the dent at 0.13 simplified away
+    (True, 5)
+    """
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    def rounded(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            return [round(float(c), decimals) for c in coords]
+        return [rounded(c) for c in coords]
+
+    features = []
+    for feat in geojson["features"]:
+        geom = shapely.set_precision(shapely.simplify(shape(feat["geometry"]), tolerance, preserve_topology=True),
+                                     10 ** -decimals)
+        features.append({"type": "Feature", "properties": feat["properties"],
+                         "geometry": {"type": geom.geom_type, "coordinates": rounded(mapping(geom)["coordinates"])}})
+    return {"type": "FeatureCollection", "features": features}
 
 
 # ---------------------------------------------------------------- tables
@@ -617,3 +709,210 @@ def gi_results(codes: tuple[str, ...], values: tuple[float, ...], permutations: 
                seed: int = GI_SEED) -> pd.DataFrame:
     """Gi* classes for the LSOA values (cached on the values themselves)."""
     return getis_ord_classes(pd.Series(values, index=list(codes)), lsoa_weights(), permutations, seed)
+
+
+# ---------------------------------------------------------------- emerging hot spots
+EMERGING_MONTHS = 12  # time slices: the last 12 months with data up to the end of the selected period
+EMERGING_COLOURS = dict(zip(  # Okabe & Ito (dashboard.theme), told apart with the common colour-vision deficiencies
+    (EMERGING_NEW, EMERGING_INTENSIFYING, EMERGING_PERSISTENT, EMERGING_DIMINISHING, EMERGING_SPORADIC, EMERGING_NONE),
+    EMERGING_PALETTE, strict=True))
+
+
+def lsoa_month_counts(rows: pd.DataFrame, codes, months) -> pd.DataFrame:
+    """The ``lsoa_monthly_counts`` rows as an LSOA x month table: every LSOA in ``codes``, every month in
+    ``months`` (months with data: an LSOA without records there is a real zero).
+
+    >>> rows = pd.DataFrame({"lsoa21_code": ["A"], "month": [dt.date(2025, 1, 1)], "records": [3]})
+    >>> lsoa_month_counts(rows, ["A", "B"], [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]).values.tolist()
+    [[3.0, 0.0], [0.0, 0.0]]
+    """
+    table = rows.pivot_table(index="lsoa21_code", columns="month", values="records", aggfunc="sum")
+    return table.reindex(index=list(codes), columns=list(months)).fillna(0.0)
+
+
+def emerging_table(result: pd.DataFrame, lsoa: pd.DataFrame, highlight: set[str] | None = None) -> pd.DataFrame:
+    """Every LSOA with an emerging-hot-spot class, the strongest first, with its plain sentence.
+
+    >>> r = pd.DataFrame({"area_id": ["a", "b"], "category": [EMERGING_NONE, EMERGING_NEW], "months": [12, 12],
+    ...     "hot_months": [0, 1], "trend_p": [1.0, 0.5], "trend": ["none", "none"],
+    ...     "last_month": [dt.date(2025, 12, 1)] * 2})
+    >>> ls = pd.DataFrame({"lsoa21_code": ["a", "b"], "lsoa21_name": ["A", "B"], "ward_name": ["W", "V"]})
+    >>> emerging_table(r, ls)[["LSOA code", "Pattern", "Hot spot in"]].values.tolist()
+    [['b', 'New hot spot', '1 of 12 months'], ['a', 'No emerging pattern', '0 of 12 months']]
+    """
+    names = lsoa.set_index("lsoa21_code")
+    order = {c: i for i, c in enumerate(EMERGING_CATEGORIES)}
+    data = (result.assign(_o=result["category"].map(order))
+            .sort_values(["_o", "hot_months", "area_id"], ascending=[True, False, True], kind="stable"))
+    out = pd.DataFrame({
+        "LSOA": names.loc[data["area_id"], "lsoa21_name"].to_numpy(),
+        "LSOA code": data["area_id"].to_numpy(),
+        "Ward (best fit)": names.loc[data["area_id"], "ward_name"].to_numpy(),
+        "Pattern": data["category"].to_numpy(),
+        "What it means": [explain_emerging(row, month_label) for row in data.to_dict("records")],
+        "Hot spot in": [f"{int(k)} of {int(n)} months" for k, n in zip(data["hot_months"], data["months"])],
+        "Trend p-value": data["trend_p"].round(3).to_numpy(),
+    })
+    if highlight:
+        out["In selected area"] = np.where(out["LSOA code"].isin(highlight), "yes", "")
+    return out
+
+
+def emerging_plain(n_months: int, months_label: str, n_areas: int) -> str:
+    """The emerging hot spot analysis in plain words (the method, :func:`emerging_statement`, is one click away).
+
+    >>> t = emerging_plain(12, "Jan 2025 – Dec 2025", 99)
+    >>> "gaps, not zeros" in t and "Gi*" not in t and "95% confidence" in t
+    True
+    """
+    return (f"Each of the {n_months} months with data ({months_label}) is checked on its own: an area is a hot spot "
+            "that month when it and its neighbours together have clearly more records than the borough as a whole "
+            "(95% confidence). Whether a hot spot is getting hotter or cooling is a test of the trend over those "
+            "months (95% confidence). Months without police.uk data are skipped (gaps, not zeros). Across "
+            f"{n_areas} areas and {n_months} months some one-month hot spots turn up by chance, so read a New or "
+            "Sporadic hot spot as a prompt to look, not as proof.")
+
+
+def emerging_key() -> str:
+    """Every class in one plain sentence (markdown bullets), in legend order.
+
+    >>> emerging_key().splitlines()[0].startswith("- **New hot spot**: a hot spot in the latest month")
+    True
+    """
+    return "\n".join(f"- **{c}**: {EMERGING_DESCRIPTIONS[c]}" for c in EMERGING_CATEGORIES)
+
+
+def emerging_counts(result: pd.DataFrame) -> list[tuple[str, str]]:
+    """Legend entries (colour, 'class: n LSOAs') for every class.
+
+    >>> emerging_counts(pd.DataFrame({"category": [EMERGING_NEW]}))[0]
+    ('#E69F00', 'New hot spot: 1 LSOA')
+    """
+    counts = result["category"].value_counts()
+    return [(EMERGING_COLOURS[c], f"{c}: {int(counts.get(c, 0))} LSOA{'s' if counts.get(c, 0) != 1 else ''}")
+            for c in EMERGING_CATEGORIES]
+
+
+def emerging_deck(geojson: dict, table: pd.DataFrame, view: dict, highlight: set[str] | None = None,
+                  height: int = 520) -> pdk.Deck:
+    """A categorical map of the emerging-hot-spot classes (no basemap)."""
+    rows = table.set_index("LSOA code")
+    features = []
+    for feat in geojson["features"]:
+        code = feat["properties"]["code"]
+        if code not in rows.index:
+            continue
+        row = rows.loc[code]
+        selected = bool(highlight) and code in highlight
+        features.append({"type": "Feature", "geometry": feat["geometry"], "properties": {
+            "fill": _rgba(EMERGING_COLOURS[row["Pattern"]], 255),
+            "line": [0, 0, 0, 255] if selected else [70, 70, 70, 220], "line_width": 3 if selected else 1,
+            "tip": f"LSOA {row['LSOA']} ({code}), {row['Ward (best fit)']} ward\n{row['Pattern']}: {row['What it means']}",
+        }})
+    layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="emerging",
+                      pickable=True, stroked=True, filled=True, get_fill_color="properties.fill",
+                      get_line_color="properties.line", get_line_width="properties.line_width",
+                      line_width_units="'pixels'", line_width_min_pixels=1)
+    return pdk.Deck(layers=[layer], map_style=None, initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
+                    tooltip={"text": "{tip}"}, height=height)
+
+
+# ---------------------------------------------------------------- cached maps (one computation per filter state)
+@st.cache_data(max_entries=4, show_spinner=False)
+def deck_lsoa_geojson() -> dict:
+    """The LSOA boundaries for the deck maps: the display layer simplified to ~20-30 m and rounded to
+    4 decimals (about 86 kB instead of 128 kB; invisible at the borough view, where a pixel is ~100 m)."""
+    from dashboard.maps import display_geojson
+
+    return compact_geojson(display_geojson("lsoa21"))
+
+
+@dataclass(frozen=True)
+class DensityMap:
+    """The density map for one filter state: its serialised deck, legends and table alternative."""
+
+    deck: DeckJson
+    hex_legend: list
+    lsoa_legend: list
+    hexes: pd.DataFrame  # lon, lat, records, busiest_place, busiest_records
+    radius_m: int
+    placed_records: int
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def density_map(months: tuple, comparison_months: tuple, filters: tuple, measure: str, can_compare: bool,
+                version: str) -> DensityMap:
+    """Hexagons and LSOA shading computed and serialised once per filter state (``filters``: the
+    ``Filters.query_args()`` items; ``version``: the store version)."""
+    from dashboard.data import query
+
+    args = dict(filters)
+    snaps = query("hotspot_snap_points", months=list(months), **args)
+    lsoa = query("lsoa_summary", months=list(months), comparison_months=list(comparison_months), **args)
+    radius = HEX_RADIUS_BY_AREA[args["area_type"]]
+    hexes, hex_legend = hexagons(snaps, radius)
+    in_area = set(lsoa.loc[lsoa["has_records_in_area"], "lsoa21_code"])
+    outline = in_area if args["area_type"] == "lsoa" else None
+    geo, lsoa_legend = lsoa_layer(deck_lsoa_geojson(), lsoa, measure, can_compare, outline)
+    view = MAIDSTONE_VIEW if args["area_type"] == "borough" else area_view(snaps, geo, outline)
+    return DensityMap(deck_json(density_deck(geo, hexes, view, radius)), hex_legend, lsoa_legend,
+                      hexes[["lon", "lat", "records", "busiest_place", "busiest_records"]], radius,
+                      int(snaps["records"].sum()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gi_map(table: pd.DataFrame, measure: str, highlight: tuple[str, ...]) -> DeckJson:
+    """The Gi* class map, serialised once per result."""
+    geo = deck_lsoa_geojson()
+    return deck_json(gi_deck(geo, table, measure, geojson_bounds_view(geo, 520), set(highlight) or None))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def emerging_results(months: tuple, ward_set: str, classes: tuple, crime_types: tuple, priority: str,
+                     version: str) -> pd.DataFrame:
+    """Emerging hot spots of the 99 LSOAs over ``months`` (months with data), borough-wide."""
+    from dashboard.data import query
+
+    w = lsoa_weights()
+    rows = query("lsoa_monthly_counts", months=list(months), ward_set=ward_set, classes=list(classes),
+                 crime_types=list(crime_types), priority=priority)
+    return emerging_hot_spots(lsoa_month_counts(rows, w.id_order, months), w)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def emerging_map(table: pd.DataFrame, highlight: tuple[str, ...]) -> DeckJson:
+    """The emerging-hot-spot class map, serialised once per result."""
+    geo = deck_lsoa_geojson()
+    return deck_json(emerging_deck(geo, table, geojson_bounds_view(geo, 520), set(highlight) or None))
+
+
+def frozen(args: dict) -> tuple:
+    """Query arguments as a hashable, ordered tuple (a cache key for the functions below).
+
+    >>> frozen({"b": [1, 2], "a": ""})
+    (('a', ''), ('b', (1, 2)))
+    """
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
+
+
+def _thawed(filters: tuple) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in filters}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def location_tables(months: tuple, comparison_months: tuple, filters: tuple, can_compare: bool,
+                    version: str) -> dict:
+    """The top-locations table (15 rows), every location, and the REPEAT count, once per filter state."""
+    from dashboard.data import query
+
+    loc = query("top_locations", months=list(months), comparison_months=list(comparison_months),
+                repeat_min_months=repeat_threshold(len(months)), top_n=100_000, **_thawed(filters))
+    return {"top": top_locations_table(loc, len(months), can_compare),
+            "all": top_locations_table(loc, len(months), can_compare, n=None),
+            "repeats": int(loc["is_repeat_location"].sum()), "locations": len(loc)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def lsoa_tables(lsoa: pd.DataFrame, measure: str, can_compare: bool) -> dict:
+    """The top-10 LSOA table and the every-LSOA table (the map's alternative), once per result."""
+    return {"top": top_lsoa_table(lsoa, measure, can_compare), "all": top_lsoa_table(lsoa, measure, can_compare, n=None)}

@@ -18,6 +18,7 @@ PAGE_FILES = {
     "pages/ward_map.py": ("Ward map", ":material/map:"),
     "pages/clusters.py": ("Ward clusters", ":material/hub:"),
     "pages/hotspots.py": ("Hotspots", ":material/location_on:"),
+    "pages/patrol.py": ("Patrol sheet", ":material/directions_walk:"),
     "pages/priorities.py": ("SMP priorities", ":material/flag:"),
     "pages/town_centre.py": ("Town centre", ":material/storefront:"),
     "pages/about.py": ("About the data", ":material/info:"),

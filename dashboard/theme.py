@@ -22,7 +22,7 @@ __all__ = [
     "PRESENT_COLOUR", "MISSING_COLOUR", "BAND_FILL", "COMPARISON_LINE", "SNAP_POINT_FILL", "VALUE_COLOUR", "BASELINE_COLOUR", "PERIOD_FILL", "AREA_COLOURS",
     "MAIDSTONE_COLOUR", "DISTRICT_COLOUR", "HIGHLIGHT_ROW", "HIGHLIGHT_ROW_CSS", "TEXT", "TEXT_MUTED", "AXIS",
     "GRID", "OUTLINE", "OUTLINE_STRONG", "LEGEND_BG", "BLACK", "WHITE", "TRANSPARENT", "OTHER_WARD_LINE", "HIGHLIGHT_FILL", "FOCUS", "CAPTION", "NARROW_PX", "APP_CSS", "PRINT_CSS",
-    "PRINT_SCREEN_CSS", "apply_theme", "contrast_ratio",
+    "PRINT_SCREEN_CSS", "apply_theme", "contrast_ratio", "EMERGING_PALETTE", "REPEAT_COLOUR", "OTHER_PLACE_COLOUR",
 ]
 
 # ---------------------------------------------------------------- text and lines
@@ -89,6 +89,11 @@ GI_COLOURS = {  # Getis-Ord Gi* classes: hot = orange, cold = purple (PuOr), not
     "Cold spot 95% confidence": "#8073ac",
     "Cold spot 99% confidence": "#542788",
 }
+# emerging hot spot patterns (Okabe & Ito), in the order new, intensifying, persistent, diminishing, sporadic,
+# no pattern (light grey); every pattern is also named in the legend and the table
+EMERGING_PALETTE = ("#E69F00", "#D55E00", "#CC79A7", "#0072B2", "#F0E442", "#E5E5E5")
+REPEAT_COLOUR = "#B35806"  # patrol sheet: a REPEAT location (dark orange, white numbers 4.9:1)
+OTHER_PLACE_COLOUR = "#0072B2"  # patrol sheet: any other location (blue)
 
 
 def _luminance(hex_colour: str) -> float:

@@ -116,10 +116,17 @@ def render_context(d: dict, cluster: str) -> None:
     st.caption(rate_context_caption(d["context"], cluster, cmp.period_label, len(cmp.period_months)))
 
 
+# the map (one outline trace per ward, twice when zoomed) was the slow part of every rerun: built once per
+# boundary set, cluster, ward table and height, then shared (read-only, as the ward map's figures)
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cluster_map(ward_set: str, table, cluster: str, height: int):
+    return v.cluster_map_figure(display_geojson(f"wards_{ward_set}"), table, cluster, height)
+
+
 def render_map(d: dict, cluster: str, height: int = 460) -> None:
     geo = display_geojson(f"wards_{f.ward_set}")
     table = v.map_table(geo, d["wards"], cluster)
-    show_chart(v.cluster_map_figure(geo, table, cluster, height), table, "cl_map", "cluster_wards.csv",
+    show_chart(cluster_map(f.ward_set, table, cluster, height), table, "cl_map", "cluster_wards.csv",
                caption=v.map_caption(table, cluster))
 
 

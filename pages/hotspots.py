@@ -1,19 +1,20 @@
 """Hotspots: where records concentrate in the last few months with data (for Town Centre
-and Neighbourhood Task Force sergeants): a hexagon density map over LSOA shading, the top
-LSOAs and "on or near" locations with REPEAT locations flagged, and Getis-Ord Gi* hot and
-cold spots across the borough's 99 LSOAs (SA paras 35-37)."""
+and Neighbourhood Task Force sergeants). Three maps in lazy tabs (only the open one is built and
+sent; ``?map=gi|emerging`` opens the others): a hexagon density map over LSOA shading, Getis-Ord
+Gi* hot and cold spots across the borough's 99 LSOAs (SA paras 35-37), and emerging hot spots
+(new, intensifying, persistent, diminishing, sporadic over the last 12 months with data); then the
+top LSOAs and "on or near" locations with REPEAT locations flagged, and a link to the patrol sheet.
+Maps are computed and serialised once per filter state (cached)."""
 
 import streamlit as st
 
-from analytics.hotspots import repeat_threshold
-from analytics.periods import months_label
+from analytics.periods import Period, months_label
 from dashboard import explain
 from dashboard import hotspots_view as hv
 from dashboard import lsoa_codes
-from dashboard.charts import download_context, download_csv, show_table
+from dashboard.charts import download_context, download_csv, number_columns, show_table
 from dashboard.compare import period_headings
-from dashboard.data import query
-from dashboard.maps import display_geojson
+from dashboard.data import query, store_version
 from dashboard.safe_text import md_escape
 from dashboard.state import current_filters, filter_context
 
@@ -59,13 +60,13 @@ st.caption("Filters in use (from the sidebar): " + hv.active_filters_text(f, ctx
 
 months, cmp_months = list(win.months), list(win.comparison_months)
 lsoa = query("lsoa_summary", months=months, comparison_months=cmp_months, **args)
-points = query("hotspot_points", months=months, **args)
 totals = query("monthly_counts_by_class", months=months, **args)
 total = int(totals["records"].fillna(0).sum())
 if total == 0:
     st.info(f"No records match these filters in {win.label}. Widen the filters or the period in the sidebar.")
     st.stop()
-unplaced = total - len(points)
+density = hv.density_map(tuple(months), tuple(cmp_months), hv.frozen(args), measure, win.can_compare, store_version())
+unplaced = total - density.placed_records
 st.markdown(f"**{total:,} records** in the window"
             + (f" ({unplaced:,} have no location and are not on the map)." if unplaced else "."))
 if f.area_type == "lsoa":
@@ -74,38 +75,37 @@ in_area = set(lsoa.loc[lsoa["has_records_in_area"], "lsoa21_code"]) if f.area_ty
 
 
 def render_density_map() -> None:
-    st.subheader("Where records concentrate")
-    snaps = hv.snap_points(points)
-    radius = hv.HEX_RADIUS_BY_AREA[f.area_type]
-    hexes, hex_legend = hv.hexagons(snaps, radius)
-    outline = in_area if f.area_type == "lsoa" else None
-    geo, lsoa_legend = hv.lsoa_layer(display_geojson("lsoa21"), lsoa, measure, win.can_compare, outline)
-    view = hv.MAIDSTONE_VIEW if f.area_type == "borough" else hv.area_view(snaps, geo, outline)
-    st.pydeck_chart(hv.density_deck(geo, hexes, view), key="hs_density", height=560)
-    across = round(radius * 3 ** 0.5, -1)
+    st.pydeck_chart(density.deck, key="hs_density", height=560)
+    across = round(density.radius_m * 3 ** 0.5, -1)
     c1, c2 = st.columns(2)
-    c1.markdown(hv.legend_html(f"Hexagons: records (each about {across:.0f} m across)", hex_legend,
+    c1.markdown(hv.legend_html(f"Hexagons: records (each about {across:.0f} m across)", density.hex_legend,
                                "Colours group similar counts. Hexagons with no records are not drawn."),
                 unsafe_allow_html=True)
-    c2.markdown(hv.legend_html(f"LSOA shading: {hv.MEASURES[measure].lower()}", lsoa_legend,
+    c2.markdown(hv.legend_html(f"LSOA shading: {hv.MEASURES[measure].lower()}", density.lsoa_legend,
                                "Colours group similar values, over the window. No shading: outside the selected "
                                "area."),
                 unsafe_allow_html=True)
     st.caption(f"{win.label}. Hexagons sum police.uk snap points (anonymised points on or near a street, not exact "
                "addresses). No background map is drawn (works offline); LSOA outlines give the geography. Hover "
                "for numbers; the tables below are the accessible alternative.")
-    with st.expander("Table and download for this map"):
-        show_table(lsoa_table(None), "hs_map_lsoa", "hotspot_lsoas.csv")
-        show_table(hexes[["lon", "lat", "records", "busiest_place", "busiest_records"]], "hs_map_hex",
-                   "hotspot_hexagons.csv")
+    expander = st.expander("Table and download for this map", key="hs_map_tables", on_change="rerun")
+    if expander.open:  # built only when opened (the hexagon table has hundreds of rows)
+        with expander:
+            show_table(lsoa_table("all"), "hs_map_lsoa", "hotspot_lsoas.csv")
+            show_table(density.hexes, "hs_map_hex", "hotspot_hexagons.csv")
 
 
-def lsoa_table(n: int | None = 10):
-    """The top-LSOA table with headings that say the window's months and the 2011 code older reports use."""
-    table = hv.top_lsoa_table(lsoa, measure, win.can_compare, n=n)
-    codes = table["LSOA code"] if "LSOA code" in table else table["LSOA"].str.extract(r"\((E\d{8})\)$")[0]
-    table = lsoa_codes.add_2011_codes(table, codes, lsoa_codes.lookup())
+def with_months(table):
+    """A table whose count headings say the window's (and comparison's) months."""
     return period_headings(table, months_label(months), months_label(cmp_months) if win.can_compare else "")
+
+
+def lsoa_table(which: str = "top"):
+    """The top-LSOA table (or every LSOA) with headings that say the window's months and the 2011 code older
+    reports use (the tables themselves are computed once per filter state)."""
+    table = hv.lsoa_tables(lsoa, measure, win.can_compare)[which]
+    codes = table["LSOA code"] if "LSOA code" in table else table["LSOA"].str.extract(r"\((E\d{8})\)$")[0]
+    return with_months(lsoa_codes.add_2011_codes(table, codes, lsoa_codes.lookup()))
 
 
 def render_top_lsoas() -> None:
@@ -120,30 +120,31 @@ def render_top_lsoas() -> None:
 
 def render_top_locations() -> None:
     st.subheader('Top "on or near" locations')
-    threshold = repeat_threshold(win.n)
-    loc = query("top_locations", months=months, comparison_months=cmp_months, repeat_min_months=threshold,
-                top_n=100_000, **args)
-    table = period_headings(hv.top_locations_table(loc, win.n, win.can_compare), months_label(months),
-                            months_label(cmp_months) if win.can_compare else "")
-    n_repeat = int(loc["is_repeat_location"].sum())
-    st.markdown(f"**{n_repeat:,} REPEAT location{'s' if n_repeat != 1 else ''}** among {len(loc):,} locations "
-                f"with records in {win.label}. {hv.repeat_rule_text(win.n)}")
-    show_table(table, "hs_top_locations", "top_locations.csv", height=35 * (len(table) + 1) + 3)
-    download_csv(period_headings(hv.top_locations_table(loc, win.n, win.can_compare, n=None), months_label(months),
-                                 months_label(cmp_months) if win.can_compare else ""), "all_locations.csv",
-                 "hs_all_locations", label="Download all locations (CSV)")
+    tables = hv.location_tables(tuple(months), tuple(cmp_months), hv.frozen(args), win.can_compare, store_version())
+    n_repeat = tables["repeats"]
+    st.markdown(f"**{n_repeat:,} REPEAT location{'s' if n_repeat != 1 else ''}** among {tables['locations']:,} "
+                f"locations with records in {win.label}. {hv.repeat_rule_text(win.n)}")
+    top = with_months(tables["top"])
+    show_table(top, "hs_top_locations", "top_locations.csv", height=35 * (len(top) + 1) + 3)
+    download_csv(with_months(tables["all"]), "all_locations.csv", "hs_all_locations",
+                 label="Download all locations (CSV)")
     st.caption("Locations are police.uk snap points: each stands for several nearby addresses. "
                + (f"Change: {win.comparison_note}" if win.can_compare else ""))
+    st.page_link("pages/patrol.py", label="Patrol sheet: several crime types in one printable list for this area",
+                 icon=":material/directions_walk:")
+
+
+def borough_lsoas():
+    return lsoa if f.area_type == "borough" else query(
+        "lsoa_summary", months=months, comparison_months=cmp_months,
+        **{**args, "area_type": "borough", "area_code": ""})
 
 
 GI_COLUMNS = {"Gi* z-score": "Stands out by (z)", "p-value (folded)": "Chance of a random pattern (p)"}
 
 
 def render_gi() -> None:
-    st.subheader("Hot and cold spots")
-    borough = lsoa if f.area_type == "borough" else query(
-        "lsoa_summary", months=months, comparison_months=cmp_months,
-        **{**args, "area_type": "borough", "area_code": ""})
+    borough = borough_lsoas()
     values = borough.set_index("lsoa21_code")[hv.MEASURE_COLUMN[measure]].astype(float)
     try:
         gi = hv.gi_results(tuple(values.index), tuple(values.to_numpy()))
@@ -158,10 +159,8 @@ def render_gi() -> None:
     if f.area_type != "borough":
         st.caption("Hot and cold spots are always worked out for the whole borough (a hot spot is defined against "
                    "the borough); LSOAs with records in your selected area are outlined in black.")
-    geo = display_geojson("lsoa21")
     c1, c2 = st.columns([5, 2])
-    c1.pydeck_chart(hv.gi_deck(geo, table, measure, hv.geojson_bounds_view(geo, 520), in_area or None), key="hs_gi",
-                    height=520)
+    c1.pydeck_chart(hv.gi_map(table, measure, tuple(sorted(in_area))), key="hs_gi", height=520)
     c2.markdown(hv.legend_html(explain.HOT_SPOTS_LEGEND, hv.gi_class_counts(gi),
                                "Orange: high values cluster (hot); purple: low values cluster (cold); grey: no "
                                "clear pattern." + (" Thick black outline: your selected area." if in_area else "")),
@@ -177,7 +176,55 @@ def render_gi() -> None:
             "from 999 permutations, folded: as extreme in either direction)."))})
     st.caption(hv.measure_note(measure, borough["population"]))
 
-render_density_map()
+
+def render_emerging() -> None:
+    slices = hv.recent_window(Period(ctx.first_month, f.period.end), ctx.present_months, hv.EMERGING_MONTHS, "none")
+    try:
+        result = hv.emerging_results(slices.months, f.ward_set, tuple(f.classes), tuple(f.crime_types), f.priority,
+                                     store_version())
+    except ValueError as exc:
+        st.info(f"The emerging hot spot analysis cannot run for these filters: {exc}.")
+        return
+    table = hv.emerging_table(result, borough_lsoas(), in_area or None)
+    st.markdown(hv.emerging_plain(slices.n, slices.label, len(table)))
+    explain.how_worked_out(hv.emerging_statement(slices.n, slices.label, len(table)) + " The trend test is "
+                           "Mann-Kendall's, on each LSOA's monthly Getis-Ord Gi* z-scores.")
+    c1, c2 = st.columns([5, 2])
+    c1.pydeck_chart(hv.emerging_map(table, tuple(sorted(in_area))), key="hs_emerging", height=520)
+    c2.markdown(hv.legend_html("Emerging hot spot pattern", hv.emerging_counts(result),
+                               "Each LSOA's pattern over the months above; grey: no emerging pattern."
+                               + (" Thick black outline: your selected area." if in_area else "")),
+                unsafe_allow_html=True)
+    flagged = table[table["Pattern"] != hv.EMERGING_NONE]
+    st.markdown(f"**{len(flagged)} LSOA{'s' if len(flagged) != 1 else ''} with a pattern** (table alternative to "
+                "the map; every LSOA is in the download):")
+    st.dataframe(flagged, hide_index=True, key="tbl_hs_emerging", column_config={
+        **number_columns(flagged), "Trend p-value": st.column_config.NumberColumn(format="%.3f"),
+        "What it means": st.column_config.TextColumn(width="large")})
+    download_csv(table, "emerging_hot_spots.csv", "hs_emerging")
+    st.markdown(hv.emerging_key())
+
+
+MAPS = {"density": "Where records concentrate", "gi": "Hot and cold spots", "emerging": "Emerging hot spots"}
+RENDER = {"density": render_density_map, "gi": render_gi, "emerging": render_emerging}
+chosen, map_note = hv.parse_map(st.query_params.get("map"))
+if map_note:
+    st.warning(map_note)
+
+
+def remember_map() -> None:
+    """A click on a map's tab puts it in the URL (``?map=``), so it can be bookmarked."""
+    key = next((k for k, label in MAPS.items() if label == st.session_state.get("hs_map")), "density")
+    if key == "density":
+        st.query_params.pop("map", None)
+    else:
+        st.query_params["map"] = key
+
+
+# only the open tab runs and is sent (lazy tabs): one map per run, not three
+for key, tab in zip(MAPS, st.tabs(list(MAPS.values()), default=MAPS[chosen], key="hs_map", on_change=remember_map)):
+    if tab.open:
+        with tab:
+            RENDER[key]()
 render_top_lsoas()
 render_top_locations()
-render_gi()

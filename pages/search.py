@@ -71,10 +71,12 @@ if target is not None:
         else:
             st.error("No police.uk data exists for any month of the selected period. Choose another period.")
 
-        c1, c2 = st.columns(2)
+        c1, c2, c3 = st.columns(3)
         pick = ("pages/overview.py" if c1.button("Open this area on the Overview", icon=":material/dashboard:",
                                                   width="stretch") else
-                "pages/ward_map.py" if c2.button("Open the Ward map", icon=":material/map:", width="stretch") else None)
+                "pages/ward_map.py" if c2.button("Open the Ward map", icon=":material/map:", width="stretch") else
+                "pages/patrol.py" if c3.button("Patrol sheet for this area", icon=":material/directions_walk:",
+                                               width="stretch") else None)
         if pick:  # the router sets the filters to this area on the next page (dashboard.state.filter_bar)
             sv.switch_keeping_filters(pick, f_wards=area[2], f_area_type=area[0], f_area_code=area[1])
     near, radius = None, None
@@ -82,6 +84,8 @@ if target is not None:
         st.subheader("Around this point", anchor=False)
         radius = st.radio("Distance", list(RADII), key="srch_radius", horizontal=True, format_func=RADII.get)
         near = sv.render_around(target, radius, f, cmp)
+        st.page_link("pages/patrol.py", label=f"Patrol sheet: the top locations within {RADII[radius]}",
+                     icon=":material/directions_walk:", query_params={"find": target.param, "radius": str(radius)})
         if radius != 500:
             params["radius"] = str(radius)
     if cmp.has_data:

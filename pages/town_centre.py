@@ -25,10 +25,10 @@ def choose_window() -> tuple[int, int]:
     window, message = v.parse_window(st.query_params.get("window"))
     if message:
         st.warning(md_escape(message))  # quotes a URL value: plain text
-    if "tc_window" not in ss:
-        ss["tc_window"] = window
+    # the range comes in as the widget's own default (a 2-tuple): a range seeded only through session state
+    # comes back as a single month on the next rerun (Streamlit keeps the default's shape)
     start, end = st.select_slider("Months of each year to compare", options=list(range(1, 13)), key="tc_window",
-                                  format_func=lambda m: v.MONTH_ABBR[m - 1],
+                                  value=tuple(ss.get("tc_window", window)), format_func=lambda m: v.MONTH_ABBR[m - 1],
                                   help="The same months are counted in every year, as the Strategic Assessment "
                                        "does for June to December (para 64).")
     if st.query_params.get("window") != v.window_param(start, end):
@@ -67,7 +67,10 @@ def render_table(d: dict, start: int, end: int) -> None:
     partial = [plan.heading(y) for y in plan.years_with_data if len(plan.coverage[y]) < len(plan.window)]
     if partial:
         notes.append(f"Partial windows, counted for the months shown only: {', '.join(partial)}.")
-    notes.append(f"Diff and % change: {plan.pct.describe()}." if plan.pct else
+    notes.append(f"Diff and % change: {plan.pct.describe()}"
+                 + ("." if plan.pct.is_whole_window else
+                    f"; the {plan.pct.months_label} {plan.pct.later} column is the count they compare.")
+                 if plan.pct else
                  "Only one year has data for these months, so there is no comparison.")
     notes.append("Computed from police.uk street-level data; will differ from the published para 64 table.")
     st.caption(" ".join(notes))

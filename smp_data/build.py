@@ -436,11 +436,23 @@ def _write_batch(con, reader: BatchReader, report: BuildReport, progress, number
                  replace_months: bool) -> None:
     """Validate, place and append the batch read by ``reader``; record its rejects, notes and files."""
     files = list(reader.files.values())
+    kept: dict[int, int] = {}  # update: files with no rows, whose month the store holds (kept, never emptied)
     if replace_months:
+        found = reader.rows_found()
         for fr in files:
-            _delete_month(con, fr)
+            held = _month_rows(con, fr)
+            if found[fr.file_id] == 0 and held:
+                kept[fr.file_id] = held
+            else:
+                _delete_month(con, fr)
     reader.load()
     for fr, i in zip(files, numbers):
+        if fr.rows_loaded == 0:
+            fr.notes.append((fr.source_file, None, _no_rows_note(fr, kept.get(fr.file_id))))
+        if fr.file_id in kept:
+            con.executemany("insert into ingest_notes values (?, ?, ?)", fr.notes)
+            _report_file(report, progress, fr, i, 0)
+            continue
         maidstone = reader.maidstone.get(fr.file_id, 0)
         if fr.rejects:
             con.executemany("insert into rejects values (?, ?, ?, ?)", fr.rejects)
@@ -453,6 +465,23 @@ def _write_batch(con, reader: BatchReader, report: BuildReport, progress, number
         )
         _report_file(report, progress, fr, i, maidstone)
     reader.close()
+
+
+def _month_rows(con, fr: FileRead) -> int:
+    """Records the store holds for this file's month and force."""
+    return con.execute("select count(*) from records where month = ?::date and force = ?",
+                       [f"{fr.month}-01", fr.force]).fetchone()[0]
+
+
+def _no_rows_note(fr: FileRead, kept: int | None) -> str:
+    """What a file that loaded no rows means: a gap (never a month of zero records), or, on --update over
+    a month the store holds, that month kept as it was."""
+    why = ("the file has a header and no rows" if fr.rows_read == 0
+           else f"none of its {fr.rows_read:,} rows could be loaded")
+    if kept:
+        return f"{why}: the store's {kept:,} records of {fr.month} for force {fr.force} are kept (an empty month " \
+               "never replaces data)"
+    return f"{why}: {fr.month} stays a gap for force {fr.force} (no data, never a month of zero records)"
 
 
 def _delete_month(con, fr: FileRead) -> None:

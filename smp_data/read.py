@@ -181,21 +181,22 @@ class _Scan:
     plain: bool
     lines: int  # physical lines (LF count, plus a last line without LF)
     header: bytes
+    long_line: bool = False  # a line longer than DuckDB's buffer: the file is streamed by Python
 
 
-def scan_file(path: Path, chunk_size: int = 8 << 20) -> _Scan:
+def scan_file(path: Path, chunk_size: int = 1 << 20) -> _Scan:
     r"""One streaming pass (bounded memory): is the file plain, how many lines, its first line.
 
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp(); p = Path(d) / "f.csv"
     >>> _ = p.write_bytes(b"a,b\r\n1,2\r\n3,4"); scan_file(p)
-    _Scan(plain=True, lines=3, header=b'a,b')
+    _Scan(plain=True, lines=3, header=b'a,b', long_line=False)
     >>> _ = p.write_bytes(b'a,b\n"1",2\n'); scan_file(p).plain
     False
     """
-    plain, lines, header, last = True, 0, None, b""
+    plain, lines, header, last, long_line = True, 0, None, b"", False
     with Path(path).open("rb") as fh:
-        first = True
+        first = first_chunk = True
         while True:
             chunk = fh.read(chunk_size)
             if not chunk:
@@ -206,13 +207,17 @@ def scan_file(path: Path, chunk_size: int = 8 << 20) -> _Scan:
                 end = chunk.find(b"\n", 0, 1 << 16)
                 header = (chunk[:end] if end >= 0 else chunk[: 1 << 16]).rstrip(b"\r")
                 first = False
-            lines += chunk.count(b"\n")
+            n = chunk.count(b"\n")
+            lines += n
+            if not n and not first_chunk:  # a whole chunk inside one line: longer than chunk_size
+                long_line = long_line or len(chunk) == chunk_size
+            first_chunk = False
             if plain and chunk.translate(None, _PLAIN_BYTES):
                 plain = False
             last = chunk[-1:]
     if last and last != b"\n":
         lines += 1
-    return _Scan(plain, lines, header or b"")
+    return _Scan(plain, lines, header or b"", long_line)
 
 
 class BatchReader:
@@ -243,6 +248,7 @@ class BatchReader:
         ):
             con.execute(ddl)
         queries.run_script(con, "build.batch_views")
+        con.execute("set enable_progress_bar = false")  # a long batch must not print a bar on the build's output
 
     # ---- input
 
@@ -273,13 +279,18 @@ class BatchReader:
             scans[fr.file_id] = scan_file(path)
             paths[fr.file_id] = path
             self._check_header(fr, scans[fr.file_id].header)
-        plain = [fid for fid in paths if scans[fid].plain and scans[fid].lines > 1]
+        streamed = [fid for fid in paths if scans[fid].long_line]  # DuckDB would buffer the long line
+        plain = [fid for fid in paths if scans[fid].plain and scans[fid].lines > 1 and fid not in streamed]
         plain = self._read_plain(plain, paths, scans)
         self._plain = set(plain)
         for fid in paths:
             if fid not in self._plain:
                 self.files[fid].reader = "lines"
-        self._read_lines([fid for fid in paths if fid not in self._plain], paths)
+        self._read_lines([fid for fid in paths if fid not in self._plain and fid not in streamed], paths)
+        for fid in streamed:
+            self.files[fid].reader = "python"
+            self._latin1.add(fid)
+            self._python_read(paths[fid], self.files[fid])
         return frs
 
     def _read_plain(self, fids: list[int], paths: dict, scans: dict) -> list[int]:
@@ -408,6 +419,13 @@ class BatchReader:
         fr = self._register(source_file, month, force, "rows")
         self._rows[fr.file_id] = [(line, list(fields), None) for line, fields in rows]
         return fr
+
+    def rows_found(self) -> dict[int, int]:
+        """Rows each file of the batch holds, before :meth:`load` (0 for a file with a header and no rows):
+        an update uses it to never write an empty month over the store's rows."""
+        found = dict(self.con.execute(queries.get("build.rows_read").sql).fetchall())
+        return {fid: found.get(fid, 0) + len(fr.too_long) + len(self._rows.get(fid, ()))
+                for fid, fr in self.files.items()}
 
     # ---- validation, placement, writing
 

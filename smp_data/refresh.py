@@ -286,14 +286,18 @@ class RemoteFile(io.RawIOBase):
 
 
 def archive_url(base: str, month: str) -> str:
-    """>>> archive_url("https://data.police.uk/data/archive", "2025-12")
+    """The archive zip of ``month`` under ``base``.
+
+    >>> archive_url("https://data.police.uk/data/archive", "2025-12")
     'https://data.police.uk/data/archive/2025-12.zip'
     """
     return f"{base.rstrip('/')}/{month}.zip"
 
 
 def _month_back(month: str, n: int) -> str:
-    """>>> _month_back("2025-02", 3)
+    """The month ``n`` months before ``month``.
+
+    >>> _month_back("2025-02", 3)
     '2024-11'
     """
     y, m = map(int, month.split("-"))
@@ -620,7 +624,9 @@ class RefreshReport:
 
 
 def _parse_forces(force: str) -> tuple[str, ...]:
-    """>>> _parse_forces("kent"), _parse_forces(" Kent, btp ")
+    """The force slugs of a comma list.
+
+    >>> _parse_forces("kent"), _parse_forces(" Kent, btp ")
     (('kent',), ('kent', 'btp'))
     """
     forces = tuple(f.strip().lower() for f in force.split(",") if f.strip())

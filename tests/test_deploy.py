@@ -489,3 +489,54 @@ def test_hadolint_finds_nothing_in_the_dockerfile():
     res = subprocess.run([hadolint, "--no-color", str(DEPLOY / "Dockerfile")], capture_output=True, text=True,
                          timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def _compose_value(text: str, env: dict[str, str]) -> str:
+    """Compose's ``${NAME:-default}`` interpolation (the only form compose.yaml uses)."""
+    return re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m.group(1)) or m.group(2), text)
+
+
+def test_the_scheduled_refresh_service_runs_the_refresh_command_correctly(tmp_path, tiny_store):
+    """The refresh service's command after the scheduler's ``--``, run as compose would run it in the image
+    (the image's ENV, compose's defaults), against a local fake of data.police.uk: the CLI accepts every
+    option, the store it names is the one the apps read, and the new month lands in it. Only the paths the
+    container mounts (/srv/store, /srv/shared) and the archive's address point at this machine's files."""
+    from smp_data import cli, settings
+    from tests.fake_police_archive import FakePoliceArchive, build_archive, csv_rows
+
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    argv = [_compose_value(a, {}) for a in compose["services"]["refresh"]["command"]]
+    refresh = argv[argv.index("--") + 1:]
+    assert refresh[:4] == ["python", "-m", "smp_data", "refresh"]
+    image = image_env()
+    args = cli._parser().parse_args(refresh[3:])  # every option is one the CLI knows (exit 2 otherwise)
+    assert args.command == "refresh" and args.db == image["SMP_DB"] and args.force == "kent"
+    assert Path(args.db).parent == Path("/srv/store")  # the writable store volume (the apps mount it read-only)
+    shared = settings.shared_dir()
+    month = "2025-12"
+    archive = build_archive(tmp_path / f"{month}.zip", shared / "data" / "police_uk", [month])
+    expected = len(csv_rows(shared / "data" / "police_uk" / month / f"{month}-kent-street.csv")[1])
+    db = tmp_path / "store" / "smp.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(tiny_store, db)
+    cmd = [sys.executable if a == "python" else str(db) if a == image["SMP_DB"] else a for a in refresh]
+    with FakePoliceArchive({month: archive}) as server:
+        env = {**os.environ, **image, "SMP_SHARED": str(shared), "SMP_ARCHIVE_URL": server.base_url,
+               "HOME": str(tmp_path), "SMP_STATE_DIR": str(tmp_path / "state")}
+        env.pop("SMP_REFRESH_CACHE", None)
+        res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert f"Refreshed {db} from {month}.zip: 1 new" in res.stdout, res.stdout
+    con = duckdb_connect(db)
+    try:
+        assert con.execute("select rows_read, rows_loaded + rows_rejected from source_files where month = ?::date "
+                           "and force = 'kent'", [f"{month}-01"]).fetchall() == [(expected, expected)]
+    finally:
+        con.close()
+    assert (db.parent / "police_uk_cache").is_dir()  # its downloads stay on the store's volume
+
+
+def duckdb_connect(db: Path):
+    import duckdb
+
+    return duckdb.connect(str(db), read_only=True)

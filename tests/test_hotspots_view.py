@@ -1,6 +1,7 @@
 """dashboard.hotspots_view: the window, page parameters, map layers, legends and tables (no store)."""
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -147,7 +148,7 @@ def test_hexagons_keep_every_record_and_name_the_busiest_point(points):
     top = hexes.iloc[0]
     assert (top["records"], top["busiest_place"], top["busiest_records"]) == (4, "Week Street", 3)
     assert "4 records" in top["tip"] and "Week Street (3)" in top["tip"]
-    assert len(top["polygon"]) == 6 and len(top["fill"]) == 4
+    assert len(top["fill"]) == 3 and "polygon" not in hexes.columns  # centres only: the map draws the hexagons
     assert [label for _, label in legend] == ["2", "over 2 – 4"]
 
 
@@ -208,10 +209,52 @@ def test_density_deck_has_both_layers_no_basemap_and_the_view():
     hexes, _ = hv.hexagons(hv.snap_points(pd.DataFrame({"longitude": [0.52], "latitude": [51.27],
                                                         "location": ["On or near X"]})))
     geo, _ = hv.lsoa_layer(_geojson(), _lsoa(), "records", False)
-    spec = hv.density_deck(geo, hexes, hv.MAIDSTONE_VIEW).to_json()
-    assert '"GeoJsonLayer"' in spec and '"PolygonLayer"' in spec and '"mapStyle"' not in spec
+    spec = hv.density_deck(geo, hexes, hv.MAIDSTONE_VIEW, radius_m=150).to_json()
+    assert '"GeoJsonLayer"' in spec and '"ColumnLayer"' in spec and '"mapStyle"' not in spec
     assert '"lineWidthUnits": "pixels"' in spec  # a plain string, not a JavaScript expression
     assert '"zoom": 10.3' in spec
+    layer = json.loads(spec)["layers"][1]
+    # flat six-sided disks of the grid's radius, turned to be pointy-topped, one compact row per hexagon
+    assert (layer["diskResolution"], layer["angle"], layer["radius"], layer["extruded"]) == (6, 30, 150, False)
+    assert layer["data"] == [{"p": [round(hexes["lon"][0], 5), round(hexes["lat"][0], 5)], "c": hexes["fill"][0],
+                              "t": hexes["tip"][0]}]
+
+
+def test_column_layer_hexagons_tile_like_the_grid():
+    """deck.gl's ColumnLayer puts its first corner at angle 0 (east) and turns the disk by ``angle`` degrees
+    anticlockwise: at 30 degrees the corners are at 30, 90, ... 330 degrees, the corners hexagon_vertices gives."""
+    import math
+
+    from analytics.hotspots import hexagon_vertices
+
+    lon, lat, r = 0.55, 51.27, 200
+    corners = hexagon_vertices(lon, lat, r)
+    mx, my = 111_320.0 * math.cos(math.radians(51.27)), 111_320.0
+    angles = sorted(round(math.degrees(math.atan2((y - lat) * my, (x - lon) * mx))) % 360 for x, y in corners)
+    assert angles == [30, 90, 150, 210, 270, 330]
+
+
+def test_a_cached_deck_is_sent_as_is():
+    deck = hv.deck_json(hv.density_deck(_geojson(), hv.hexagons(hv.snap_points(pd.DataFrame(
+        {"longitude": [0.52], "latitude": [51.27], "location": ["On or near X"]})))[0], hv.MAIDSTONE_VIEW))
+    assert deck.to_json() == deck.to_json() and ", " not in deck.to_json()[:200]  # compact separators
+    assert deck._tooltip == {"text": "{t}"} and deck.layers == ()
+    assert json.loads(deck.to_json())["layers"][1]["@@type"] == "ColumnLayer"
+
+
+def test_compact_geojson_is_lighter_and_keeps_every_feature():
+    from dashboard.maps import display_geojson
+
+    full = display_geojson("lsoa21")
+    light = hv.compact_geojson(full)
+    assert [f["properties"]["code"] for f in light["features"]] == [f["properties"]["code"] for f in full["features"]]
+    assert len(json.dumps(light)) < 0.75 * len(json.dumps(full))
+    import shapely
+    from shapely.geometry import shape
+
+    for a, b in zip(full["features"], light["features"]):  # each LSOA keeps its shape (area within 5%)
+        assert shape(b["geometry"]).area == pytest.approx(shape(a["geometry"]).area, rel=0.05)
+        assert shapely.is_valid(shape(b["geometry"]))
 
 
 # --------------------------------------------------------------------------- tables

@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import pytest
 
 from tests.apptest_helpers import open_page, rerun, sql, texts
@@ -46,7 +47,8 @@ def table_with(at, column):
 
 
 def top_lsoas_table(at):
-    """The compact top-10 table (the map's full table alternative has a separate LSOA code column), with
+    """The compact top-10 table: its LSOA column carries the code in brackets (the map's table alternative, with a
+    separate LSOA code column, and the Gi* table's phone-width copy have the name only), with
     its month-labelled columns read back as Records / Comparison / Rate."""
     table = next(d.value for d in at.dataframe
                  if any(str(c).startswith("Per 1,000 residents, ") for c in d.value.columns)
@@ -85,7 +87,12 @@ def default_page(full_store):
     return open_page(PAGE, full_store)
 
 
-def test_renders_maps_tables_and_explains_the_window(default_page):
+@pytest.fixture(scope="module")
+def gi_page(full_store):
+    return open_page(PAGE, full_store, {"map": "gi"})
+
+
+def test_renders_maps_tables_and_explains_the_window(default_page, full_store):
     at = default_page
     assert not at.exception
     shown = texts(at)
@@ -93,12 +100,16 @@ def test_renders_maps_tables_and_explains_the_window(default_page):
     assert "previous 3 months with data (Jul 2025 – Sep 2025)" in shown
     assert "Oct 2024 – Dec 2024 have no police.uk data" in shown
     assert "Filters in use" in shown and "SMP priority: none" in shown
-    assert [s.value for s in at.main.subheader] == ["Where records concentrate", "Top LSOAs", 'Top "on or near" locations',
-                                               "Hot and cold spots"]
+    assert [s.value for s in at.main.subheader] == ["Top LSOAs", 'Top "on or near" locations']
+    assert [t.label for t in at.tabs] == ["Where records concentrate", "Hot and cold spots", "Emerging hot spots"]
     decks = at.get("deck_gl_json_chart")
-    assert len(decks) == 2
+    assert len(decks) == 1  # only the open tab's map is built and sent
     spec = json.loads(decks[0].proto.json)
-    assert [layer["@@type"] for layer in spec["layers"]] == ["GeoJsonLayer", "PolygonLayer"]
+    assert [layer["@@type"] for layer in spec["layers"]] == ["GeoJsonLayer", "ColumnLayer"]
+    assert len(decks[0].proto.json) < 200_000
+    hexes = spec["layers"][1]["data"]
+    assert sum(int(h["t"].split(" records")[0].replace(",", "")) for h in hexes) == sql_total(
+        full_store, OCT_DEC_2025, "longitude is not null")  # every placed record is in one hexagon
     assert spec["initialViewState"]["latitude"] == pytest.approx(51.27, abs=0.05)
     assert spec["initialViewState"]["longitude"] == pytest.approx(0.55, abs=0.05)
     assert "mapStyle" not in spec or spec["mapStyle"] in (None, "")
@@ -133,8 +144,9 @@ def test_top_lsoas_equal_direct_sql(default_page, full_store):
     assert shown["Rate per 1,000 residents"].tolist() == [round(1000 * r[1] / r[3], 1) for r in expected]
 
 
-def test_gi_table_lists_all_99_lsoas_with_sql_counts_and_a_confidence_statement(default_page, full_store):
-    at = default_page
+def test_gi_table_lists_all_99_lsoas_with_sql_counts_and_a_confidence_statement(gi_page, full_store):
+    at = gi_page
+    assert not at.exception and len(at.get("deck_gl_json_chart")) == 1
     table = gi_table(at)
     assert len(table) == 99 and table["LSOA code"].is_unique
     counts = dict(sql(full_store, f"""
@@ -200,7 +212,7 @@ def test_priority_filter_from_the_url_changes_counts_to_sql_values(full_store, d
 
 
 def test_rate_measure_ranks_lsoas_by_rate(full_store):
-    at = open_page(PAGE, full_store, {"measure": "rate"})
+    at = open_page(PAGE, full_store, {"measure": "rate", "map": "gi"})
     assert not at.exception
     (code, rate), = sql(full_store, f"""
         select l.lsoa21_code, round(1000.0 * count(r.month) / l.population, 1) as rate from lsoas as l
@@ -212,13 +224,14 @@ def test_rate_measure_ranks_lsoas_by_rate(full_store):
 
 
 def test_an_lsoa_area_keeps_gi_borough_wide_and_highlights_the_lsoa(full_store):
-    at = open_page(PAGE, full_store, {"area": "lsoa:E01034991"})
+    at = open_page(PAGE, full_store, {"area": "lsoa:E01034991", "map": "gi"})
     assert not at.exception
     assert "needs the whole borough" in "\n".join(i.value for i in at.info)
     table = gi_table(at)
     assert len(table) == 99
     assert table.loc[table["In selected area"] == "yes", "LSOA code"].tolist() == ["E01034991"]
-    view = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    density = open_page(PAGE, full_store, {"area": "lsoa:E01034991"})
+    view = json.loads(density.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
     assert view["zoom"] > 12  # fitted to the LSOA's records, not the whole borough
 
 
@@ -249,6 +262,34 @@ def test_no_records_in_the_window_shows_a_message(full_store):
     assert not at.exception
     assert "No records match these filters in Dec 2025" in "\n".join(i.value for i in at.info)
     assert not at.get("deck_gl_json_chart")
+
+
+def test_emerging_hot_spots_tab_classifies_every_lsoa_from_sql_monthly_counts(full_store):
+    """The tab opened by its link: 12 months with data (Jan-Dec 2025), every LSOA classified; the persistent
+    hot spots are hot in every month; the classes recomputed here from SQL counts agree."""
+    from analytics.emerging import emerging_hot_spots
+    from dashboard.hotspots_view import lsoa_weights
+
+    at = open_page(PAGE, full_store, {"map": "emerging"})
+    assert not at.exception
+    shown = texts(at)
+    assert "Each of the 12 months with data (Jan 2025 – Dec 2025)" in shown and "gaps, not zeros" in shown
+    assert len(at.get("deck_gl_json_chart")) == 1
+    table = table_with(at, "Pattern")
+    months = [f"2025-{m:02d}-01" for m in range(1, 13)]
+    rows = sql(full_store, f"""
+        select l.lsoa21_code, r.month, count(r.month) from lsoas as l
+        left join crime_records as r on r.lsoa21_code = l.lsoa21_code and r.month in ({_in(months)})
+        group by all""")
+    counts = (pd.DataFrame(rows, columns=["code", "month", "n"]).dropna()
+              .pivot_table(index="code", columns="month", values="n", aggfunc="sum"))
+    w = lsoa_weights()
+    counts = counts.reindex(index=w.id_order).fillna(0)
+    expected = emerging_hot_spots(counts, w).set_index("area_id")
+    flagged = expected[expected["category"] != "No emerging pattern"]
+    assert dict(zip(table["LSOA code"], table["Pattern"])) == flagged["category"].to_dict()
+    assert all(table.loc[table["Pattern"] == "Persistent hot spot", "Hot spot in"] == "12 of 12 months")
+    assert table["What it means"].str.contains("95% confidence").all()
 
 
 def test_table_headings_say_the_window_and_comparison_months(default_page):

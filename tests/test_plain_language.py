@@ -19,6 +19,8 @@ PAGES = [
     ("pages/ward_map.py", {"breaks": "quantiles", "measure": "change"}),
     ("pages/clusters.py", {}),
     ("pages/hotspots.py", {}),
+    ("pages/hotspots.py", {"map": "gi"}),  # the maps are lazy tabs: each one opened from the URL
+    ("pages/hotspots.py", {"map": "emerging"}),
     ("pages/town_centre.py", {}),
     *[("pages/priorities.py", {"view": v}) for v in (
         "serious_violence_organised_crime", "domestic_abuse", "safe_town_centre", "children_young_people", "asb",
@@ -77,7 +79,8 @@ def test_no_statistical_jargon_where_the_reader_looks(full_store, page, params):
 
 
 @pytest.mark.parametrize("page, params, term", [
-    ("pages/hotspots.py", {}, "Getis-Ord Gi*"),
+    ("pages/hotspots.py", {"map": "gi"}, "Getis-Ord Gi*"),
+    ("pages/hotspots.py", {"map": "emerging"}, "Mann-Kendall"),
     ("pages/priorities.py", {"view": "asb"}, "statistical process control (SPC)"),
 ])
 def test_the_method_is_one_click_away(full_store, page, params, term):

@@ -374,3 +374,63 @@ def test_a_full_disk_during_a_refresh_says_so_and_leaves_the_store_intact(tmp_pa
         assert [p for p in left if p.endswith((".part", ".wal")) or "staging" in p or "building" in p] == []
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _bytes_written() -> int:
+    """Bytes this process (every thread, DuckDB's included) has passed to write()/pwrite() so far."""
+    with open("/proc/self/io") as fh:
+        return int(next(line for line in fh if line.startswith("wchar:")).split()[1])
+
+
+def _refresh_measured(db: Path, archive: Path) -> tuple[rf.RefreshReport, int, dict[str, int]]:
+    """Refresh ``db`` from a one-month archive; the bytes the refresh wrote and the largest size each file
+    beside the store reached while it ran (a watcher samples the folder)."""
+    import threading
+
+    biggest: dict[str, int] = {}
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            for p in db.parent.rglob("*"):
+                if p != db and p.is_file():
+                    try:
+                        biggest[p.name] = max(biggest.get(p.name, 0), p.stat().st_size)
+                    except OSError:
+                        pass  # removed between listing and stat
+            stop.wait(0.002)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    with FakePoliceArchive({NEW_MONTH: archive}) as server:
+        written = _bytes_written()
+        watcher.start()
+        try:
+            report = _refresh(db, server, month=NEW_MONTH)
+        finally:
+            stop.set()
+            watcher.join()
+        return report, _bytes_written() - written, biggest
+
+
+def test_a_refresh_of_one_month_does_not_copy_the_store(store_before, tiny_store, tmp_path):
+    """The monthly job on a store that keeps growing: the same one-month refresh into a small store and
+    into the full one writes about the same bytes (a copy of the store would write the difference in their
+    sizes again), the store keeps its inode (no new file renamed over it), and no file beside it ever
+    grows to half the store's size (a watcher samples the folder while the refresh runs)."""
+    one = build_archive(tmp_path / "one.zip", SHARED, [NEW_MONTH])
+    small = tmp_path / "small" / "smp.duckdb"
+    small.parent.mkdir()
+    shutil.copyfile(tiny_store, small)
+    big, size = store_before, store_before.stat().st_size
+    grew = size - small.stat().st_size  # the history the refresh must not copy
+    assert grew > 20e6
+    inode = big.stat().st_ino
+    small_report, small_written, _ = _refresh_measured(small, one)
+    report, written, biggest = _refresh_measured(big, one)
+    for r, db in ((small_report, small), (report, big)):
+        assert r.applied and [c.change for c in r.changes] == ["new"]
+        assert _month_rows(db)[NEW_MONTH] == len(_rows(NEW_MONTH))
+    assert big.stat().st_ino == inode
+    assert any("staging" in name for name in biggest), biggest  # the watcher saw the refresh's own files
+    assert max(biggest.values()) < size / 2, (biggest, size)
+    assert abs(written - small_written) < grew / 4, (written, small_written, grew)

@@ -90,6 +90,8 @@ CATEGORICAL = {
     "increase vs decrease": [theme.INCREASE, theme.DECREASE],
     "cluster sub-groups": [theme.SUB_GROUP_COLOURS["A"], theme.SUB_GROUP_COLOURS["B"]],
     "hot vs cold spots": [theme.GI_COLOURS["Hot spot 99% confidence"], theme.GI_COLOURS["Cold spot 99% confidence"]],
+    "patrol sheet: REPEAT vs other location": [theme.REPEAT_COLOUR, theme.OTHER_PLACE_COLOUR],
+    "emerging hot spot patterns": list(theme.EMERGING_PALETTE),
 }
 
 

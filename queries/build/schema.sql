@@ -214,8 +214,8 @@ final as (
     select
         calendar.month,
         forces.force,
-        loaded.rows,
-        loaded.rows is not null as is_present,
+        case when loaded.rows > 0 then loaded.rows end as rows,  -- a file with no rows is a gap, never a zero
+        coalesce(loaded.rows > 0, false) as is_present,
         loaded.source_files
     from calendar
     cross join forces

@@ -1,0 +1,438 @@
+"""The patrol sheet: the top locations of an area over a window, for several crime types or priorities
+in one table, each location told apart from same-named ones, with a small numbered map, a one-page
+A4 print view and a CSV named by its window, area and columns.
+
+Pure functions (tested without Streamlit): page parameters, the column choice, the table, its title
+and file name, the map figure. The named snap points (for "nearest named place") are cached at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics.hotspots import repeat_threshold
+from analytics.places import grid_reference, is_named, nearest_named, place_name, to_bng
+from dashboard.theme import BLACK, OTHER_PLACE_COLOUR, OTHER_WARD_LINE, OUTLINE, REPEAT_COLOUR, TEXT, WHITE
+
+__all__ = [
+    "Column", "DEFAULT_COLUMNS", "TOP_CHOICES", "DEFAULT_TOP", "MAX_COLUMNS", "TOWN_CENTRE_WARD", "VIEWS",
+    "column_options", "columns_note", "default_columns", "parse_columns", "columns_param", "parse_top", "parse_window",
+    "parse_view", "parse_radius", "near_points", "column_args", "named_points", "patrol_table", "display_table", "csv_table", "sheet_title",
+    "csv_view_name", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
+]
+
+DEFAULT_COLUMNS = ("type:Violence and sexual offences", "type:Shoplifting", "type:Anti-social behaviour")
+TOP_CHOICES = (5, 10, 15, 20)
+DEFAULT_TOP = 15
+MAX_COLUMNS = 4  # a fifth column no longer fits the A4 print view
+TOWN_CENTRE_WARD = "High Street"  # the town centre (TCTF area) is High Street ward on both boundary sets
+VIEWS = ("full", "print")
+NBSP = "\u00a0"
+OTHER_COLOUR = OTHER_PLACE_COLOUR  # orange: REPEAT location; blue: other (colour-blind safe, dashboard.theme)
+SHORT_LABELS = {"Violence and sexual offences": "Violence & sexual", "Anti-social behaviour": "ASB",
+                "Criminal damage and arson": "Criminal damage", "Theft from the person": "Theft from person",
+                "Possession of weapons": "Weapons"}
+PRIORITY_LABELS = {"serious_violence_organised_crime": "Serious violence", "substance_misuse": "Substance misuse"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the sheet: a crime type, or a priority's measure crime types."""
+
+    key: str  # 'type:<police.uk crime type>' or 'priority:<priority_id>'
+    label: str  # column heading
+    crime_types: tuple[str, ...]
+
+
+# ---------------------------------------------------------------- choices and page parameters
+def column_options(crime_types: Iterable[str], priorities: pd.DataFrame,
+                   short_names: Mapping[str, str] | None = None) -> dict[str, Column]:
+    """Every crime type, then every priority police.uk can measure by crime type alone (a priority
+    defined by an area, like the safe town centre, is the town-centre area instead).
+
+    >>> p = pd.DataFrame({"priority_id": ["asb", "safe_town_centre", "dv"], "name": ["Tackling ASB", "Town", "DA"],
+    ...                   "measure_types": [["Anti-social behaviour"], ["Shoplifting"], []],
+    ...                   "area_rule": ["", "ward:High Street", ""]})
+    >>> [c.key for c in column_options(["Shoplifting"], p).values()]
+    ['type:Shoplifting', 'priority:asb']
+    """
+    out = {f"type:{t}": Column(f"type:{t}", SHORT_LABELS.get(t, t), (t,)) for t in sorted(crime_types)}
+    for row in priorities.itertuples():
+        types = tuple(sorted(row.measure_types))
+        if types and not (row.area_rule or ""):
+            label = PRIORITY_LABELS.get(row.priority_id) or (short_names or {}).get(row.priority_id, row.name)
+            out[f"priority:{row.priority_id}"] = Column(f"priority:{row.priority_id}", f"{label} (priority)", types)
+    return out
+
+
+def columns_note(columns: Sequence[Column]) -> str:
+    """What each priority column counts (its crime types), for the caption.
+
+    >>> columns_note([Column("priority:x", "SV (priority)", ("Drugs", "Robbery")), Column("type:y", "Y", ("Y",))])
+    'SV (priority) counts Drugs, Robbery.'
+    """
+    return " ".join(f"{c.label} counts {', '.join(c.crime_types)}." for c in columns
+                    if c.key.startswith("priority:"))
+
+
+def default_columns(options: Mapping[str, Column], crime_types: Sequence[str] = (), priority: str = "") -> tuple:
+    """The sidebar's crime types (or its priority) when set, else violence, shoplifting and ASB.
+
+    >>> opts = {k: None for k in ("type:Shoplifting", "type:Drugs", "priority:asb", *DEFAULT_COLUMNS)}
+    >>> default_columns(opts, ["Drugs"]), default_columns(opts, [], "asb")
+    (('type:Drugs',), ('priority:asb',))
+    """
+    chosen = tuple(k for k in (f"type:{t}" for t in crime_types) if k in options)[:MAX_COLUMNS]
+    if not chosen and f"priority:{priority}" in options:
+        chosen = (f"priority:{priority}",)
+    return chosen or tuple(k for k in DEFAULT_COLUMNS if k in options)
+
+
+def parse_columns(raw, options: Mapping[str, Column], default: tuple) -> tuple[tuple[str, ...], str | None]:
+    """The ``cols`` URL parameter (comma list of keys) checked against the options; a refused value is
+    counted, never echoed (it is text from a URL).
+
+    >>> opts = {"type:Shoplifting": None, "type:Drugs": None}
+    >>> parse_columns("type:Drugs,type:Nope", opts, ("type:Shoplifting",))
+    (('type:Drugs',), 'Ignored 1 unknown column in the link (cols).')
+    >>> parse_columns(None, opts, ("type:Shoplifting",))
+    (('type:Shoplifting',), None)
+    """
+    if raw is None or str(raw).strip() == "":
+        return default, None
+    parts = [p.strip() for p in str(raw)[:2000].split(",") if p.strip()]
+    good = tuple(dict.fromkeys(p for p in parts if p in options))
+    bad = len(parts) - sum(1 for p in parts if p in options)
+    note = f"Ignored {bad} unknown column{'s' if bad != 1 else ''} in the link (cols)." if bad else None
+    if len(good) > MAX_COLUMNS:
+        good = good[:MAX_COLUMNS]
+        note = ((note + " ") if note else "") + f"Only the first {MAX_COLUMNS} columns are used (one printed page)."
+    return (good or default), note
+
+
+def columns_param(keys: Sequence[str], default: tuple) -> str | None:
+    """The ``cols`` URL value, or None for the default (short links)."""
+    return None if tuple(keys) == tuple(default) else ",".join(keys)
+
+
+def parse_top(raw) -> tuple[int, str | None]:
+    """The ``top`` URL parameter: one of :data:`TOP_CHOICES`.
+
+    >>> parse_top("10"), parse_top(None), parse_top("999")
+    ((10, None), (15, None), (15, 'Ignored the link’s top value: use 5, 10, 15 or 20.'))
+    """
+    if raw is None or str(raw).strip() == "":
+        return DEFAULT_TOP, None
+    text = str(raw).strip()
+    if text.isascii() and text.isdigit() and int(text) in TOP_CHOICES:
+        return int(text), None
+    return DEFAULT_TOP, "Ignored the link’s top value: use 5, 10, 15 or 20."
+
+
+def parse_window(raw) -> tuple[int | str, str | None]:
+    """The ``recent`` URL parameter here: 1-12 (last N months with data) or ``period`` (every month with
+    data in the filter bar's period).
+
+    >>> parse_window("period"), parse_window("6"), parse_window(None)
+    (('period', None), (6, None), (3, None))
+    >>> parse_window("x")[1]
+    'Ignored the link’s recent value: use 1 to 12, or period.'
+    """
+    if raw is None or str(raw).strip() == "":
+        return 3, None
+    text = str(raw).strip().lower()
+    if text == "period":
+        return "period", None
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 12:
+        return int(text), None
+    return 3, "Ignored the link’s recent value: use 1 to 12, or period."
+
+
+def parse_view(raw) -> tuple[str, str | None]:
+    """``full`` or ``print``.
+
+    >>> parse_view("print"), parse_view(None), parse_view("<b>")[1]
+    (('print', None), ('full', None), 'Ignored the link’s view value: use view=print for the print view.')
+    """
+    text = "" if raw is None else str(raw).strip().lower()
+    if text in ("", "full"):
+        return "full", None
+    if text == "print":
+        return "print", None
+    return "full", "Ignored the link’s view value: use view=print for the print view."
+
+
+def parse_radius(raw, radii: Sequence[int], default: int = 500) -> int:
+    """The ``radius`` URL parameter (metres) when it is one of ``radii``, else the default.
+
+    >>> parse_radius("250", (250, 500, 1000)), parse_radius("7", (250, 500, 1000)), parse_radius(None, (500,))
+    (250, 500, 500)
+    """
+    text = "" if raw is None else str(raw).strip()
+    return int(text) if text.isascii() and text.isdigit() and int(text) in radii else default
+
+
+def near_points(rows: pd.DataFrame, points: Sequence[tuple[float, float]], radius_m: float) -> pd.Series:
+    """Which rows (``longitude``, ``latitude``) lie within ``radius_m`` metres of any of ``points``
+    (lon, lat): a postcode, or a street's snap points, from Find my area. Distances in British National Grid
+    metres.
+
+    >>> rows = pd.DataFrame({"longitude": [0.5225, 0.5225, 0.60], "latitude": [51.2725, 51.2760, 51.2725]})
+    >>> near_points(rows, [(0.5225, 51.2725)], 250).tolist()  # the second is ~390 m north
+    [True, False, False]
+    """
+    if rows.empty or not points:
+        return pd.Series(False, index=rows.index)
+    e, n = to_bng(rows["longitude"], rows["latitude"])
+    pe, pn = to_bng([p[0] for p in points], [p[1] for p in points])
+    d = np.hypot(e[:, None] - pe[None, :], n[:, None] - pn[None, :]).min(axis=1)
+    return pd.Series(d <= radius_m, index=rows.index)
+
+
+def column_args(columns: Sequence[Column]) -> dict:
+    """The parallel (column, crime type) lists the patrol queries take.
+
+    >>> column_args([Column("a", "A", ("x", "y")), Column("b", "B", ("y",))])
+    {'column_names': ['A', 'A', 'B'], 'column_types': ['x', 'y', 'y']}
+    """
+    pairs = [(c.label, t) for c in columns for t in c.crime_types]
+    return {"column_names": [p[0] for p in pairs], "column_types": [p[1] for p in pairs]}
+
+
+# ---------------------------------------------------------------- the table
+def named_points(snap_points: pd.DataFrame) -> pd.DataFrame:
+    """The snap points with a proper name (street or named place), with British National Grid metres."""
+    place = snap_points["location"].map(place_name)
+    keep = place.map(is_named).to_numpy(bool)
+    pts = snap_points.loc[keep, ["longitude", "latitude"]].assign(place=place[keep].to_numpy())
+    e, n = to_bng(pts["longitude"], pts["latitude"])
+    return pts.assign(easting=e, northing=n).reset_index(drop=True)
+
+
+def patrol_table(totals: pd.DataFrame, by_column: pd.DataFrame, columns: Sequence[Column], n_months: int,
+                 named: pd.DataFrame, top_n: int | None) -> pd.DataFrame:
+    """The sheet's rows: the ``top_n`` snap points by records of the chosen types in the window (ties by
+    name, then grid reference), each with its counts per column, total (every record once, even when its
+    type is in two columns), comparison total, change, months with records and REPEAT flag, and what tells
+    it apart: ward, nearest named place and an 8-figure grid reference (to 10 m; 10 figures, to 1 m, for
+    two same-named points within 10 m of each other).
+
+    ``totals`` and ``by_column`` are the ``patrol_locations`` and ``patrol_location_columns`` rows.
+    """
+    labels = [c.label for c in columns]
+    data = totals[totals["records"] > 0].copy()
+    data["place"] = data["location"].map(place_name).replace("", "(unnamed location)")
+    e, n = to_bng(data["longitude"], data["latitude"])
+    data["easting"], data["northing"] = np.round(e), np.round(n)
+    data["grid_ref"] = [grid_reference(a, b, 8) for a, b in zip(data["easting"], data["northing"])]
+    close = data.duplicated(["place", "grid_ref"], keep=False)  # same name within 10 m: 10 figures (to 1 m)
+    data.loc[close, "grid_ref"] = [grid_reference(a, b, 10) for a, b in
+                                   zip(data.loc[close, "easting"], data.loc[close, "northing"])]
+    data = data.sort_values(["records", "place", "grid_ref"], ascending=[False, True, True], kind="stable")
+    if top_n is not None:
+        data = data.head(top_n)
+    key = ["location", "longitude", "latitude"]
+    wide = (by_column.pivot_table(index=key, columns="column_name", values="records", aggfunc="sum", fill_value=0)
+            .reindex(columns=labels, fill_value=0).reset_index())
+    data = data.merge(wide, on=key, how="left")
+    data[labels] = data[labels].fillna(0).astype("int64")
+    near = nearest_named(data[["place", "easting", "northing"]], named)
+    threshold = repeat_threshold(n_months)
+    out = pd.DataFrame({
+        "rank": range(1, len(data) + 1),
+        "place": data["place"].to_numpy(),
+        "ward": data["ward_name"].fillna("").to_numpy(),
+        "nearest_named": near["nearest_named"].to_numpy(),
+        "nearest_named_m": near["nearest_named_m"].to_numpy(),
+        "grid_ref": data["grid_ref"].to_numpy(),
+        **{label: data[label].to_numpy() for label in labels},
+        "records": data["records"].astype("int64").to_numpy(),
+        "records_comparison": data["records_comparison"].astype("int64").to_numpy(),
+        "months_with_records": data["months_with_records"].astype("int64").to_numpy(),
+        "is_repeat": (data["months_with_records"] >= threshold).to_numpy(),
+        "easting": data["easting"].astype("int64").to_numpy(),
+        "northing": data["northing"].astype("int64").to_numpy(),
+        "longitude": data["longitude"].to_numpy(), "latitude": data["latitude"].to_numpy(),
+        "lsoa21_code": data["lsoa21_code"].to_numpy(),
+    })
+    out["change"] = out["records"] - out["records_comparison"]
+    return out
+
+
+def _near_text(name: str, metres: float) -> str:
+    return f"{name}, {int(metres):,} m" if name and np.isfinite(metres) else ""
+
+
+def display_table(table: pd.DataFrame, columns: Sequence[Column], n_months: int, can_compare: bool,
+                  one_ward: bool = False) -> pd.DataFrame:
+    """The sheet as shown and printed: No., place, total, a column per type, change, months with records,
+    repeat, then what tells the place apart: nearest named place, grid reference (its spaces non-breaking)
+    and ward. The numbers come first so that a phone shows them without sideways swiping. ``one_ward``:
+    leave the ward out when every row is in the same ward (the title names it)."""
+    labels = [c.label for c in columns]
+    out = pd.DataFrame({
+        "No.": table["rank"].to_numpy(),
+        "Place (on or near)": table["place"].to_numpy(),
+        "Total": table["records"].to_numpy(),
+        **{label: table[label].to_numpy() for label in labels},
+    })
+    if can_compare:
+        out["Change"] = table["change"].to_numpy()
+    out["Months"] = [f"{int(m)} of {n_months}" for m in table["months_with_records"]]
+    out["Repeat"] = np.where(table["is_repeat"], "REPEAT", "")
+    out["Nearest named place"] = [_near_text(a, b) for a, b in zip(table["nearest_named"], table["nearest_named_m"])]
+    out["Grid ref"] = table["grid_ref"].str.replace(" ", NBSP).to_numpy()
+    if not (one_ward and table["ward"].nunique() <= 1):
+        out["Ward"] = table["ward"].to_numpy()
+    return out
+
+
+def csv_table(table: pd.DataFrame, columns: Sequence[Column], can_compare: bool) -> pd.DataFrame:
+    """The CSV download: the displayed columns plus distance, coordinates and LSOA, plain names."""
+    labels = [c.label for c in columns]
+    cols = ["rank", "place", "ward", "nearest_named", "nearest_named_m", "grid_ref", *labels, "records"]
+    cols += ["records_comparison", "change"] if can_compare else []
+    cols += ["months_with_records", "is_repeat", "easting", "northing", "longitude", "latitude", "lsoa21_code"]
+    return table[cols].rename(columns={"records": "total", "records_comparison": "total_comparison",
+                                       "nearest_named_m": "nearest_named_metres"})
+
+
+def sheet_title(area: str, window: str, columns: Sequence[Column], top_n: int) -> str:
+    """The sheet's title: area, window, columns.
+
+    >>> sheet_title("High Street ward", "Oct – Dec 2025", [Column("a", "ASB", ())], 15)
+    'Patrol sheet: High Street ward · Oct – Dec 2025 · top 15 locations for ASB'
+    """
+    names = [c.label for c in columns]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Patrol sheet: {area} · {window} · top {top_n} locations for {listed}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def csv_view_name(columns: Sequence[Column]) -> str:
+    """The view part of the sheet's CSV name: its columns (the download helper adds the page, the area and
+    the months: ``patrol_<columns>_<area>_<first month>-to-<last month>.csv``).
+
+    >>> csv_view_name([Column("a", "Violence & sexual", ()), Column("b", "Serious violence (priority)", ())])
+    'violence-sexual_serious-violence.csv'
+    """
+    return "_".join(_slug(c.label.replace("(priority)", "")) for c in columns)[:60] + ".csv"
+
+
+# ---------------------------------------------------------------- the map
+def _outline_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
+    """Ward outlines as two line traces (the area's wards darker), drawn as SVG so they print."""
+    def lines(features):
+        xs, ys = [], []
+        for feat in features:
+            geom = feat["geometry"]
+            polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+            for poly in polys:
+                for ring in poly:
+                    xs += [p[0] for p in ring] + [None]
+                    ys += [p[1] for p in ring] + [None]
+        return xs, ys
+
+    feats = geojson.get("features", [])
+    other = [f for f in feats if f["properties"]["code"] not in highlight]
+    mine = [f for f in feats if f["properties"]["code"] in highlight]
+    traces = []
+    for group, colour, width in ((other, OTHER_WARD_LINE, 0.8), (mine, OUTLINE, 1.6)):
+        if group:
+            xs, ys = lines(group)
+            traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
+                                     hoverinfo="skip", showlegend=False))
+    return traces
+
+
+def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Iterable[str] = (),
+                      height: int = 420, marker: int = 20, centre: Sequence[tuple[float, float]] = ()) -> go.Figure:
+    """The sheet's points numbered as in the table (orange: REPEAT), over ward outlines, in true
+    proportions (no web map: it works offline and prints as vector graphics)."""
+    fig = go.Figure(_outline_traces(wards_geojson, set(highlight)))
+    lon, lat = table["longitude"].to_numpy(float), table["latitude"].to_numpy(float)
+    for repeat, colour, name in ((True, REPEAT_COLOUR, "REPEAT location"), (False, OTHER_COLOUR, "Other location")):
+        rows = table[table["is_repeat"] == repeat]
+        if rows.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=rows["longitude"], y=rows["latitude"], mode="markers+text", name=name,
+            text=rows["rank"].astype(str), textfont=dict(color=WHITE, size=max(8, marker // 2)),
+            marker=dict(size=marker, color=colour, line=dict(color=WHITE, width=1)),
+            customdata=np.column_stack([rows["place"], rows["records"], rows["grid_ref"]]),
+            hovertemplate="%{text}. %{customdata[0]}: %{customdata[1]} records<br>%{customdata[2]}<extra></extra>",
+        ))
+    if centre:  # the searched postcode or street, as black crosses
+        fig.add_trace(go.Scatter(x=[c[0] for c in centre], y=[c[1] for c in centre], mode="markers", name="Searched",
+                                 marker=dict(symbol="x-thin", size=14, line=dict(color=BLACK, width=2.5)),
+                                 hoverinfo="skip"))
+    lat0 = float(np.nanmean(lat)) if len(lat) else 51.27
+    x0, x1 = (np.nanmin(lon), np.nanmax(lon)) if len(lon) else (0.45, 0.65)
+    y0, y1 = (np.nanmin(lat), np.nanmax(lat)) if len(lat) else (51.2, 51.33)
+    pad_x = max((x1 - x0) * 0.08, 0.0015)
+    pad_y = max((y1 - y0) * 0.08, 0.0010)
+    fig.update_layout(
+        height=height, margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor=WHITE, paper_bgcolor=WHITE,
+        showlegend=False, font=dict(size=12, color=TEXT), dragmode="pan",
+    )  # the caption says what the colours mean (a legend would cover points)
+    fig.update_xaxes(range=[x0 - pad_x, x1 + pad_x], visible=False, constrain="domain")
+    fig.update_yaxes(range=[y0 - pad_y, y1 + pad_y], visible=False, scaleanchor="x", constrain="domain",
+                     scaleratio=1 / math.cos(math.radians(lat0)))
+    return fig
+
+
+# ---------------------------------------------------------------- print styles
+PRINT_CSS = """<style>
+@media print {
+  section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-testid="stExpander"], [data-testid="stDownloadButton"], [data-testid="stButton"],
+  [data-testid="stElementToolbar"], .st-key-patrol_controls, .st-key-patrol_help, .st-key-patrol_screen_only,
+  [data-testid="stMain"] h1, [data-testid="stAlert"], .st-key-app_chrome { display: none !important; }
+  [data-testid="stMainBlockContainer"], .block-container { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; gap: 0.5rem !important; }
+  html { font-size: 10px !important; }
+  [data-testid="stVerticalBlock"] { gap: 0.2rem !important; }
+  [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 0.9rem !important;
+    margin-bottom: 0 !important; }
+  h2, h3 { font-size: 1.35rem !important; padding: 0 0 0.2rem 0 !important; }
+  table { font-size: 0.9rem !important; }
+  table td, table th { padding: 0.1rem 0.3rem !important; }
+  @page { size: A4 landscape; margin: 8mm; }
+}
+</style>"""
+
+PRINT_SCREEN_CSS = """<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none !important; }
+[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; }
+[data-testid="stVerticalBlock"] { gap: 0.4rem; }
+</style>"""
+
+
+# ---------------------------------------------------------------- cached (by their inputs)
+@st.cache_data(max_entries=4, show_spinner=False)
+def cached_named_points(version: str) -> pd.DataFrame:
+    """:func:`named_points` of every snap point in the store (``version``: the store version)."""
+    from dashboard.data import query
+
+    return named_points(query("snap_point_names"))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_map_figure(table: pd.DataFrame, ward_set: str, highlight: tuple[str, ...], height: int,
+                      marker: int = 20, centre: tuple = ()) -> go.Figure:
+    """:func:`patrol_map_figure` for the sheet's rows (cached by the rows themselves)."""
+    from dashboard.maps import display_geojson
+
+    return patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height, marker, centre)

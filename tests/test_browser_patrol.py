@@ -1,0 +1,137 @@
+"""Browser test of the patrol sheet: the real app in Debian Chromium (Playwright). The print view of the
+largest sheet the page offers (20 locations, 4 columns) prints on ONE A4 page (Chromium's own PDF, page
+count read from the file), with the sidebar and controls left out; the full view and the print view are
+screenshotted at desktop and phone widths.
+
+Artifacts: test-artifacts/patrol_sheet.pdf, test-artifacts/screenshots/patrol_*.png.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from contextlib import contextmanager
+
+import pytest
+
+from smp_data.settings import REPO_ROOT
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, AppServer, exceptions, open_url, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+HIGH_STREET = "E05015603"
+COLS = ("type:Violence and sexual offences,type:Shoplifting,type:Anti-social behaviour,"
+        "priority:serious_violence_organised_crime")
+SHEET = f"patrol?area=ward:{HIGH_STREET}&cols={COLS}&top=20"
+PDF = REPO_ROOT / "test-artifacts" / "patrol_sheet.pdf"
+
+
+def screenshot(pg, path) -> None:
+    """Streamlit scrolls inside its main container: grow the viewport to the content (same width), shoot."""
+    size = dict(pg.viewport_size)
+    height = int(pg.evaluate("""() => Math.max(document.body.scrollHeight,
+        ...[...document.querySelectorAll('[data-testid="stMain"]')].map(e => e.scrollHeight))"""))
+    try:
+        pg.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 12000)})
+        wait_idle(pg, timeout=60)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(path), full_page=True)
+    finally:
+        pg.set_viewport_size(size)
+
+
+def pdf_page_count(data: bytes) -> int:
+    """Pages in a PDF: the /Type /Page objects (not /Pages), checked against the page tree's /Count."""
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    counts = [int(c) for c in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data, flags=re.S)]
+    counts += [int(c) for c in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", data, flags=re.S)]
+    assert not counts or max(counts) == pages, (pages, counts)
+    return pages
+
+
+@pytest.fixture(scope="module")
+def server(full_store, tmp_path_factory):
+    app = AppServer(full_store, tmp_path_factory.mktemp("patrol"))
+    yield app
+    app.stop()
+
+
+def in_own_thread(fn) -> None:
+    """Run a browser flow in a fresh thread: Playwright's sync API refuses to start in a thread that already
+    runs an asyncio loop (another module's session-wide Playwright)."""
+    errors: list[BaseException] = []
+
+    def target():
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread)
+            errors.append(exc)
+
+    worker = threading.Thread(target=target, name="patrol-browser-test")
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+
+
+@contextmanager
+def chromium_page(**context_args):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_context(**context_args).new_page()
+        finally:
+            browser.close()
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+def test_the_print_view_prints_on_one_a4_page(server):
+    def flow():
+        with chromium_page(**DESKTOP) as desktop:
+            open_url(desktop, f"{server.url}/{SHEET}&view=print")
+            assert not exceptions(desktop), exceptions(desktop)
+            main = desktop.locator('[data-testid="stMain"]')
+            assert main.get_by_text("Patrol sheet: High Street ward (town centre)", exact=False).first.is_visible()
+            assert main.locator("table tbody tr").count() == 20
+            screenshot(desktop, SHOTS / "patrol_print.png")
+            desktop.emulate_media(media="print")
+            assert desktop.locator('[data-testid="stSidebar"]').first.is_hidden()
+            assert desktop.get_by_role("button", name="Back to the full page").is_hidden()
+            PDF.parent.mkdir(parents=True, exist_ok=True)
+            data = desktop.pdf(path=str(PDF), format="A4", landscape=True, prefer_css_page_size=True,
+                               print_background=True)
+            assert data[:5] == b"%PDF-"
+            assert pdf_page_count(data) == 1, f"the patrol sheet printed on {pdf_page_count(data)} pages ({PDF})"
+
+    in_own_thread(flow)
+
+
+def test_the_full_view_on_desktop_and_phone(server):
+    def flow():
+        for args, name in ((DESKTOP, "patrol"), (PHONE, "patrol_phone")):
+            with chromium_page(**args) as pg:
+                open_url(pg, f"{server.url}/{SHEET}")
+                assert not exceptions(pg), exceptions(pg)
+                collapse = pg.locator('[data-testid="stSidebarCollapseButton"] button')
+                if pg.viewport_size["width"] < 600 and collapse.count() and collapse.first.is_visible():
+                    collapse.first.click()  # a phone reader closes the filters to read the sheet
+                    wait_idle(pg)
+                assert pg.get_by_role("button", name="Download this sheet (CSV)").is_visible()
+                screenshot(pg, SHOTS / f"{name}.png")
+
+    in_own_thread(flow)
+
+
+def test_pdf_page_count_reads_a_two_page_pdf():
+    """The page counter itself can fail: a two-page document counts 2."""
+    def flow():
+        with chromium_page() as pg:
+            pg.set_content("<div style='height:200mm'>one</div><div style='break-before:page'>two</div>")
+            assert pdf_page_count(pg.pdf(format="A4", landscape=True)) == 2
+
+    in_own_thread(flow)
