@@ -122,6 +122,8 @@ APP_CSS = f"""
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{ color: {CAPTION} !important; }}
 /* Streamlit also fades some captions to 60 % opacity (3.0:1 on white): the colour above is the one shown */
 [data-testid="stCaptionContainer"] {{ opacity: 1 !important; }}
+/* a multiselect full of chips squeezed its text box to 10 px: keep it a 24 px touch target (WCAG 2.5.8) */
+[data-testid="stMultiSelect"] input[role="combobox"] {{ min-width: 24px !important; }}
 /* keyboard focus: a visible ring that differs from the current page's highlight */
 [data-testid="stSidebarNavLink"]:focus-visible, a:focus-visible, button:focus-visible, summary:focus-visible,
 [role="tab"]:focus-visible, [role="radio"]:focus-visible, input:focus-visible {{
