@@ -23,9 +23,10 @@ st.set_page_config(
 apply_theme()  # colours, focus rings and the phone layout: dashboard/theme.py
 
 # public mode unless this session signed in (nothing from the URL can change the mode)
-sections = navigation(signed_in=is_partner())
-page = st.navigation(sections)
-resume_deep_link([p for pages in sections.values() for p in pages])
+# one flat list: Streamlit draws named sections as <div>s inside its <ul>, which fails axe-core's list rules
+pages = [p for group in navigation(signed_in=is_partner()).values() for p in group]
+page = st.navigation(pages)
+resume_deep_link(pages)
 st.session_state[ROUTER_RAN] = True
 
 try:

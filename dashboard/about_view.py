@@ -440,12 +440,29 @@ This dashboard aims to meet the **Web Content Accessibility Guidelines (WCAG) 2.
   months are labelled "no data", and the meaning of every colour is given in the legend or caption.
 - **Every chart has a table.** Each chart and map has a table of exactly the plotted numbers and a CSV download.
 - **Keyboard.** All filters and controls are standard Streamlit widgets that can be reached and used with the
-  keyboard (Tab, arrow keys, Enter).
-- **Text.** Body text is dark on white with a contrast ratio well above 4.5:1; numbers use thousands separators.
+  keyboard (Tab, arrow keys, Enter). The link, button or tab that has the keyboard focus shows a dark blue ring,
+  which differs from the highlight of the page you are on. Charts have no toolbar, so they add no extra stops
+  when you Tab through a page.
+- **Text.** Body text and captions are dark on white or light grey with a contrast ratio of at least 4.5:1;
+  numbers use thousands separators. Statistical terms are explained in plain words where they are used.
+- **Phones.** On a narrow screen the filters are behind the **Filters** button at the top left, tables show each
+  row's name and its main numbers (the CSV download has every column), and maps are drawn to the screen's width
+  with their legend underneath.
+- **How it is checked.** Every page and every SMP priority section is tested automatically in a real browser at
+  desktop (1366 × 900) and phone (390 × 844) sizes with axe-core 4.14.1 against the WCAG 2.0, 2.1 and 2.2 A and
+  AA rules; a failure stops a release. On the last check no page had a failure.
+
+**Streamlit's own markup.** The dashboard is built with Streamlit, whose page furniture (menu, sidebar, widgets)
+the dashboard does not write. Two problems in it are worked around here: Streamlit draws a menu with named
+sections as a list containing non-list items (axe-core rules *list* and *listitem*), so the menu is one plain
+list of pages; and Streamlit fades some captions to about 3:1 contrast, so the dashboard's captions are drawn at
+full strength. What automatic tests cannot settle: the interactive tables are drawn on a canvas by Streamlit's
+data grid, which screen readers read less well than plain tables (the CSV download and the printable summaries
+carry the same figures), and the maps' hover detail needs a mouse.
 
 **Known limitations.** Some detail on the maps appears only when hovering with a mouse; the same figures are
-always in the table under each map. Plotly chart toolbars are not fully keyboard accessible. Screen readers read
-chart titles and captions, not the plotted shapes: use the tables.
+always in the table under each map. Screen readers read chart titles and captions, not the plotted shapes: use
+the tables.
 
 **Feedback and contact.** If something is hard to use or you need the data in another format, contact the
 Safer Maidstone Partnership, Maidstone Borough Council.

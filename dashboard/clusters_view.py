@@ -269,13 +269,13 @@ def compared_columns(numbers: pd.DataFrame, plan: TablePlan, cmp: YearComparison
     ...                   + [dt.date(2024, m, 1) for m in range(1, 5)])
     >>> n = pd.DataFrame({"later": [400.0], "earlier": [380.0]})
     >>> compared_columns(n, plan, plan.diff, "later", "earlier")
-    {'Jan–Apr 2025 (compared)': ['400']}
+    {'Jan–Apr 2025': ['400']}
     """
     if cmp is None or cmp.is_whole_window:
         return {}
-    out = {f"{cmp.months_label} {cmp.later} (compared)": [format_count(v, NO_DATA) for v in numbers[later_col]]}
+    out = {f"{cmp.months_label} {cmp.later}": [format_count(v, NO_DATA) for v in numbers[later_col]]}
     if tuple(plan.coverage.get(cmp.earlier, ())) != tuple(cmp.month_numbers):
-        out[f"{cmp.months_label} {cmp.earlier} (compared)"] = [format_count(v, NO_DATA) for v in numbers[earlier_col]]
+        out[f"{cmp.months_label} {cmp.earlier}"] = [format_count(v, NO_DATA) for v in numbers[earlier_col]]
     return out
 
 

@@ -120,6 +120,10 @@ NARROW_PX = 700  # below this width (phones, and 200 % zoom on small laptops) th
 APP_CSS = f"""
 /* captions: readable grey everywhere (Streamlit's default was 4.42:1 on the sidebar) */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{ color: {CAPTION} !important; }}
+/* Streamlit also fades some captions to 60 % opacity (3.0:1 on white): the colour above is the one shown */
+[data-testid="stCaptionContainer"] {{ opacity: 1 !important; }}
+/* a multiselect full of chips squeezed its text box to 10 px: keep it a 24 px touch target (WCAG 2.5.8) */
+[data-testid="stMultiSelect"] input[role="combobox"] {{ min-width: 24px !important; }}
 /* keyboard focus: a visible ring that differs from the current page's highlight */
 [data-testid="stSidebarNavLink"]:focus-visible, a:focus-visible, button:focus-visible, summary:focus-visible,
 [role="tab"]:focus-visible, [role="radio"]:focus-visible, input:focus-visible {{
@@ -135,10 +139,12 @@ APP_CSS = f"""
     border: 1px solid {AXIS} !important; border-radius: 0.5rem !important; gap: 0.25rem; color: {TEXT} !important; }}
   [data-testid="stExpandSidebarButton"]::after {{ content: "Filters"; font-size: 1rem; font-weight: 600; }}
   [data-testid="stExpandSidebarButton"] span {{ color: {TEXT} !important; }}
-  /* static tables fit the screen: smaller text, wrapping cells, no sideways scrolling */
-  [data-testid="stTable"] table {{ font-size: 0.78rem; width: 100%; table-layout: auto; }}
+  /* static tables fit the screen: smaller text, wrapping cells, columns sharing the width (fixed layout: an
+     automatic one kept some 6-column tables 40 px too wide), no sideways scrolling */
+  [data-testid="stTable"] table {{ font-size: 0.78rem; width: 100%; table-layout: fixed; }}
   [data-testid="stTable"] th, [data-testid="stTable"] td {{ padding: 0.2rem 0.3rem !important;
     white-space: normal !important; overflow-wrap: anywhere; word-break: normal; min-width: 0 !important; }}
+  [data-testid="stTable"] :is(th, td) * {{ overflow-wrap: anywhere !important; hyphens: auto; }}
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem !important; padding-right: 0.75rem !important; }}
   h1 {{ font-size: 2rem !important; }}
   [data-testid="stMetricValue"] {{ font-size: 1.9rem !important; }}

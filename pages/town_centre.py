@@ -67,7 +67,10 @@ def render_table(d: dict, start: int, end: int) -> None:
     partial = [plan.heading(y) for y in plan.years_with_data if len(plan.coverage[y]) < len(plan.window)]
     if partial:
         notes.append(f"Partial windows, counted for the months shown only: {', '.join(partial)}.")
-    notes.append(f"Diff and % change: {plan.pct.describe()}." if plan.pct else
+    notes.append(f"Diff and % change: {plan.pct.describe()}"
+                 + ("." if plan.pct.is_whole_window else
+                    f"; the {plan.pct.months_label} {plan.pct.later} column is the count they compare.")
+                 if plan.pct else
                  "Only one year has data for these months, so there is no comparison.")
     notes.append("Computed from police.uk street-level data; will differ from the published para 64 table.")
     st.caption(" ".join(notes))

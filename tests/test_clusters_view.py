@@ -115,11 +115,11 @@ def test_appendix_numbers_total_no_data_and_like_for_like_comparisons():
     # 2025 counts Jan-Dec but each change counts fewer months: the like-for-like 2025 counts the changes are
     # worked from stand beside them (2024 and 2022 already count exactly those months, so are not repeated)
     assert list(shown.columns) == ["2025", "2024 (Jan–Apr only)", "2023", "2022 (Jan–Nov only)",
-                                   "Jan–Apr 2025 (compared)", "Diff +/- (2025 vs 2024, Jan–Apr)",
-                                   "Jan–Nov 2025 (compared)", "% Change to 2022 (Jan–Nov)"]
+                                   "Jan–Apr 2025", "Diff +/- (2025 vs 2024, Jan–Apr)",
+                                   "Jan–Nov 2025", "% Change to 2022 (Jan–Nov)"]
     assert shown.loc["Cluster 1"].tolist() == ["120", "40", "no data", "100", "35", "−5", "110", "+10.0%"]
-    assert shown.loc["Total", "Jan–Apr 2025 (compared)"] == "47"  # 35 + 12
-    assert shown.loc["Total", "Jan–Nov 2025 (compared)"] == "138"  # 110 + 28
+    assert shown.loc["Total", "Jan–Apr 2025"] == "47"  # 35 + 12
+    assert shown.loc["Total", "Jan–Nov 2025"] == "138"  # 110 + 28
     assert shown.loc["Cluster 2", "% Change to 2022 (Jan–Nov)"] == "no comparison"
     assert shown.loc["Total", "2025"] == "150"
 

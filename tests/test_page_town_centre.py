@@ -40,7 +40,7 @@ def test_default_june_to_december_table_equals_sql_and_gaps_say_no_data(full_sto
     # difference since 2022 uses Jun-Nov of both years (Dec 2022 has no data)
     now, before = (_count(full_store, _crime("ward_2024_name", y, 6, 11)) for y in (2025, 2022))
     assert hs["Diff (since 2022, Jun–Nov only)"] == f"{now - before:+,}".replace("-", MINUS)
-    assert hs["Jun–Nov 2025 (compared)"] == f"{now:,}"  # the count the change is worked from, beside it
+    assert hs["Jun–Nov 2025"] == f"{now:,}"  # the count the change is worked from, beside it
     asb_rest = table.loc["ASB – rest of borough", "2025"]
     expected = sql(full_store, "select count(*) from crime_records where district = 'Maidstone' and "
                                "crime_class = 'ASB' and ward_2024_name <> 'High Street' and year(month) = 2025 "
@@ -49,6 +49,7 @@ def test_default_june_to_december_table_equals_sql_and_gaps_say_no_data(full_sto
     shown = texts(at)
     assert "High Street ward follows the sidebar's boundary set" in shown and "changed in May 2024" in shown
     assert "Partial windows" in shown and "2022 (Jun–Nov only)" in shown
+    assert "the Jun–Nov 2025 column is the count they compare" in shown
     charts = at.get("plotly_chart")
     assert len(charts) == 2
     assert all("Town Centre Task Force starts" in json.dumps(json.loads(c.proto.spec)) for c in charts)

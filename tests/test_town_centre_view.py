@@ -71,7 +71,7 @@ def test_town_numbers_and_display_never_show_zero_for_no_data():
     assert hs["pct_change"] == pytest.approx(100 * -289 / 1689)
     shown = v.town_display(n, plan, 6, 12).set_index("Reported (Jun–Dec)")
     # the 2025 column counts Jun-Dec, the change Jun-Nov: the Jun-Nov 2025 count it compares is its own column
-    assert list(shown.columns) == ["2025", "2024", "2023", "2022 (Jun–Nov only)", "Jun–Nov 2025 (compared)",
+    assert list(shown.columns) == ["2025", "2024", "2023", "2022 (Jun–Nov only)", "Jun–Nov 2025",
                                    "Diff (since 2022, Jun–Nov only)", "% Change (since 2022, Jun–Nov only)"]
     expected = ["1,649", "no data", "no data", "1,689", "1,400", "−289", "−17.1%"]
     assert shown.loc["All crime – High Street"].tolist() == expected
