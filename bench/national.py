@@ -237,7 +237,7 @@ def main() -> int:
             t = time.perf_counter()
             synthesise(extracted, hist, args.months)
             print(f"\n(synthetic {args.months}-month history written in {time.perf_counter() - t:.1f} s)")
-            stores.append(bench_build(f"synthetic-{args.months}-months", hist, hist))
+            stores.append(bench_build(f"synthetic-{args.months}-months", hist, hist, work))
         bench_queries(stores[-1]["db"], args.query_runs)
         if not args.skip_update:
             for built, folder in zip(stores, [extracted] + ([hist] if args.months > 4 else [])):
