@@ -40,6 +40,7 @@ __all__ = [
     "map_figure",
     "map_frame",
     "display_ward_table",
+    "ward_table_phone_columns",
     "year_coverage",
     "year_change_specs",
     "metric_delta",
@@ -247,6 +248,25 @@ def display_ward_table(table: pd.DataFrame, columns: Mapping[str, str]) -> pd.Da
     out["Population"] = out["Population"].astype("int64")
     first = cols["records"]
     return out.sort_values([first, "Ward"], ascending=[False, True]).reset_index(drop=True)
+
+
+def ward_table_phone_columns(columns: Mapping[str, str], comparing: bool) -> list[str] | None:
+    """The ward table's columns on a phone: the ward, then the count its % change is worked from, then the %
+    change, so the two numbers side by side always cover the same months. ``None`` when not comparing (the
+    phone copy then picks the whole period's count as usual).
+
+    >>> cols = {"whole": "Jan–Dec 2025 (whole period)", "current": "Jan–Apr 2025", "comparison": "Jan–Apr 2024",
+    ...         "change": "Change", "pct_change": "% change"}
+    >>> ward_table_phone_columns(cols, True)
+    ['Ward', 'Records, Jan–Apr 2025', '% change']
+    >>> ward_table_phone_columns({**cols, "whole": "Jan–Apr 2025", "current": ""}, True)
+    ['Ward', 'Records, Jan–Apr 2025', '% change']
+    >>> ward_table_phone_columns(cols, False) is None
+    True
+    """
+    if not comparing:
+        return None
+    return ["Ward", f"Records, {columns.get('current') or columns['whole']}", columns["pct_change"]]
 
 
 # ---- Table 8: by year ------------------------------------------------------------------------

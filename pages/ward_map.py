@@ -219,7 +219,8 @@ if profile and table is not None:
 if table is not None:
     st.subheader("Ward table (Strategic Assessment Appendix 2, Tables 1 and 2)")
     show_table(v.display_ward_table(table, period_columns(cmp)), "wm_wards",
-               f"ward_table_{f.ward_set}.csv")
+               f"ward_table_{f.ward_set}.csv",
+               compact=v.ward_table_phone_columns(period_columns(cmp), "change" in table))
     st.caption(v.ward_table_caption(cmp.period_months, cmp.months, cmp.comparison_months, f.ward_set))
 render_years()
 render_boundaries(profile)

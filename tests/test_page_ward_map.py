@@ -55,6 +55,22 @@ def test_default_view_map_and_ward_table_equal_sql(full_store):
     assert "ONS mid-2024" in shown
 
 
+def test_the_ward_tables_phone_copy_puts_the_count_beside_the_change_it_is_worked_from(full_store):
+    """On a phone the ward table keeps three columns; with a partial comparison the count beside % change must
+    be the like-for-like months' count (Jan-Apr 2025), not the whole period's."""
+    at = open_page(PAGE, full_store)
+    assert not at.exception
+    phone = next(df.value for df in at.dataframe
+                 if "% change" in df.value.columns and "Ward" in df.value.columns and "Rank" not in df.value.columns)
+    assert list(phone.columns) == ["Ward", "Records, Jan–Apr 2025", "% change"]
+    hs = phone.set_index("Ward").loc["High Street"]
+    now = _count(full_store, "ward_2024_code = $w and year(month) = 2025 and month(month) <= 4",
+                 {"w": HIGH_STREET_2024})
+    before = _count(full_store, "ward_2024_code = $w and year(month) = 2024", {"w": HIGH_STREET_2024})
+    assert hs["Records, Jan–Apr 2025"] == now
+    assert hs["% change"] == pytest.approx(100 * (now - before) / before)
+
+
 def test_old_boundaries_from_the_url_give_26_wards_and_their_numbers(full_store):
     at = open_page(PAGE, full_store, {"wards": "2022", "class": "ASB"})
     assert not at.exception
