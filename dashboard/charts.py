@@ -148,6 +148,24 @@ def metric_delta(text: str) -> str:
     return text.replace("\u2212", "-", 1)
 
 
+def show_cards(cards: Iterable, note: str) -> None:
+    """Headline cards side by side (:func:`dashboard.compare.headline_cards`): heading, the value and its
+    change over the same months, the verdict in words, and the whole period's total as its own figure.
+    ``note`` ends each card's help text (what the colours and the significance test mean)."""
+    cards = list(cards)
+    for col, card in zip(st.columns(len(cards)), cards):
+        col.markdown(f"**{card.heading}**")
+        if card.delta is not None:
+            colour, arrow = delta_style(card.change)
+            col.metric(card.label, card.value, delta=metric_delta(card.delta), delta_color=colour, delta_arrow=arrow,
+                       help=f"{card.heading}, {card.label}: {card.value}, {card.delta}. {card.verdict}. {note}")
+            col.markdown(f"**{card.verdict}**")
+        else:
+            col.metric(card.label, card.value)
+        if card.whole_period:
+            col.markdown(card.whole_period)
+
+
 def number_columns(df: pd.DataFrame) -> dict:
     """Column formats: thousands separators for counts, one decimal for rates and %."""
     config = {}

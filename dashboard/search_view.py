@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import theme
-from dashboard.charts import add_gap_bands, delta_style, metric_delta, show_chart, show_table, trend_figure
+from dashboard.charts import add_gap_bands, show_cards, show_chart, show_table, trend_figure
 from dashboard.compare import (ALL_CRIME, SIGNIFICANCE_METHOD, SIGNIFICANCE_NOTE, Comparison, headline_cards,
                                headline_table)
 from dashboard.data import query, store_version
@@ -188,18 +188,7 @@ def _metrics(table: pd.DataFrame, cmp: Comparison) -> None:
     """The headline cards, as on the Overview: each value and its change count the same months."""
     labels = {ALL_CRIME: f"{ALL_CRIME} (VBC + CAS)", **CLASS_LABELS}
     cards = headline_cards(table, cmp, labels)
-    for col, card in zip(st.columns(len(cards)), cards):
-        col.markdown(f"**{card.heading}**")
-        if card.delta is not None:
-            colour, arrow = delta_style(card.change)
-            col.metric(card.label, card.value, delta=metric_delta(card.delta), delta_color=colour, delta_arrow=arrow,
-                       help=f"{card.heading}, {card.label}: {card.value}, {card.delta}. {card.verdict}. "
-                            f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE} {SIGNIFICANCE_METHOD}")
-            col.markdown(f"**{card.verdict}**")
-        else:
-            col.metric(card.label, card.value)
-        if card.whole_period:
-            col.markdown(card.whole_period)
+    show_cards(cards, f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE} {SIGNIFICANCE_METHOD}")
 
 
 def _comparison_caption(cmp: Comparison) -> None:

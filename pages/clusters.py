@@ -7,8 +7,8 @@ import streamlit as st
 
 from analytics.periods import month_range
 from dashboard import clusters_view as v
-from dashboard.charts import (CLASS_COLOURS, add_gap_bands, delta_style, download_context, download_csv, metric_delta,
-                              show_chart, show_table, trend_figure)
+from dashboard.charts import (CLASS_COLOURS, add_gap_bands, download_context, download_csv, show_cards, show_chart,
+                              show_table, trend_figure)
 from dashboard.compare import (ALL_CRIME, SIGNIFICANCE_NOTE, comparison_for, comparison_sentence, headline_cards,
                                headline_table, rate_context_caption, rate_context_table)
 from dashboard.data import query
@@ -75,18 +75,7 @@ def render_key_figures(d: dict, cluster: str) -> None:
                 "with data. The yearly tables and the trend below still show every year.")
         return
     cards = headline_cards(headline_table(d["period"], cmp, f.classes), cmp, LABELS)
-    for col, card in zip(st.columns(len(cards)), cards):
-        col.markdown(f"**{card.heading}**")
-        if card.delta is not None:
-            colour, arrow = delta_style(card.change)
-            col.metric(card.label, card.value, delta=metric_delta(card.delta), delta_color=colour, delta_arrow=arrow,
-                       help=f"{card.heading}, {card.label}: {card.value}, {card.delta}. {card.verdict}. "
-                            f"{SIGNIFICANCE_NOTE}")
-            col.markdown(f"**{card.verdict}**")
-        else:
-            col.metric(card.label, card.value)
-        if card.whole_period:
-            col.markdown(card.whole_period)
+    show_cards(cards, SIGNIFICANCE_NOTE)
     st.caption(f"{cluster}. {comparison_sentence(cmp)} Orange ↑ = more records than in the comparison months, "
                "purple ↓ = fewer.")
 

@@ -11,9 +11,8 @@ from dashboard.charts import (
     DECREASE,
     INCREASE,
     base_layout,
-    delta_style,
-    metric_delta,
     pad_bar_axis,
+    show_cards,
     show_chart,
     show_table,
 )
@@ -58,18 +57,7 @@ def render_headlines(monthly: pd.DataFrame) -> None:
     table = headline_table(monthly, cmp, f.classes)
     st.subheader("Headline figures")
     cards = headline_cards(table, cmp, LABELS)
-    for col, card in zip(st.columns(len(cards)), cards):
-        col.markdown(f"**{card.heading}**")
-        if card.delta is not None:
-            colour, arrow = delta_style(card.change)
-            col.metric(card.label, card.value, delta=metric_delta(card.delta), delta_color=colour, delta_arrow=arrow,
-                       help=f"{card.heading}, {card.label}: {card.value}, {card.delta}. {card.verdict}. "
-                            f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE} {SIGNIFICANCE_METHOD}")
-            col.markdown(f"**{card.verdict}**")
-        else:
-            col.metric(card.label, card.value)
-        if card.whole_period:
-            col.markdown(card.whole_period)
+    show_cards(cards, f"Orange = more, purple = fewer. {SIGNIFICANCE_NOTE} {SIGNIFICANCE_METHOD}")
     if cmp.comparison_period is not None and not cmp.can_compare:
         st.warning(f"No comparison: {cmp.note}.")
     st.caption(comparison_sentence(cmp) + (f" {SIGNIFICANCE_NOTE}" if cmp.can_compare else ""))
