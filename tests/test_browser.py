@@ -103,7 +103,7 @@ class AppServer:
         self._log_file.close()
 
 
-def in_own_thread(fn) -> None:
+def in_own_thread(fn, *args) -> None:
     """Run a browser flow in a fresh thread and re-raise what it raised: Playwright's sync API refuses to start
     in a thread that already runs an asyncio loop (this module's session-wide Playwright, when both run in one
     pytest process)."""
@@ -111,7 +111,7 @@ def in_own_thread(fn) -> None:
 
     def target():
         try:
-            fn()
+            fn(*args)
         except BaseException as exc:  # noqa: BLE001  (re-raised in the test's thread)
             errors.append(exc)
 

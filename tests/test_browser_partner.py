@@ -16,7 +16,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -26,6 +25,7 @@ import pytest
 from smp_data.auth_config import add_user
 from smp_data.partner import LONG_COLUMNS, UPLOAD_MAX_ROWS
 from smp_data.settings import REPO_ROOT
+from tests.test_browser import in_own_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -133,27 +133,9 @@ def _no_traceback(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def _in_own_thread(fn, *args) -> None:
-    """Run ``fn`` in a fresh thread: Playwright's sync API refuses to start inside a thread that already
-    runs an asyncio loop (e.g. another test module's session-wide Playwright)."""
-    errors: list[BaseException] = []
-
-    def target():
-        try:
-            fn(*args)
-        except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread)
-            errors.append(exc)
-
-    worker = threading.Thread(target=target, name="partner-browser-test")
-    worker.start()
-    worker.join()
-    if errors:
-        raise errors[0]
-
-
 def test_sign_in_upload_restricted_sign_out_and_public_pages_show_nothing_restricted(app_url):
     url, root = app_url
-    _in_own_thread(_flow, url, _upload_csv(root / "browser_upload.csv"))
+    in_own_thread(_flow, url, _upload_csv(root / "browser_upload.csv"))
 
 
 def _flow(url: str, sample: Path) -> None:

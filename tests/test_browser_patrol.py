@@ -9,13 +9,21 @@ Artifacts: test-artifacts/patrol_sheet.pdf, test-artifacts/screenshots/patrol_*.
 from __future__ import annotations
 
 import re
-import threading
 from contextlib import contextmanager
 
 import pytest
 
 from smp_data.settings import REPO_ROOT
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, AppServer, exceptions, open_url, wait_idle
+from tests.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SHOTS,
+    AppServer,
+    exceptions,
+    in_own_thread,
+    open_url,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -54,24 +62,6 @@ def server(full_store, tmp_path_factory):
     app = AppServer(full_store, tmp_path_factory.mktemp("patrol"))
     yield app
     app.stop()
-
-
-def in_own_thread(fn) -> None:
-    """Run a browser flow in a fresh thread: Playwright's sync API refuses to start in a thread that already
-    runs an asyncio loop (another module's session-wide Playwright)."""
-    errors: list[BaseException] = []
-
-    def target():
-        try:
-            fn()
-        except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread)
-            errors.append(exc)
-
-    worker = threading.Thread(target=target, name="patrol-browser-test")
-    worker.start()
-    worker.join()
-    if errors:
-        raise errors[0]
 
 
 @contextmanager
