@@ -537,6 +537,22 @@ def apply_staged_months(db_path: Path, staging: Path, *, whole_tables: list[str]
 
 
 BATCH_BYTES = 64 << 20  # months are read together until a batch holds this much (a month is never split)
+MEMORY_PER_BATCH_BYTE = 4  # DuckDB memory allowed per byte of CSV in the largest batch (bench/national.py)
+MIN_MEMORY_LIMIT = 256 << 20
+
+
+def memory_limit(largest_batch_bytes: int) -> int:
+    """DuckDB's ``memory_limit`` for a build whose largest batch holds ``largest_batch_bytes`` of CSV.
+
+    One batch's working set (its rows read as text, validated and written) fits in it; blocks of the
+    months already written are evicted as needed (they are in the file), and a batch larger than
+    planned spills to DuckDB's temporary folder rather than failing. Without a limit DuckDB keeps every
+    block it wrote cached (up to 80 % of RAM), so a build's memory grew with the archive.
+
+    >>> memory_limit(10 << 20) >> 20, memory_limit(100 << 20) >> 20
+    (256, 400)
+    """
+    return max(MIN_MEMORY_LIMIT, MEMORY_PER_BATCH_BYTE * largest_batch_bytes)
 
 
 def _batches(files: list, limit: int = BATCH_BYTES) -> list[list]:
@@ -583,8 +599,10 @@ def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress,
             progress(f"  note: {name}: {note}")
             con.execute("delete from ingest_notes where source_file = ? and line is null", [name])
             con.execute("insert into ingest_notes values (?, null, ?)", [name, note])
+        batches = _batches(listing.files)
+        _set_memory_limit(con, max((sum(sf.size for sf in b) for b in batches), default=0))
         with tempfile.TemporaryDirectory(prefix="smp-build-") as tmp_dir:
-            for batch in _batches(listing.files):
+            for batch in batches:
                 reader = BatchReader(con, geo)
                 numbers = [check_fail(sf.source_file) for sf in batch]
                 paths = [source.materialise(sf, Path(tmp_dir)) for sf in batch]
@@ -596,6 +614,7 @@ def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress,
                             p.unlink(missing_ok=True)
                 _write_batch(con, reader, report, progress, numbers, held)
     else:  # the police.uk API: rows already split into fields, one month per batch
+        _set_memory_limit(con, BATCH_BYTES)
         for batch in source.batches():
             reader = BatchReader(con, geo)
             numbers = [check_fail(batch.source_file)]
@@ -621,6 +640,12 @@ def _write_batch(con, reader: BatchReader, report: BuildReport, progress, number
                             maidstone, stats.get("kent", 0), stats.get("force_name"))
         _report_file(report, progress, fr, i, maidstone)
     reader.close()
+    # write the batch out now: one checkpoint at the end of the build would hold every month in memory
+    con.execute("checkpoint")
+
+
+def _set_memory_limit(con, largest_batch_bytes: int) -> None:
+    con.execute(f"set memory_limit = '{memory_limit(largest_batch_bytes)}B'")
 
 
 def _insert_source_file(con, source_file: str, month: str, force: str, read: int, loaded: int, rejected: int,
