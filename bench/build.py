@@ -48,11 +48,13 @@ import json, resource, sys, time
 sys.path.insert(0, {repo!r})
 from pathlib import Path
 t = time.perf_counter()
+phases = {{}}
 if {mode!r} == "build":
     from smp_data.build import build_store
     r = build_store({source!r}, Path({db!r}), Path({boundaries!r}), partner_root=Path({partner!r}),
                     progress=lambda _l: None)
     rows = r.rows_read
+    phases = r.phases
 else:
     import duckdb
     con = duckdb.connect({db!r})
@@ -60,7 +62,7 @@ else:
     rows = con.execute("select count(*) from raw").fetchone()[0]
     con.close()
 secs = time.perf_counter() - t
-print(json.dumps({{"seconds": secs, "rows": rows,
+print(json.dumps({{"seconds": secs, "rows": rows, "phases": phases,
                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
@@ -102,6 +104,11 @@ def bench_build(runs: int, keep: Path | None, compare_dir: Path | None = None) -
     print(f"  store size           {size_mb:8.1f} MB")
     print(f"  baseline read_csv    {base:8.2f} s   (DuckDB parse only, same files)")
     print(f"  ratio build/baseline {b / base:8.2f} x   (target <= 2: {'met' if b / base <= 2 else 'MISSED'})")
+    phases = {k: statistics.median(r["phases"].get(k, 0.0) for r in builds) for k in builds[0]["phases"]}
+    records = phases.get("police.uk records", 0.0)
+    print(f"  of which police.uk records phase {records:.2f} s ({records / base:.2f} x baseline); the rest is imports "
+          f"({b - sum(phases.values()):.2f} s) and fixed costs: "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items() if k != "police.uk records"))
     if olds:
         o = statistics.median(r["seconds"] for r in olds)
         print(f"  {compare_dir.name} build {o:8.1f} s   ratio to baseline {o / base:.2f} x, peak memory "
