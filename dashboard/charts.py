@@ -4,6 +4,7 @@ its table alternative and a CSV download of exactly the numbers plotted."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import textwrap
@@ -440,7 +441,11 @@ def download_csv(df: pd.DataFrame, filename: str, key: str, label: str = "Downlo
     from dashboard.downloads import csv_bytes  # noqa: PLC0415
 
     name, preamble = download_details(filename, key, filtered)
-    st.download_button(label, csv_bytes(df, preamble), file_name=name, mime="text/csv", key=f"dl_{key}",
+    # the file is written when the button is clicked (Streamlit calls ``data`` then, on its own thread), not on
+    # every run of the page: a page with a dozen tables would otherwise build a dozen CSVs nobody downloads.
+    # pandas copy-on-write keeps ``df`` as it is now, whatever the page does with its own frames afterwards.
+    data = functools.partial(csv_bytes, df, tuple(preamble))
+    st.download_button(label, data, file_name=name, mime="text/csv", key=f"dl_{key}",
                        on_click="ignore", icon=":material/download:",
                        help=f"File {name}: the table as shown, with its area, period and filters in the first lines.")
 
@@ -559,11 +564,38 @@ def _with_width(config, column, width: int, values: pd.Series):
     return config
 
 
+TABLES_OPEN_KEY = "tables_open"  # the sidebar's "open every table" preference (dashboard.state.filter_bar)
+TABLE_LABEL = "Table and download for this chart"
+
+
+def tables_open() -> bool:
+    """Whether the reader asked for every chart's and map's table to be open (a screen reader, a print-out)."""
+    return bool(st.session_state.get(TABLES_OPEN_KEY, False))
+
+
+def table_expander(label: str, key: str, expanded: bool = False):
+    """A collapsed expander whose content is built only once it is opened, or ``None`` while it is closed.
+
+    Opening it reruns the page (Streamlit's lazy expander), so a page sends its charts' table alternatives,
+    and builds their CSVs, only when a reader asks for one: a dozen closed tables cost the browser as much
+    as a dozen open ones otherwise. Open from the start when ``expanded`` or when the reader chose "open
+    every table" (the key includes that choice, so changing it applies to every table at once)::
+
+        if (box := table_expander("Table and download for this chart", "trend")) is not None:
+            with box:
+                show_table(...)
+    """
+    opened = bool(expanded or tables_open())
+    box = st.expander(label, expanded=opened, key=f"x_{key}_{int(opened)}", on_change="rerun")
+    return box if box.open else None
+
+
 def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, filename: str, caption: str | None = None,
                expanded: bool = False, placeholder: str | None = "no data", *, filtered: bool | None = None) -> None:
     """Draw a chart, then its table alternative and a CSV of exactly the plotted numbers."""
     plotly_chart(fig, key=f"fig_{key}")
     if caption:
         st.caption(caption)
-    with st.expander("Table and download for this chart", expanded=expanded):
-        show_table(table, key, filename, placeholder=placeholder, filtered=filtered)
+    if (box := table_expander(TABLE_LABEL, key, expanded)) is not None:
+        with box:
+            show_table(table, key, filename, placeholder=placeholder, filtered=filtered)
