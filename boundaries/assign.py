@@ -21,6 +21,12 @@ class PointAssigner:
     ...     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs="EPSG:4326")
     >>> PointAssigner(layer, "code").assign([0.5, 1.5, 5.0, float("nan")], [0.5, 0.5, 5.0, float("nan")]).tolist()
     ['A', 'B', None, None]
+
+    Repeated points (police.uk snap points recur) get the same answer wherever they stand in the input,
+    and a point on the shared edge x = 1 goes to the first polygon, A:
+
+    >>> PointAssigner(layer, "code").assign([1.5, 0.5, 1.5, 1.0, 5.0, 0.5], [0.5, 0.5, 0.5, 0.5, 5.0, 0.5]).tolist()
+    ['B', 'A', 'B', 'A', None, 'A']
     """
 
     def __init__(self, layer: gpd.GeoDataFrame, code_col: str):
@@ -41,12 +47,17 @@ class PointAssigner:
         if not ok.any():
             return out
         idx = np.flatnonzero(ok)
-        points = shapely.points(lon[idx], lat[idx])
+        # police.uk publishes anonymised snap points, so the same point recurs many times: test each
+        # distinct point once and give every row its point's answer
+        xy, inverse = np.unique(lon[idx] + 1j * lat[idx], return_inverse=True)  # a 1-D sort: fast
+        points = shapely.points(xy.real, xy.imag)
         point_i, poly_i = self.tree.query(points, predicate="intersects")
         # keep the lowest polygon index for each point (deterministic on shared edges)
         order = np.lexsort((poly_i, point_i))
         point_i, poly_i = point_i[order], poly_i[order]
         first = np.ones(len(point_i), dtype=bool)
         first[1:] = point_i[1:] != point_i[:-1]
-        out[idx[point_i[first]]] = self.codes[poly_i[first]]
+        found = np.full(len(xy), None, dtype=object)
+        found[point_i[first]] = self.codes[poly_i[first]]
+        out[idx] = found[inverse.reshape(-1)]
         return out

@@ -16,6 +16,7 @@ can pass it to every query).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ class Query:
 
     def statements(self) -> list[str]:
         """Split a DDL block into statements (blocks for ``run`` are a single statement)."""
-        return _split_statements(_strip_comments(self.sql))
+        return list(_split_statements(_strip_comments(self.sql)))
 
 
 def _parse(path: Path, namespace: str) -> dict[str, Query]:
@@ -83,41 +84,31 @@ def _parse(path: Path, namespace: str) -> dict[str, Query]:
     return out
 
 
+_COMMENT_OR_STRING = re.compile(r"('[^']*'?)|--[^\n]*")  # a string literal (to its closing quote or the end) | a comment
+
+
 def _strip_comments(sql: str) -> str:
-    """Remove ``--`` comments, leaving string literals (which may hold ``--``) intact."""
-    out, in_string, i = [], False, 0
-    while i < len(sql):
-        ch = sql[i]
-        if in_string:
-            out.append(ch)
-            if ch == "'":
-                in_string = False
-        elif ch == "'":
-            in_string = True
-            out.append(ch)
-        elif sql.startswith("--", i):
-            while i < len(sql) and sql[i] != "\n":
-                i += 1
-            continue
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
+    r"""Remove ``--`` comments, leaving string literals (which may hold ``--``) intact.
+
+    >>> _strip_comments("select '--a' as x -- note\nfrom t -- 'end")
+    "select '--a' as x \nfrom t "
+    >>> _strip_comments("select 'it''s' -- x")
+    "select 'it''s' "
+    """
+    return _COMMENT_OR_STRING.sub(lambda m: m.group(1) or "", sql)
 
 
-def _split_statements(sql: str) -> list[str]:
-    """Split on semicolons outside string literals."""
-    parts, current, in_string = [], [], False
-    for ch in sql:
-        if ch == "'":
-            in_string = not in_string
-        if ch == ";" and not in_string:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
+_STATEMENT = re.compile(r"(?:'[^']*'?|[^';])+")  # a run of string literals and characters other than ';'
+
+
+@functools.lru_cache(maxsize=None)
+def _split_statements(sql: str) -> tuple[str, ...]:
+    """Split on semicolons outside string literals.
+
+    >>> _split_statements("select ';' as a; ; select 2 ")
+    ("select ';' as a", 'select 2')
+    """
+    return tuple(p.strip() for p in _STATEMENT.findall(sql) if p.strip())
 
 
 _CACHE: dict[Path, dict[str, Query]] = {}

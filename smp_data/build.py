@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -341,30 +342,32 @@ def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo:
     con = None
     try:
         con = duckdb.connect(str(tmp))
-        queries.run_script(con, "build.create_tables")
+        with _transaction(con):
+            queries.run_script(con, "build.create_tables")
+            _load_dimensions(con, data)
         if seed_uploads_from is not None:
             _seed_uploads(con, seed_uploads_from)
-        _load_dimensions(con, data)
         t = report.phase("dimensions", t)
         progress(f"Building {(publish_to or report.db_path).name} from {source.description}")
         _ingest(con, source, geo, report, progress, fail_after_files=fail_after_files, held=held)
         t = report.phase("police.uk records", t)
         if not report.files:
             raise BuildError(f"{source.description}: no police.uk rows found")
-        if uploads_root is not None:
-            report.uploads = _copy_uploads(con, Path(uploads_root), progress)
-        if partner_root is not None:
-            report.partner = _load_partner(con, Path(partner_root), progress)
-        t = report.phase("partner data", t)
-        report.postcodes = _load_postcodes(con, postcodes_root, data, progress)
-        t = report.phase("postcodes", t)
-        queries.run_script(con, "build.create_views")
-        queries.run_script(con, "build.create_macros")
-        t = report.phase("views and derived tables", t)
-        _write_metadata(con, source, started, {"force": forces_label(forces), "mode": mode,
-                                               "postcodes_loaded": str(report.postcodes["rows_loaded"]),
-                                               "postcodes_ward_differs_from_os":
-                                                   str(report.postcodes["ward_disagreements"])})
+        with _transaction(con):
+            if uploads_root is not None:
+                report.uploads = _copy_uploads(con, Path(uploads_root), progress)
+            if partner_root is not None:
+                report.partner = _load_partner(con, Path(partner_root), progress)
+            t = report.phase("partner data", t)
+            report.postcodes = _load_postcodes(con, postcodes_root, data, progress)
+            t = report.phase("postcodes", t)
+            queries.run_script(con, "build.create_views")
+            queries.run_script(con, "build.create_macros")
+            t = report.phase("views and derived tables", t)
+            _write_metadata(con, source, started, {"force": forces_label(forces), "mode": mode,
+                                                   "postcodes_loaded": str(report.postcodes["rows_loaded"]),
+                                                   "postcodes_ward_differs_from_os":
+                                                       str(report.postcodes["ward_disagreements"])})
         con.execute("checkpoint")
         con.close()
         con = None
@@ -373,6 +376,23 @@ def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo:
             report.phase("write and publish", t)
     except BaseException as exc:
         _fail(exc, con, tmp, "writing the new store")
+
+
+@contextmanager
+def _transaction(con):
+    """Run a step of the build as ONE transaction. The file being written is temporary (published, or
+    applied to the store, only once complete; removed on failure), so committing each small statement
+    on its own bought nothing and cost a WAL sync per statement (~0.5 s of a Kent build)."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:  # DuckDB may have invalidated the connection (e.g. disk full)
+            pass
+        raise
+    con.execute("commit")
 
 
 def _fail(exc: BaseException, con, tmp: Path, what: str):
@@ -537,6 +557,22 @@ def apply_staged_months(db_path: Path, staging: Path, *, whole_tables: list[str]
 
 
 BATCH_BYTES = 64 << 20  # months are read together until a batch holds this much (a month is never split)
+MEMORY_PER_BATCH_BYTE = 4  # DuckDB memory allowed per byte of CSV in the largest batch (bench/national.py)
+MIN_MEMORY_LIMIT = 256 << 20
+
+
+def memory_limit(largest_batch_bytes: int) -> int:
+    """DuckDB's ``memory_limit`` for a build whose largest batch holds ``largest_batch_bytes`` of CSV.
+
+    One batch's working set (its rows read as text, validated and written) fits in it; blocks of the
+    months already written are evicted as needed (they are in the file), and a batch larger than
+    planned spills to DuckDB's temporary folder rather than failing. Without a limit DuckDB keeps every
+    block it wrote cached (up to 80 % of RAM), so a build's memory grew with the archive.
+
+    >>> memory_limit(10 << 20) >> 20, memory_limit(100 << 20) >> 20
+    (256, 400)
+    """
+    return max(MIN_MEMORY_LIMIT, MEMORY_PER_BATCH_BYTE * largest_batch_bytes)
 
 
 def _batches(files: list, limit: int = BATCH_BYTES) -> list[list]:
@@ -583,8 +619,10 @@ def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress,
             progress(f"  note: {name}: {note}")
             con.execute("delete from ingest_notes where source_file = ? and line is null", [name])
             con.execute("insert into ingest_notes values (?, null, ?)", [name, note])
+        batches = _batches(listing.files)
+        _set_memory_limit(con, max((sum(sf.size for sf in b) for b in batches), default=0))
         with tempfile.TemporaryDirectory(prefix="smp-build-") as tmp_dir:
-            for batch in _batches(listing.files):
+            for batch in batches:
                 reader = BatchReader(con, geo)
                 numbers = [check_fail(sf.source_file) for sf in batch]
                 paths = [source.materialise(sf, Path(tmp_dir)) for sf in batch]
@@ -596,6 +634,7 @@ def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress,
                             p.unlink(missing_ok=True)
                 _write_batch(con, reader, report, progress, numbers, held)
     else:  # the police.uk API: rows already split into fields, one month per batch
+        _set_memory_limit(con, BATCH_BYTES)
         for batch in source.batches():
             reader = BatchReader(con, geo)
             numbers = [check_fail(batch.source_file)]
@@ -605,7 +644,17 @@ def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress,
 
 def _write_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int],
                  held: dict | None) -> None:
-    """Validate, place and append the batch read by ``reader``; record its rejects, notes and files."""
+    """Validate, place and append the batch read by ``reader``; record its rejects, notes and files
+    (one transaction), then checkpoint."""
+    with _transaction(con):
+        _append_batch(con, reader, report, progress, numbers, held)
+    reader.close()
+    # write the batch out now: one checkpoint at the end of the build would hold every month in memory
+    con.execute("checkpoint")
+
+
+def _append_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int],
+                  held: dict | None) -> None:
     files = list(reader.files.values())
     reader.load()
     for fr, i in zip(files, numbers):
@@ -620,7 +669,10 @@ def _write_batch(con, reader: BatchReader, report: BuildReport, progress, number
         _insert_source_file(con, fr.source_file, fr.month, fr.force, fr.rows_read, fr.rows_loaded, fr.rows_rejected,
                             maidstone, stats.get("kent", 0), stats.get("force_name"))
         _report_file(report, progress, fr, i, maidstone)
-    reader.close()
+
+
+def _set_memory_limit(con, largest_batch_bytes: int) -> None:
+    con.execute(f"set memory_limit = '{memory_limit(largest_batch_bytes)}B'")
 
 
 def _insert_source_file(con, source_file: str, month: str, force: str, read: int, loaded: int, rejected: int,

@@ -256,9 +256,15 @@ class BatchReader:
         fid = len(self.files) + 1
         fr = FileRead(fid, source_file, month, force, reader)
         self.files[fid] = fr
-        self.con.execute("insert into _files values (?, ?, ?, ?, ?)",
-                         [fid, source_file, month, force, _date(f"{month}-01") if _MONTH.match(month) else None])
         return fr
+
+    def _insert_files(self, frs: list[FileRead]) -> None:
+        """Record the files in ``_files`` with one statement (one per file cost a commit each)."""
+        if frs:
+            self.con.execute(
+                "insert into _files values " + ", ".join(["(?, ?, ?, ?, ?)"] * len(frs)),
+                [v for fr in frs for v in (fr.file_id, fr.source_file, fr.month, fr.force,
+                                           _date(f"{fr.month}-01") if _MONTH.match(fr.month) else None)])
 
     def read_files(self, items: list[tuple[Path, str, str, str]]) -> list[FileRead]:
         """Read street CSVs (path, display name, month, force): plain files with one 12-column
@@ -279,6 +285,7 @@ class BatchReader:
             scans[fr.file_id] = scan_file(path)
             paths[fr.file_id] = path
             self._check_header(fr, scans[fr.file_id].header)
+        self._insert_files(frs)
         streamed = [fid for fid in paths if scans[fid].long_line]  # DuckDB would buffer the long line
         plain = [fid for fid in paths if scans[fid].plain and scans[fid].lines > 1 and fid not in streamed]
         plain = self._read_plain(plain, paths, scans)
@@ -417,6 +424,7 @@ class BatchReader:
     def add_rows(self, source_file: str, month: str, force: str, rows: Iterable[tuple[int, list[str]]]) -> FileRead:
         """Rows already split into fields (the police.uk API source): validated in Python."""
         fr = self._register(source_file, month, force, "rows")
+        self._insert_files([fr])
         self._rows[fr.file_id] = [(line, list(fields), None) for line, fields in rows]
         return fr
 
