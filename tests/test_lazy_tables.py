@@ -14,13 +14,13 @@ import pytest
 
 from dashboard.charts import TABLE_LABEL, TABLES_OPEN_KEY
 from tests.apptest_helpers import open_page, rerun, sql
-from tests.test_browser import (  # noqa: F401  (the browser test's server, browser and page fixtures)
+from tests.test_browser import (  # noqa: F401  (the browser test's server fixture and helpers)
+    CHROMIUM,
+    CHROMIUM_ARGS,
     app_server,
-    browser,
-    chromium_path,
     exceptions,
+    in_own_thread,
     open_url,
-    page,
     wait_idle,
 )
 
@@ -82,22 +82,38 @@ def test_a_csv_is_written_when_its_button_is_clicked_not_on_every_run(closed, fu
 
 @pytest.mark.browser
 @pytest.mark.integration
-def test_in_the_browser_a_closed_table_opens_and_its_csv_downloads(app_server, page, full_store):
-    open_url(page, f"{app_server.url}/")
-    headline = page.locator('[data-testid="stExpander"]', has_text="Table and download for the headline figures")
-    assert headline.locator('[data-testid="stDataFrame"]').count() == 0
-    headline.locator("summary").click()
-    headline.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
-    wait_idle(page)
-    assert not exceptions(page), exceptions(page)
-    with page.expect_download(timeout=60_000) as info:
-        headline.get_by_role("button", name="Download CSV").click()
-    text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+def test_in_the_browser_a_closed_table_opens_and_its_csv_downloads(app_server, full_store):
+    (expected,), = sql(full_store, "select count(*) from crime_records where district = 'Maidstone' and "
+                                   "crime_class = 'ASB' and month between $a and $b",
+                       {"a": dt.date(2025, 1, 1), "b": dt.date(2025, 4, 1)})
+    got: dict = {}
+
+    def flow():  # its own Playwright in its own thread (see tests.test_browser.in_own_thread)
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                pg = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True).new_page()
+                open_url(pg, f"{app_server.url}/")
+                box = pg.locator('[data-testid="stExpander"]', has_text="Table and download for the headline figures")
+                got["before"] = box.locator('[data-testid="stDataFrame"]').count()
+                box.locator("summary").click()
+                box.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+                wait_idle(pg)
+                got["exceptions"] = exceptions(pg)
+                with pg.expect_download(timeout=60_000) as info:
+                    box.get_by_role("button", name="Download CSV").click()
+                got["csv"] = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+            finally:
+                browser.close()
+
+    in_own_thread(flow)
+    assert got["before"] == 0  # closed: not built, not sent
+    assert not got["exceptions"], got["exceptions"]
+    text = got["csv"]
     assert text.startswith("# ")  # the area, period and filters come first
     body = pd.read_csv(io.StringIO(text), comment="#")
     asb = body[body["Measure"].astype(str).str.contains("ASB")].iloc[0]
     # the like-for-like months of the default card: Jan-Apr 2025 (the comparison year has only Jan-Apr)
-    (expected,), = sql(full_store, "select count(*) from crime_records where district = 'Maidstone' and "
-                                   "crime_class = 'ASB' and month between $a and $b",
-                       {"a": dt.date(2025, 1, 1), "b": dt.date(2025, 4, 1)})
     assert expected in {int(v) for v in pd.to_numeric(asb.drop("Measure"), errors="coerce").dropna()}, asb
