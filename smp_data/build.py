@@ -520,14 +520,8 @@ def apply_staged_months(db_path: Path, staging: Path, *, whole_tables: list[str]
                     "union select source_file from stg.main.source_files where (month, force) in (select * from _months) "
                     "union select source_file from stg.main.ingest_notes where source_file not in "
                     "(select source_file from stg.main.source_files)")  # near-miss names the listing noted
-        for table in FILE_TABLES:  # first: they follow the store's source_files of those months
-            con.execute(f'delete from "{here}".main."{table}" where source_file in (select source_file from _files)')
-            con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}" '
-                        "where source_file in (select source_file from _files)")
-        for table in MONTH_TABLES:
-            con.execute(f'delete from "{here}".main."{table}" where (month, force) in (select month, force from _months)')
-            con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}" '
-                        "where (month, force) in (select month, force from _months)")
+        replace_staged_rows(con, here, file_tables=FILE_TABLES, month_tables=MONTH_TABLES,
+                            files_sql="select source_file from _files")
         for table in whole_tables:
             if table in ours and table in theirs:
                 con.execute(f'delete from "{here}".main."{table}"')
@@ -554,6 +548,22 @@ def apply_staged_months(db_path: Path, staging: Path, *, whole_tables: list[str]
             update["update_seconds"] = f"{time.perf_counter() - started:.1f}"
         con.executemany("insert or replace into build_metadata (key, value) values (?, ?)", sorted(update.items()))
     return months
+
+
+def replace_staged_rows(con, here: str, *, file_tables, month_tables, files_sql: str) -> None:
+    """Inside an update's transaction on the store (catalog ``here``, the staging file attached as ``stg``):
+    replace the rows of every (month, force) of the temp table ``_months`` by the staging file's. First the
+    per-file tables (rejects, notes) for the source files ``files_sql`` selects (evaluated while the
+    store's ``source_files`` still lists the old files of those months), then the month tables. Used by
+    ``build --update`` (:func:`apply_staged_months`) and ``refresh`` (``smp_data.refresh.apply_months``)."""
+    for table in file_tables:
+        con.execute(f'delete from "{here}".main."{table}" where source_file in ({files_sql})')
+        con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}" '
+                    f"where source_file in ({files_sql})")
+    for table in month_tables:
+        con.execute(f'delete from "{here}".main."{table}" where (month, force) in (select month, force from _months)')
+        con.execute(f'insert into "{here}".main."{table}" by name select * from stg.main."{table}" '
+                    "where (month, force) in (select month, force from _months)")
 
 
 BATCH_BYTES = 64 << 20  # months are read together until a batch holds this much (a month is never split)

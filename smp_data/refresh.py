@@ -558,16 +558,14 @@ def apply_months(db_path: Path, staging: Path, changes: list[MonthChange], archi
                         if t in _tables_with(con, db, "month", "force")]
         file_tables = [t for t in _tables_with(con, "stg", "source_file", without=("month",))
                        if t in _tables_with(con, db, "source_file", without=("month",))]
-        files = (f"(select source_file from {here}.source_files where (month, force) in (select * from _months) "
-                 "union select source_file from stg.main.source_files where (month, force) in (select * from _months))")
-        for table in file_tables:  # rejects (and other per-file tables) first, while source_files is the old one
-            con.execute(f'delete from {here}."{table}" where source_file in {files}')
-            con.execute(f'insert into {here}."{table}" by name select * from stg.main."{table}" '
-                        f"where source_file in {files}")
-        for table in month_tables:  # records, records_maidstone, source_files
-            con.execute(f'delete from {here}."{table}" where (month, force) in (select * from _months)')
-            con.execute(f'insert into {here}."{table}" by name select * from stg.main."{table}" '
-                        "where (month, force) in (select * from _months)")
+        from smp_data.build import replace_staged_rows  # noqa: PLC0415  (the build's imports are heavy)
+
+        # rejects (and other per-file tables) first, while source_files is the old one; then records,
+        # records_maidstone, source_files
+        replace_staged_rows(
+            con, db, file_tables=file_tables, month_tables=month_tables,
+            files_sql=f"select source_file from {here}.source_files where (month, force) in (select * from _months) "
+                      "union select source_file from stg.main.source_files where (month, force) in (select * from _months)")
         queries.run_script(con, "build.create_month_changes")
         con.executemany(
             "insert into month_changes values (?, ?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -157,3 +157,31 @@ def test_an_update_adds_a_force_and_keeps_the_others(live, boundaries_dir):
     assert read == expected and loaded + rejected == read
     assert _q(live, "select count(*) from records where force = 'btp'")[0][0] == loaded
     assert dict(_q(live, "select key, value from build_metadata"))["force"] == "btp,kent"
+
+
+def test_an_update_replaces_the_rejects_of_the_months_it_brings(live, corrected_month, boundaries_dir):
+    """The month's rejects follow its file: a bad row the update brings is listed, and a later update of
+    the same month without it removes it; other files' rejects are untouched."""
+    folder, _, rows_in_file = corrected_month
+    path = folder / MONTH / f"{MONTH}-kent-street.csv"
+    clean = path.read_bytes()
+    bad = f",{MONTH},Kent Police,Kent Police,0.5,51.2,On or near X,E01024000,Maidstone 001A,Not a crime type,,"
+    assert clean.endswith(b"\n")
+    path.write_bytes(clean + bad.encode() + b"\n")
+    bad_line = rows_in_file + 2  # header is line 1
+    others = "select source_file, line, reason, raw from rejects where source_file not like $f order by all"
+    pattern = {"f": f"%{MONTH}-kent-street.csv"}
+    others_before = _q(live, others, pattern)
+    ours = "select line, raw from rejects where source_file like $f order by all"
+
+    build_store(str(folder), live, boundaries_dir, update=True, partner_root=None, uploads_root=None,
+                postcodes_root=None, progress=lambda _l: None)
+    assert _q(live, ours, pattern) == [(bad_line, bad)]
+    assert _q(live, "select rows_read, rows_rejected from source_files where month = $m", {"m": f"{MONTH}-01"}) == [
+        (rows_in_file + 1, 1)]
+
+    path.write_bytes(clean)
+    build_store(str(folder), live, boundaries_dir, update=True, partner_root=None, uploads_root=None,
+                postcodes_root=None, progress=lambda _l: None)
+    assert _q(live, ours, pattern) == []
+    assert _q(live, others, pattern) == others_before
