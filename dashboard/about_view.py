@@ -438,7 +438,9 @@ This dashboard aims to meet the **Web Content Accessibility Guidelines (WCAG) 2.
 - **Colour.** Charts and maps use colour-blind-safe palettes (Okabe–Ito, single-hue blues, purple–orange for
   change). Colour is never the only signal: increases and decreases are also written as signed numbers, missing
   months are labelled "no data", and the meaning of every colour is given in the legend or caption.
-- **Every chart has a table.** Each chart and map has a table of exactly the plotted numbers and a CSV download.
+- **Every chart has a table.** Each chart and map has a table of exactly the plotted numbers and a CSV download,
+  under "Table and download" below it. **Open every table** in the sidebar opens them all at once (for a screen
+  reader, or to print a page with its tables).
 - **Keyboard.** All filters and controls are standard Streamlit widgets that can be reached and used with the
   keyboard (Tab, arrow keys, Enter). The link, button or tab that has the keyboard focus shows a dark blue ring,
   which differs from the highlight of the page you are on. Charts have no toolbar, so they add no extra stops

@@ -4,6 +4,7 @@ its table alternative and a CSV download of exactly the numbers plotted."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import textwrap
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 __all__ = [
@@ -285,33 +287,48 @@ def plotly_chart(fig: go.Figure, key: str, **kwargs) -> None:
       no drag or scroll zoom (a finger scrolling the page must not pan the chart);
     * labels from data or uploads cannot become plotly HTML (:func:`dashboard.safe_text.sanitize_figure`).
 
-    A figure that needs changing is copied first (figures may be cached and shared).
+    The figure as drawn is prepared once per distinct figure (:func:`_prepared`, keyed by the figure's own
+    JSON) and shared by every session and rerun that shows the same chart: preparing it (validated plotly
+    objects, an annotation per bar label) was about half of a page's server time.
     """
-    from dashboard.safe_text import md_escape, sanitize_figure  # noqa: PLC0415
+    from dashboard.safe_text import md_escape  # noqa: PLC0415
 
+    title, subtitle, wide, narrow = _prepared(pio.to_json(fig, validate=False), fig)
+    if title:
+        st.markdown(f"**{md_escape(title)}**" + (f"  \n{md_escape(subtitle)}" if subtitle else ""))
+    if narrow is None:
+        st.plotly_chart(wide, key=key, config=PLOTLY_CONFIG, **kwargs)
+        return
+    # a map's view is fixed in the figure: the phone gets its own view of the same areas (CSS shows one)
+    with st.container(key=f"mapwide_{key}"):
+        st.plotly_chart(wide, key=key, config=PLOTLY_CONFIG, **kwargs)
+    with st.container(key=f"mapnarrow_{key}"):
+        st.plotly_chart(narrow, key=f"{key}_narrow", config=PLOTLY_CONFIG, **kwargs)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _prepared(spec: str, _fig: go.Figure) -> tuple[str | None, str | None, go.Figure, go.Figure | None]:
+    """The chart's plain title and subtitle, and the figure (and a phone-width copy of a map) as drawn.
+
+    Keyed by ``spec``, the figure's JSON (everything the browser would be sent); ``_fig`` is that figure
+    (not hashed) and is not changed: the returned figures are copies, shared read-only by every session.
+    """
+    from dashboard.safe_text import sanitize_figure  # noqa: PLC0415
+
+    fig = go.Figure(_fig)
     title, subtitle = _plain_title(fig)
     fig = labels_above_bars(fig)
     axis_titles = {ax: getattr(fig.layout, ax).title.text for ax in ("xaxis", "yaxis")
                    if getattr(fig.layout, ax) and getattr(fig.layout, ax).title.text}
-    if title or any(len(t) > 38 and "<br" not in t for t in axis_titles.values()):
-        fig = go.Figure(fig)
-        if title:
-            margin_t = fig.layout.margin.t
-            fig.update_layout(title=None, margin=dict(t=min(margin_t, 20) if margin_t is not None else 20))
-        for ax, text in axis_titles.items():
-            getattr(fig.layout, ax).title.text = _wrap(text)
     if title:
-        st.markdown(f"**{md_escape(title)}**" + (f"  \n{md_escape(subtitle)}" if subtitle else ""))
+        margin_t = fig.layout.margin.t
+        fig.update_layout(title=None, margin=dict(t=min(margin_t, 20) if margin_t is not None else 20))
+    for ax, text in axis_titles.items():
+        if len(text) > 38 and "<br" not in text:
+            getattr(fig.layout, ax).title.text = _wrap(text)
     fig.update_layout(dragmode=False)
     narrow = _narrow_map(fig)
-    if narrow is None:
-        st.plotly_chart(sanitize_figure(fig), key=key, config=PLOTLY_CONFIG, **kwargs)
-        return
-    # a map's view is fixed in the figure: the phone gets its own view of the same areas (CSS shows one)
-    with st.container(key=f"mapwide_{key}"):
-        st.plotly_chart(sanitize_figure(fig), key=key, config=PLOTLY_CONFIG, **kwargs)
-    with st.container(key=f"mapnarrow_{key}"):
-        st.plotly_chart(sanitize_figure(narrow), key=f"{key}_narrow", config=PLOTLY_CONFIG, **kwargs)
+    return title, subtitle, sanitize_figure(fig), (sanitize_figure(narrow) if narrow is not None else None)
 
 
 PHONE_MAP_PX = 340  # the map width a phone view fits (a 360 px phone less the page margins)
@@ -440,7 +457,11 @@ def download_csv(df: pd.DataFrame, filename: str, key: str, label: str = "Downlo
     from dashboard.downloads import csv_bytes  # noqa: PLC0415
 
     name, preamble = download_details(filename, key, filtered)
-    st.download_button(label, csv_bytes(df, preamble), file_name=name, mime="text/csv", key=f"dl_{key}",
+    # the file is written when the button is clicked (Streamlit calls ``data`` then, on its own thread), not on
+    # every run of the page: a page with a dozen tables would otherwise build a dozen CSVs nobody downloads.
+    # pandas copy-on-write keeps ``df`` as it is now, whatever the page does with its own frames afterwards.
+    data = functools.partial(csv_bytes, df, tuple(preamble))
+    st.download_button(label, data, file_name=name, mime="text/csv", key=f"dl_{key}",
                        on_click="ignore", icon=":material/download:",
                        help=f"File {name}: the table as shown, with its area, period and filters in the first lines.")
 
@@ -559,11 +580,38 @@ def _with_width(config, column, width: int, values: pd.Series):
     return config
 
 
+TABLES_OPEN_KEY = "tables_open"  # the sidebar's "open every table" preference (dashboard.state.filter_bar)
+TABLE_LABEL = "Table and download for this chart"
+
+
+def tables_open() -> bool:
+    """Whether the reader asked for every chart's and map's table to be open (a screen reader, a print-out)."""
+    return bool(st.session_state.get(TABLES_OPEN_KEY, False))
+
+
+def table_expander(label: str, key: str, expanded: bool = False):
+    """A collapsed expander whose content is built only once it is opened, or ``None`` while it is closed.
+
+    Opening it reruns the page (Streamlit's lazy expander), so a page sends its charts' table alternatives,
+    and builds their CSVs, only when a reader asks for one: a dozen closed tables cost the browser as much
+    as a dozen open ones otherwise. Open from the start when ``expanded`` or when the reader chose "open
+    every table" (the key includes that choice, so changing it applies to every table at once)::
+
+        if (box := table_expander("Table and download for this chart", "trend")) is not None:
+            with box:
+                show_table(...)
+    """
+    opened = bool(expanded or tables_open())
+    box = st.expander(label, expanded=opened, key=f"x_{key}_{int(opened)}", on_change="rerun")
+    return box if box.open else None
+
+
 def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, filename: str, caption: str | None = None,
                expanded: bool = False, placeholder: str | None = "no data", *, filtered: bool | None = None) -> None:
     """Draw a chart, then its table alternative and a CSV of exactly the plotted numbers."""
     plotly_chart(fig, key=f"fig_{key}")
     if caption:
         st.caption(caption)
-    with st.expander("Table and download for this chart", expanded=expanded):
-        show_table(table, key, filename, placeholder=placeholder, filtered=filtered)
+    if (box := table_expander(TABLE_LABEL, key, expanded)) is not None:
+        with box:
+            show_table(table, key, filename, placeholder=placeholder, filtered=filtered)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from analytics.lsoa import LsoaLookup
 from analytics.periods import coverage, month_label
+from dashboard.charts import TABLES_OPEN_KEY
 from dashboard.data import query
 from dashboard.filters import (
     AREA_TYPES,
@@ -203,6 +204,9 @@ def filter_bar(ctx: FilterContext) -> Filters:
                                      help="Figures count Kent Police records by default, as the Strategic Assessment "
                                      "does. Tick to add the records other forces placed in Maidstone (British "
                                      "Transport Police records incidents at railway stations and on trains).")
+        st.toggle("Open every table", key=TABLES_OPEN_KEY,
+                  help="Each chart and map has a table of its numbers, closed until you open it. Turn this on to "
+                       "open them all, e.g. with a screen reader or to print the page with its tables.")
     if not classes:
         classes = list(CLASSES)
         with st.sidebar:

@@ -9,8 +9,8 @@ from analytics.periods import months_label
 from dashboard import about_view as v
 from dashboard import lsoa_codes
 from dashboard import reconciliation as rc
-from dashboard.charts import download_csv, show_chart, show_table
-from dashboard.data import query
+from dashboard.charts import download_csv, show_chart, show_table, table_expander
+from dashboard.data import query, store_version
 from dashboard.state import current_filters, filter_context
 from dashboard.safe_text import md_escape, safe_table
 
@@ -27,6 +27,13 @@ def table(df, key: str, filename: str) -> None:
     """A static, screen-reader-friendly table (long text wraps) and a CSV of the same rows."""
     safe_table(v.display_strings(df), hide_index=True)
     download_csv(df, filename, key)
+
+
+def details(label: str, make_df, key: str, filename: str) -> None:
+    """A table one click away: built only when its expander is opened (or "Open every table" is on)."""
+    if (box := table_expander(label, key)) is not None:
+        with box:
+            table(make_df(), key, filename)
 
 
 def render_sources() -> None:
@@ -47,8 +54,9 @@ def render_months() -> None:
     show_chart(v.month_grid_figure(grid), v.month_grid_table(grid), "about_months", "months_grid.csv",
                caption="Blue cells: month loaded, with the number of Kent Police rows. Grey cells marked "
                        "'no data': month missing.")
-    with st.expander("Every month, loaded or missing"):
-        table(v.months_table(months), "about_months_loaded", "months_loaded.csv")
+    if (box := table_expander("Every month, loaded or missing", "about_months_loaded")) is not None:
+        with box:
+            table(v.months_table(months), "about_months_loaded", "months_loaded.csv")
     st.subheader("Police forces in this store")
     st.markdown(v.FORCES_MD)
     table(v.forces_table(query("forces_summary")), "about_forces", "police_forces.csv")
@@ -62,7 +70,8 @@ def render_refreshes() -> None:
                    "changed.")
         return
     st.markdown(v.MONTH_CHANGES_MD)
-    table(v.month_changes_table(query("month_changes")), "about_month_changes", "month_changes.csv")
+    details("Every change, month by month", lambda: v.month_changes_table(query("month_changes")),
+            "about_month_changes", "month_changes.csv")
 
 
 def render_police_uk() -> None:
@@ -75,9 +84,22 @@ def render_geography() -> None:
     st.subheader("LSOAs: 2011 and 2021 codes")
     vintage = query("about_lsoa_vintage")
     st.markdown(v.lsoa_md(vintage))
-    table(v.lsoa_vintage_table(vintage), "about_lsoa", "lsoa_vintages.csv")
+    details("LSOA counts by vintage", lambda: v.lsoa_vintage_table(vintage), "about_lsoa", "lsoa_vintages.csv")
     st.subheader("Ward boundary sets and how records are placed")
     st.markdown(v.placement_md(query("location_methods"), {k: len(w) for k, w in ctx.wards.items()}))
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def reconciliation(present: tuple, version: str):
+    """The Strategic Assessment checks against the store: computed once per store version."""
+    checks = rc.load_checks()
+    figures, published, counted = {}, {}, set()
+    for key, check in checks.iterrows():
+        months, have = rc.published_months(check["published_months"], present)
+        published[key] = months_label(months)
+        counted |= set(have)
+        figures[key] = rc.dashboard_figure(check, have, query, rc.load_ward_tables())
+    return rc.reconciliation_table(checks, figures, months_label(sorted(counted)), published)
 
 
 def render_reconciliation() -> None:
@@ -87,14 +109,7 @@ def render_reconciliation() -> None:
         "has police.uk for January to November 2022. Most wards and clusters agree once the missing month is "
         "allowed for. Where a figure does not, the table gives the published figure, the dashboard's figure for the "
         "same months, the ratio and the reason found by checking the store and the source files.")
-    checks, present = rc.load_checks(), ctx.present_months
-    figures, published, counted = {}, {}, set()
-    for key, check in checks.iterrows():
-        months, have = rc.published_months(check["published_months"], present)
-        published[key] = months_label(months)
-        counted |= set(have)
-        figures[key] = rc.dashboard_figure(check, have, query, rc.load_ward_tables())
-    full = rc.reconciliation_table(checks, figures, months_label(sorted(counted)), published)
+    full = reconciliation(tuple(ctx.present_months), store_version())
     safe_table(rc.reconciliation_display(full), hide_index=True)
     download_csv(full, "strategic_assessment_reconciliation.csv", "about_sa_checks")
     st.caption(rc.CAPTION)
@@ -103,11 +118,14 @@ def render_reconciliation() -> None:
         st.markdown(f"**{md_escape(heading)}.** {md_escape(reason)}")
     st.markdown("**The report's hotspot LSOAs (paras 35-37) use 2011 codes.** Two of them were split in 2021; this "
                 "dashboard shows 2021 LSOAs, and its LSOA filter and tables accept and show the 2011 codes too.")
-    lsoas = query("lsoas")
-    table(rc.hotspot_lsoa_table(rc.load_hotspot_lsoas(), lsoa_codes.lookup(),
-                                dict(zip(lsoas["lsoa21_code"], lsoas["lsoa21_name"])),
-                                dict(zip(lsoas["lsoa21_code"], lsoas["ward_2024_name"]))),
-          "about_sa_lsoas", "strategic_assessment_lsoas_2011_2021.csv")
+    def hotspot_lsoas():
+        lsoas = query("lsoas")
+        return rc.hotspot_lsoa_table(rc.load_hotspot_lsoas(), lsoa_codes.lookup(),
+                                     dict(zip(lsoas["lsoa21_code"], lsoas["lsoa21_name"])),
+                                     dict(zip(lsoas["lsoa21_code"], lsoas["ward_2024_name"])))
+
+    details("The report's hotspot LSOAs with their 2011 and 2021 codes", hotspot_lsoas, "about_sa_lsoas",
+            "strategic_assessment_lsoas_2011_2021.csv")
 
 
 def render_clusters() -> None:
@@ -125,10 +143,12 @@ def render_clusters() -> None:
             f"{len(low)} May-2024 wards take less than {v.LOW_CONFIDENCE_SHARE:.0%} of their residents from one old "
             f"cluster, so their cluster is a low-confidence choice: {', '.join(low)}."
         )
-    table(v.derivation_table(deriv), "about_derivation", "wards_2024_cluster_derivation.csv")
-    with st.expander("The clusters on both boundary sets"):
-        table(c22, "about_clusters_2022", "clusters_pre_2024.csv")
-        table(c24, "about_clusters_2024", "clusters_may_2024_derived.csv")
+    details("How each May-2024 ward got its cluster", lambda: v.derivation_table(deriv), "about_derivation",
+            "wards_2024_cluster_derivation.csv")
+    if (box := table_expander("The clusters on both boundary sets", "about_clusters")) is not None:
+        with box:
+            table(c22, "about_clusters_2022", "clusters_pre_2024.csv")
+            table(c24, "about_clusters_2024", "clusters_may_2024_derived.csv")
 
 
 def render_populations() -> None:
@@ -140,7 +160,8 @@ def render_populations() -> None:
         "estimates** (or Census 2021, the Strategic Assessment's basis, where a page offers the choice). Residents "
         "are not the whole population at risk: the town centre, for example, has many visitors."
     )
-    table(v.population_table(query("about_populations")), "about_populations", "population_bases.csv")
+    details("Population bases and totals", lambda: v.population_table(query("about_populations")),
+            "about_populations", "population_bases.csv")
 
 
 def render_cannot_measure() -> None:
@@ -165,15 +186,18 @@ def render_build() -> None:
     else:
         bad = files_table.loc[~files_table["reconciles"], "source_file"].tolist()
         st.error(f"These files do not reconcile (read ≠ loaded + rejected): {', '.join(bad) or 'the totals'}.")
-    show_table(files_table.rename(columns=v.RECONCILIATION_LABELS), "about_files", "source_files_reconciliation.csv")
+    if (box := table_expander("Every source file: rows read, loaded and rejected", "about_files")) is not None:
+        with box:
+            show_table(files_table.rename(columns=v.RECONCILIATION_LABELS), "about_files",
+                       "source_files_reconciliation.csv")
     rejects = query("rejects_summary")
     if rejects.empty:
         st.caption("No rows were rejected by the build.")
     else:
-        st.markdown("**Rejected rows by file and reason**")
-        table(rejects, "about_rejects", "rejected_rows.csv")
-    st.markdown("**Build metadata**")
-    table(v.metadata_table(query("build_metadata")), "about_metadata", "build_metadata.csv")
+        details(f"Rejected rows by file and reason ({len(rejects):,} rows)", lambda: rejects, "about_rejects",
+                "rejected_rows.csv")
+    details("Build metadata", lambda: v.metadata_table(query("build_metadata")), "about_metadata",
+            "build_metadata.csv")
 
 
 def render_accessibility() -> None:

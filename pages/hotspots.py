@@ -12,7 +12,7 @@ from analytics.periods import Period, months_label
 from dashboard import explain
 from dashboard import hotspots_view as hv
 from dashboard import lsoa_codes
-from dashboard.charts import download_context, download_csv, number_columns, show_table
+from dashboard.charts import download_context, download_csv, number_columns, show_table, table_expander
 from dashboard.compare import period_headings
 from dashboard.data import query, store_version
 from dashboard.safe_text import md_escape
@@ -88,9 +88,8 @@ def render_density_map() -> None:
     st.caption(f"{win.label}. Hexagons sum police.uk snap points (anonymised points on or near a street, not exact "
                "addresses). No background map is drawn (works offline); LSOA outlines give the geography. Hover "
                "for numbers; the tables below are the accessible alternative.")
-    expander = st.expander("Table and download for this map", key="hs_map_tables", on_change="rerun")
-    if expander.open:  # built only when opened (the hexagon table has hundreds of rows)
-        with expander:
+    if (box := table_expander("Table and download for this map", "hs_map_tables")) is not None:
+        with box:  # built only when opened (the hexagon table has hundreds of rows)
             show_table(lsoa_table("all"), "hs_map_lsoa", "hotspot_lsoas.csv")
             show_table(density.hexes, "hs_map_hex", "hotspot_hexagons.csv")
 

@@ -15,6 +15,7 @@ from dashboard.charts import (
     show_cards,
     show_chart,
     show_table,
+    table_expander,
 )
 from dashboard.compare import (
     ALL_CRIME,
@@ -61,8 +62,9 @@ def render_headlines(monthly: pd.DataFrame) -> None:
     if cmp.comparison_period is not None and not cmp.can_compare:
         st.warning(f"No comparison: {cmp.note}.")
     st.caption(comparison_sentence(cmp) + (f" {SIGNIFICANCE_NOTE}" if cmp.can_compare else ""))
-    with st.expander("Table and download for the headline figures"):
-        show_table(headline_display(table, cmp, LABELS), "headline", "headline_figures.csv")
+    if (box := table_expander("Table and download for the headline figures", "headline")) is not None:
+        with box:
+            show_table(headline_display(table, cmp, LABELS), "headline", "headline_figures.csv")
     if f.area_type != "borough":
         render_context()
 

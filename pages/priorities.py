@@ -8,7 +8,7 @@ from analytics.periods import Period, coverage, month_label
 from analytics.rates import format_count
 from dashboard import explain, partner_sections
 from dashboard import priorities_view as pv
-from dashboard.charts import link_to_view, metric_delta, plotly_chart, show_table
+from dashboard.charts import TABLE_LABEL, link_to_view, metric_delta, plotly_chart, show_table, table_expander
 from dashboard.compare import SIGNIFICANCE_NOTE, change_text, comparison_for, comparison_sentence, period_columns
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
@@ -37,8 +37,9 @@ def _chart(fig, table, key: str, filename: str, caption: str, placeholder: str =
     """A chart, its caption, and its table alternative with a CSV of exactly the plotted numbers."""
     plotly_chart(fig, key=f"fig_{key}")
     st.caption(caption)
-    with st.expander("Table and download for this chart"):
-        _table(table, key, filename, placeholder, {"month": st.column_config.DateColumn(format="MMM YYYY")})
+    if (box := table_expander(TABLE_LABEL, key)) is not None:
+        with box:
+            _table(table, key, filename, placeholder, {"month": st.column_config.DateColumn(format="MMM YYYY")})
 
 
 def _sync_baseline() -> None:

@@ -7,7 +7,7 @@ from analytics.periods import calendar_year, coverage
 from analytics.rates import format_count
 from dashboard import explain, lsoa_codes
 from dashboard import ward_map_view as v
-from dashboard.charts import delta_style, metric_delta, plotly_chart, show_chart, show_table
+from dashboard.charts import delta_style, metric_delta, plotly_chart, show_chart, show_table, table_expander
 from dashboard.compare import (ALL_CRIME, change_text, comparison_for, period_columns, rate_context_caption,
                                rate_context_table)
 from dashboard.filters import CLASS_LABELS
@@ -90,8 +90,9 @@ def render_map(table, measure_key: str, scheme: str, profile: str) -> None:
     cov = coverage(f.period, ctx.present_months).describe()
     st.caption(f"{v.months_caption(m.is_change, cmp.period_months, cmp.months, cmp.comparison_months, cov)} "
                f"Click a ward to open its profile below. Rates use the {v.POPULATION_BASIS[f.ward_set]} of residents.")
-    with st.expander("Table and download for this map"):
-        show_table(data.drop(columns=["value_text"]), "wm_map", f"ward_map_{measure_key}_{f.ward_set}.csv")
+    if (box := table_expander("Table and download for this map", "wm_map")) is not None:
+        with box:
+            show_table(data.drop(columns=["value_text"]), "wm_map", f"ward_map_{measure_key}_{f.ward_set}.csv")
 
 
 def render_profile(table, code: str) -> None:

@@ -18,6 +18,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from smp_data.settings import REPO_ROOT
+from dashboard.charts import TABLES_OPEN_KEY
 
 APP = str(REPO_ROOT / "app.py")
 TIMEOUT = 120
@@ -55,10 +56,17 @@ def store_env(store: Path):
             os.environ["SMP_DB"] = old
 
 
-def open_page(page: str | None, store: Path, query_params: dict | None = None) -> AppTest:
-    """Run app.py (the router) on ``page`` with ``SMP_DB`` pointing at ``store``."""
+def open_page(page: str | None, store: Path, query_params: dict | None = None, *,
+              tables_open: bool = True) -> AppTest:
+    """Run app.py (the router) on ``page`` with ``SMP_DB`` pointing at ``store``.
+
+    ``tables_open``: the sidebar's "Open every table" switched on (the default here, so that page tests see
+    each chart's table alternative, which is otherwise built only once opened; ``tests/test_lazy_tables.py``
+    covers the closed default)."""
     with store_env(store):
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        if tables_open:
+            at.session_state[TABLES_OPEN_KEY] = True
         for k, v in (query_params or {}).items():
             at.query_params[k] = v
         at.run()
