@@ -26,7 +26,7 @@ __all__ = [
     "Column", "DEFAULT_COLUMNS", "TOP_CHOICES", "DEFAULT_TOP", "MAX_COLUMNS", "TOWN_CENTRE_WARD", "VIEWS",
     "column_options", "columns_note", "default_columns", "parse_columns", "columns_param", "parse_top", "parse_window",
     "parse_view", "parse_radius", "near_points", "column_args", "named_points", "patrol_table", "display_table", "csv_table", "sheet_title",
-    "csv_view_name", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
+    "csv_view_name", "spread_labels", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
 ]
 
 DEFAULT_COLUMNS = ("type:Violence and sexual offences", "type:Shoplifting", "type:Anti-social behaviour")
@@ -356,18 +356,98 @@ def _outline_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
     return traces
 
 
+M_PER_DEG_LAT = 111_320.0  # metres per degree of latitude (and of longitude at the equator)
+
+
+def spread_labels(x: np.ndarray, y: np.ndarray, min_dist: float, iterations: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """Positions for round labels of diameter ``min_dist`` at the points (x, y) (planar units, e.g.
+    metres) such that no two labels overlap, each moved as little as it can: overlapping pairs are
+    pushed apart along the line between them until none overlaps (coincident points fan out at fixed
+    angles, so the result is deterministic). Points whose labels do not touch stay where they are.
+
+    >>> lx, ly = spread_labels(np.array([0.0, 0.0, 100.0]), np.array([0.0, 0.0, 0.0]), 10.0)
+    >>> round(float(np.hypot(lx[0] - lx[1], ly[0] - ly[1])), 1) >= 9.9, (lx[2], ly[2])
+    (True, (np.float64(100.0), np.float64(0.0)))
+    """
+    pts = np.column_stack([np.asarray(x, float), np.asarray(y, float)])
+    n = len(pts)
+    ok = np.isfinite(pts).all(axis=1)
+    if n < 2 or not min_dist > 0 or ok.sum() < 2:
+        return pts[:, 0].copy(), pts[:, 1].copy()
+    p = pts[ok].copy()
+    m = len(p)
+    golden = np.pi * (3 - np.sqrt(5))  # fan coincident points out at golden-angle steps
+    angles = golden * np.arange(m)
+    tiny = min_dist * 1e-3
+    target = min_dist * 1.0005
+    for _ in range(iterations):
+        d = p[:, None, :] - p[None, :, :]
+        dist = np.hypot(d[..., 0], d[..., 1])
+        np.fill_diagonal(dist, np.inf)
+        overlap = dist < min_dist
+        if not overlap.any():
+            break
+        # coincident (or nearly): push along a fixed angle per pair instead of an undefined direction
+        close = overlap & (dist < tiny)
+        if close.any():
+            i, j = np.nonzero(close)
+            a = angles[np.minimum(i, j)] + np.where(i < j, 0.0, np.pi)
+            d[i, j, 0], d[i, j, 1] = np.cos(a), np.sin(a)
+            dist[i, j] = 1.0
+            push_len = np.where(overlap, (target - np.where(close, 0.0, dist)) / 2, 0.0)
+        else:
+            push_len = np.where(overlap, (target - dist) / 2, 0.0)
+        unit = d / np.where(np.isfinite(dist), dist, 1.0)[..., None]
+        p += 0.5 * (unit * push_len[..., None]).sum(axis=1)  # damped: several pushes on one label add up
+    out = pts.copy()
+    out[ok] = p
+    return out[:, 0], out[:, 1]
+
+
 def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Iterable[str] = (),
-                      height: int = 420, marker: int = 20, centre: Sequence[tuple[float, float]] = ()) -> go.Figure:
+                      height: int = 420, marker: int = 20, centre: Sequence[tuple[float, float]] = (),
+                      width_hint: int = 330) -> go.Figure:
     """The sheet's points numbered as in the table (orange: REPEAT), over ward outlines, in true
-    proportions (no web map: it works offline and prints as vector graphics)."""
+    proportions (no web map: it works offline and prints as vector graphics). Numbers that would
+    overlap at ``width_hint`` pixels wide (the narrowest the map is drawn: a phone, the print column)
+    are moved apart, each joined to its point (a small dot) by a thin line."""
     fig = go.Figure(_outline_traces(wards_geojson, set(highlight)))
     lon, lat = table["longitude"].to_numpy(float), table["latitude"].to_numpy(float)
+    lat0 = float(np.nanmean(lat)) if len(lat) else 51.27
+    kx = M_PER_DEG_LAT * math.cos(math.radians(lat0))  # metres per degree of longitude here
+    label_lon, label_lat = lon.copy(), lat.copy()
+    for _ in range(3):  # the labels widen the extent, which changes the scale: settle it
+        x0, x1 = (np.nanmin(np.r_[lon, label_lon]), np.nanmax(np.r_[lon, label_lon])) if len(lon) else (0.45, 0.65)
+        y0, y1 = (np.nanmin(np.r_[lat, label_lat]), np.nanmax(np.r_[lat, label_lat])) if len(lat) else (51.2, 51.33)
+        pad_x = max((x1 - x0) * 0.08, 0.0015)
+        pad_y = max((y1 - y0) * 0.08, 0.0010)
+        span_x_m, span_y_m = (x1 - x0 + 2 * pad_x) * kx, (y1 - y0 + 2 * pad_y) * M_PER_DEG_LAT
+        px_per_m = min(width_hint / span_x_m, height / span_y_m)
+        min_dist_m = (marker + 2) / px_per_m
+        sx, sy = spread_labels(lon * kx, lat * M_PER_DEG_LAT, min_dist_m)
+        label_lon, label_lat = sx / kx, sy / M_PER_DEG_LAT
+    moved = np.hypot((label_lon - lon) * kx, (label_lat - lat) * M_PER_DEG_LAT) > 0.3 * min_dist_m \
+        if len(lon) else np.zeros(0, bool)
+    if moved.any():  # leader lines and a dot at each moved label's true point
+        lx, ly = [], []
+        for i in np.flatnonzero(moved):
+            lx += [lon[i], label_lon[i], None]
+            ly += [lat[i], label_lat[i], None]
+        fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color=TEXT, width=1), hoverinfo="skip",
+                                 showlegend=False, name="Label line"))
+    repeat_flags = table["is_repeat"].to_numpy(bool)
     for repeat, colour, name in ((True, REPEAT_COLOUR, "REPEAT location"), (False, OTHER_COLOUR, "Other location")):
-        rows = table[table["is_repeat"] == repeat]
-        if rows.empty:
+        sel = repeat_flags == repeat
+        if not sel.any():
             continue
+        rows = table[sel]
+        dots = sel & moved
+        if dots.any():
+            fig.add_trace(go.Scatter(x=lon[dots], y=lat[dots], mode="markers", name=f"{name} (point)",
+                                     marker=dict(size=6, color=colour, line=dict(color=WHITE, width=1)),
+                                     hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(
-            x=rows["longitude"], y=rows["latitude"], mode="markers+text", name=name,
+            x=label_lon[sel], y=label_lat[sel], mode="markers+text", name=name,
             text=rows["rank"].astype(str), textfont=dict(color=WHITE, size=max(8, marker // 2)),
             marker=dict(size=marker, color=colour, line=dict(color=WHITE, width=1)),
             customdata=np.column_stack([rows["place"], rows["records"], rows["grid_ref"]]),
@@ -377,11 +457,6 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
         fig.add_trace(go.Scatter(x=[c[0] for c in centre], y=[c[1] for c in centre], mode="markers", name="Searched",
                                  marker=dict(symbol="x-thin", size=14, line=dict(color=BLACK, width=2.5)),
                                  hoverinfo="skip"))
-    lat0 = float(np.nanmean(lat)) if len(lat) else 51.27
-    x0, x1 = (np.nanmin(lon), np.nanmax(lon)) if len(lon) else (0.45, 0.65)
-    y0, y1 = (np.nanmin(lat), np.nanmax(lat)) if len(lat) else (51.2, 51.33)
-    pad_x = max((x1 - x0) * 0.08, 0.0015)
-    pad_y = max((y1 - y0) * 0.08, 0.0010)
     fig.update_layout(
         height=height, margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor=WHITE, paper_bgcolor=WHITE,
         showlegend=False, font=dict(size=12, color=TEXT), dragmode="pan",
@@ -431,8 +506,9 @@ def cached_named_points(version: str) -> pd.DataFrame:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_map_figure(table: pd.DataFrame, ward_set: str, highlight: tuple[str, ...], height: int,
-                      marker: int = 20, centre: tuple = ()) -> go.Figure:
+                      marker: int = 20, centre: tuple = (), width_hint: int = 330) -> go.Figure:
     """:func:`patrol_map_figure` for the sheet's rows (cached by the rows themselves)."""
     from dashboard.maps import display_geojson
 
-    return patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height, marker, centre)
+    return patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height, marker, centre,
+                             width_hint)

@@ -57,6 +57,22 @@ def pdf_page_count(data: bytes) -> int:
     return pages
 
 
+NUMBERED_CIRCLES_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter(chart => chart.offsetParent)
+    .flatMap(chart => [...chart.querySelectorAll('g.trace.scatter')].filter(t => t.querySelector('.textpoint'))
+        .flatMap(t => [...t.querySelectorAll('path.point')].map(p => {
+            const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, r.width]; })))"""
+
+
+def overlapping_numbers(pg) -> list:
+    """Pairs of the map's numbered circles, as drawn, that cover each other (centres closer than a
+    circle's width, 1 px allowed for anti-aliasing)."""
+    circles = pg.evaluate(NUMBERED_CIRCLES_JS)
+    assert len(circles) >= 10, f"only {len(circles)} numbered circles found on the map"
+    return [(a, b) for i, a in enumerate(circles) for b in circles[i + 1:]
+            if ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 < min(a[2], b[2]) - 1]
+
+
 @pytest.fixture(scope="module")
 def server(full_store, tmp_path_factory):
     app = AppServer(full_store, tmp_path_factory.mktemp("patrol"))
@@ -88,6 +104,7 @@ def test_the_print_view_prints_on_one_a4_page(server):
             main = desktop.locator('[data-testid="stMain"]')
             assert main.get_by_text("Patrol sheet: High Street ward (town centre)", exact=False).first.is_visible()
             assert main.locator("table tbody tr").count() == 20
+            assert not overlapping_numbers(desktop), overlapping_numbers(desktop)
             screenshot(desktop, SHOTS / "patrol_print.png")
             desktop.emulate_media(media="print")
             assert desktop.locator('[data-testid="stSidebar"]').first.is_hidden()
@@ -112,6 +129,7 @@ def test_the_full_view_on_desktop_and_phone(server):
                     collapse.first.click()  # a phone reader closes the filters to read the sheet
                     wait_idle(pg)
                 assert pg.get_by_role("button", name="Download this sheet (CSV)").is_visible()
+                assert not overlapping_numbers(pg), (name, overlapping_numbers(pg))
                 screenshot(pg, SHOTS / f"{name}.png")
 
     in_own_thread(flow)

@@ -137,6 +137,69 @@ def test_map_numbers_match_the_table(table):
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio > 1.5  # true proportions at 51°N
 
 
+def _crowded_sheet() -> pd.DataFrame:
+    """Seven locations 0-12 m apart in the town centre (their numbers would cover each other at any map
+    scale that also shows the eighth, 2 km away) and that eighth."""
+    lon = [0.5220, 0.52205, 0.5221, 0.52203, 0.52208, 0.5220, 0.52212, 0.5480]
+    lat = [51.2730, 51.2730, 51.27305, 51.27308, 51.27302, 51.2730, 51.27299, 51.2650]
+    n = len(lon)
+    return pd.DataFrame({"rank": range(1, n + 1), "longitude": lon, "latitude": lat,
+                         "is_repeat": [True, False] * 3 + [True, False], "place": [f"P{i}" for i in range(n)],
+                         "records": [9] * n, "grid_ref": ["TQ 1 2"] * n})
+
+
+@pytest.mark.parametrize(("height", "marker", "width"), [(360, 16, 300), (480, 20, 330)])
+def test_map_numbers_never_cover_each_other(height, marker, width):
+    """At the narrowest width the map is drawn, no two numbered circles overlap; each moved number is
+    joined to a dot at its true point by a line, and a number that had room stays on its point."""
+    import math
+
+    import numpy as np
+
+    sheet = _crowded_sheet()
+    fig = pv.patrol_map_figure(sheet, {"type": "FeatureCollection", "features": []}, height=height, marker=marker,
+                               width_hint=width)
+    labels = [t for t in fig.data if t.mode == "markers+text"]
+    rank = np.array([int(v) for t in labels for v in t.text])
+    x = np.array([v for t in labels for v in t.x], float)[np.argsort(rank)]
+    y = np.array([v for t in labels for v in t.y], float)[np.argsort(rank)]
+    assert sorted(rank) == sheet["rank"].tolist()
+    # pixels per metre of the drawn map (true proportions: the tighter of the two axes' scales)
+    kx = 111_320 / fig.layout.yaxis.scaleratio  # metres per degree of longitude: scaleratio = 1 / cos(lat)
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    px = min(width / ((x1 - x0) * kx), height / ((y1 - y0) * 111_320))
+    gaps = [math.hypot((x[i] - x[j]) * kx, (y[i] - y[j]) * 111_320) * px
+            for i in range(len(x)) for j in range(i + 1, len(x))]
+    assert min(gaps) >= marker, f"two numbers {min(gaps):.1f} px apart, circles of {marker} px"
+    assert all(x0 <= v <= x1 for v in x) and all(y0 <= v <= y1 for v in y)  # every number on the map
+    # the far location had room: its number is on its point, with no line
+    assert (x[7], y[7]) == (sheet["longitude"][7], sheet["latitude"][7])
+    lines = next(t for t in fig.data if t.name == "Label line")
+    starts = {(a, b) for a, b, c in zip(lines.x[0::3], lines.y[0::3], lines.x[2::3])}
+    ends = {(a, b) for a, b in zip(lines.x[1::3], lines.y[1::3])}
+    moved = [i for i in range(len(x)) if (x[i], y[i]) != (sheet["longitude"][i], sheet["latitude"][i])]
+    assert len(moved) >= 5
+    assert {(sheet["longitude"][i], sheet["latitude"][i]) for i in moved} <= starts
+    assert {(x[i], y[i]) for i in moved} <= ends
+    dots = {(a, b) for t in fig.data if t.mode == "markers" and "(point)" in (t.name or "") for a, b in zip(t.x, t.y)}
+    assert {(sheet["longitude"][i], sheet["latitude"][i]) for i in moved} <= dots
+
+
+def test_spread_labels_moves_only_overlapping_labels_and_is_deterministic():
+    import numpy as np
+
+    x = np.array([0.0, 0.0, 0.0, 3.0, 500.0])
+    y = np.array([0.0, 0.0, 0.0, 0.0, 500.0])
+    a = pv.spread_labels(x, y, 20.0)
+    b = pv.spread_labels(x, y, 20.0)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    lx, ly = a
+    d = np.hypot(lx[:, None] - lx[None, :], ly[:, None] - ly[None, :]) + np.eye(5) * 1e9
+    assert d.min() >= 20.0
+    assert (lx[4], ly[4]) == (500.0, 500.0)
+    assert np.hypot(lx[:4] - x[:4], ly[:4] - y[:4]).max() < 40  # moved about a label's width, not across the map
+
+
 def test_same_named_points_within_10_m_get_a_10_figure_grid_reference(named):
     """police.uk sometimes has two snap points of one name a few metres apart (Peter Pease Close)."""
     totals = pd.DataFrame({"location": ["On or near Peter Pease Close"] * 2, "longitude": [0.629049, 0.628993],
