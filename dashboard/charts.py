@@ -335,11 +335,44 @@ PHONE_MAP_PX = 340  # the map width a phone view fits (a 360 px phone less the p
 NARROW_META = "smp_narrow"  # layout.meta key marking the phone-width copy of a map (tests count maps once)
 
 
+LEGEND_CHAR_PX = 7.6  # average width of a legend character at the maps' 14 px font
+LEGEND_ROW_PX = 25  # one row of a horizontal legend at that font
+LEGEND_ITEM_PX = 46  # a legend item's symbol and gaps
+
+
+def legend_height(fig: go.Figure, width_px: float) -> int:
+    """The height a horizontal legend (title first, then one item per trace shown in it) takes when
+    wrapped to ``width_px``: plotly places items left to right and starts a row when one does not fit.
+
+    >>> legend_height(go.Figure([go.Scatter(name="a" * 10)]).update_layout(legend_title_text="Records"), 340)
+    25
+    """
+    title = fig.layout.legend.title.text or ""
+    widths = [len(title) * LEGEND_CHAR_PX + 10] if title else []
+    widths += [LEGEND_ITEM_PX + len(t.name or "") * LEGEND_CHAR_PX for t in fig.data
+               if t.showlegend is not False and t.name]
+    rows, used = (1, 0.0) if widths else (0, 0.0)
+    for w in widths:
+        if used and used + w > width_px:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows * LEGEND_ROW_PX
+
+
 def _narrow_map(fig: go.Figure) -> go.Figure | None:
-    """A copy of a fitted map (``dashboard.maps.choropleth``) whose view fits a phone-width map."""
-    from dashboard.maps import FIT_META, _mercator_y, map_view  # noqa: PLC0415
+    """A copy of a fitted map (``dashboard.maps.choropleth``) whose view fits a phone-width map: the
+    MapLibre map's view is refitted; an offline map (plain axes, which fit any width) is made only as
+    tall as its areas, its legend and its margin need at that width."""
+    from dashboard.maps import FIT_META, OFFLINE_FIT_META, _mercator_y, map_view  # noqa: PLC0415
 
     meta = fig.layout.meta
+    offline = meta.get(OFFLINE_FIT_META) if isinstance(meta, dict) else None
+    if offline:
+        height = int((fig.layout.margin.t or 0) + PHONE_MAP_PX * offline["aspect"]
+                     + legend_height(fig, PHONE_MAP_PX) + 10)
+        if height >= (fig.layout.height or 450) - 20:
+            return None  # a tall map: the desktop copy already fits a phone
+        return go.Figure(fig).update_layout(height=height, meta={**meta, NARROW_META: True})
     fit = meta.get(FIT_META) if isinstance(meta, dict) else None
     if not fit:
         return None

@@ -171,6 +171,9 @@ def subset_geojson(geojson: dict, codes) -> dict:
 
 _TILE_PX = 512  # MapLibre: the world is 512 px wide at zoom 0
 FIT_META = "smp_fit"  # layout.meta key: the bounds a MapLibre view fits, to draw it at another width too
+# layout.meta key of an offline map: its plot's height / width (true proportions), so that a phone-width
+# copy can be drawn as tall as the map needs (a fixed height left blank bands above and below it)
+OFFLINE_FIT_META = "smp_offline_fit"
 
 
 def _mercator_y(lat: float) -> float:
@@ -463,6 +466,7 @@ def choropleth(
                      constrain="domain", fixedrange=True)
     fig.update_layout(
         height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color=TEXT), plot_bgcolor="white",
+        meta={OFFLINE_FIT_META: {"aspect": (y1 - y0 + 2 * pad_y) * ratio / (x1 - x0 + 2 * pad_x)}},
         hovermode="closest", dragmode=False, separators=".,", hoverlabel=dict(font_size=14),
         legend=dict(title=dict(text=title.replace("<br>", " ")), orientation="h", x=0, y=-0.02, xanchor="left",
                     yanchor="top", bgcolor=LEGEND_BG),

@@ -46,7 +46,7 @@ def resolve_profile() -> str:
     ss["wm_profile"], note = v.checked_profile(ss["wm_profile"], wards, ctx.wards[other], overlap, other,
                                                WARD_SET_LABELS[f.ward_set])
     messages.extend([note] if note else [])
-    points = [p for key in ("wm_map", "wm_map_narrow")  # the map, or its phone-width copy (basemap maps only)
+    points = [p for key in ("wm_map", "wm_map_narrow")  # the map, or its phone-width copy
               for p in ((ss.get(key) or {}).get("selection") or {}).get("points") or []]
     codes = (p.get("location") or (p.get("customdata") or [None])[0] for p in points)  # map / offline map
     clicked = tuple(c for c in codes if c in wards)
