@@ -141,10 +141,13 @@ APP_CSS = f"""
   [data-testid="stExpandSidebarButton"] span {{ color: {TEXT} !important; }}
   /* static tables fit the screen: smaller text, wrapping cells, columns sharing the width (fixed layout: an
      automatic one kept some 6-column tables 40 px too wide), no sideways scrolling */
-  [data-testid="stTable"] table {{ font-size: 0.78rem; width: 100%; table-layout: fixed; }}
-  [data-testid="stTable"] th, [data-testid="stTable"] td {{ padding: 0.2rem 0.3rem !important;
+  /* (tables written in Markdown too, e.g. About's sources) */
+  :is([data-testid="stTable"], [data-testid="stMarkdownContainer"]) table {{ font-size: 0.78rem; width: 100%;
+    table-layout: fixed; }}
+  :is([data-testid="stTable"], [data-testid="stMarkdownContainer"]) :is(th, td) {{ padding: 0.2rem 0.3rem !important;
     white-space: normal !important; overflow-wrap: anywhere; word-break: normal; min-width: 0 !important; }}
-  [data-testid="stTable"] :is(th, td) * {{ overflow-wrap: anywhere !important; hyphens: auto; }}
+  :is([data-testid="stTable"], [data-testid="stMarkdownContainer"]) :is(th, td) * {{
+    overflow-wrap: anywhere !important; hyphens: auto; }}
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem !important; padding-right: 0.75rem !important; }}
   h1 {{ font-size: 2rem !important; }}
   [data-testid="stMetricValue"] {{ font-size: 1.9rem !important; }}

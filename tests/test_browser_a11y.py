@@ -217,6 +217,37 @@ def test_a11y_axe_finds_nothing_and_the_page_fits_the_screen(app_server, axe_scr
             f"{state}: the sidebar is not open on arrival on a desktop: {layout}")
 
 
+REFLOW = {"width": 320, "height": 640}  # WCAG 1.4.10: 1280 px at 400 % zoom, or the smallest phones
+
+
+def test_a11y_every_page_reflows_at_320_px(app_server):
+    """At 320 CSS px wide (WCAG 2.2 reflow, 1.4.10) no page scrolls sideways and nothing is wider than the
+    screen: text, static tables (Markdown ones included), charts and maps all fit."""
+    from playwright.sync_api import sync_playwright
+
+    found: dict = {}
+
+    def flow() -> None:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                for state, url in STATES.items():
+                    pg = browser.new_context(viewport=REFLOW).new_page()
+                    open_url(pg, f"{app_server.url}/{url}")
+                    found[state] = (pg.evaluate(_LAYOUT_JS), exceptions(pg))
+                    pg.context.close()
+            finally:
+                browser.close()
+
+    in_own_thread(flow)
+    assert set(found) == set(STATES)
+    problems = {state: {"page_width": lay["page_width"], "main_overflow": lay["main_overflow"], "wide": lay["wide"],
+                        "errors": errors}
+                for state, (lay, errors) in found.items()
+                if lay["page_width"] > lay["viewport"] or lay["main_overflow"] > 1 or lay["wide"] or errors}
+    assert not problems, f"pages that do not fit 320 px: {problems}"
+
+
 def test_a11y_keyboard_focus_on_a_nav_link_is_visible_and_differs_from_the_current_page(app_server):
     """Tab from the top of the page to the sidebar menu: the focused link has the theme's focus ring
     (3 px, ``theme.FOCUS``); the current page's link, unfocused, has none (WCAG 2.4.7, 2.4.11)."""
