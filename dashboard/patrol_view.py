@@ -470,10 +470,11 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
 # ---------------------------------------------------------------- print styles
 PRINT_CSS = """<style>
 @media print {
+  /* (div.: more specific than the [data-testid="stHorizontalBlock"] flex rule below, which would show them) */
   section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
   [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
   [data-testid="stExpander"], [data-testid="stDownloadButton"], [data-testid="stButton"],
-  [data-testid="stElementToolbar"], .st-key-patrol_controls, .st-key-patrol_help, .st-key-patrol_screen_only,
+  [data-testid="stElementToolbar"], div.st-key-patrol_controls, div.st-key-patrol_help, div.st-key-patrol_screen_only,
   [data-testid="stMain"] h1, [data-testid="stAlert"], .st-key-app_chrome { display: none !important; }
   [data-testid="stMainBlockContainer"], .block-container { padding: 0 !important; max-width: 100% !important; }
   [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; gap: 0.5rem !important; }

@@ -109,6 +109,8 @@ def test_the_print_view_prints_on_one_a4_page(server):
             desktop.emulate_media(media="print")
             assert desktop.locator('[data-testid="stSidebar"]').first.is_hidden()
             assert desktop.get_by_role("button", name="Back to the full page").is_hidden()
+            assert desktop.get_by_text("Print with your browser's print command", exact=False).first.is_hidden()
+            assert desktop.get_by_text("Counts are police.uk records", exact=False).first.is_visible()
             PDF.parent.mkdir(parents=True, exist_ok=True)
             data = desktop.pdf(path=str(PDF), format="A4", landscape=True, prefer_css_page_size=True,
                                print_background=True)
