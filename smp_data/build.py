@@ -368,11 +368,14 @@ def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo:
                                                    "postcodes_loaded": str(report.postcodes["rows_loaded"]),
                                                    "postcodes_ward_differs_from_os":
                                                        str(report.postcodes["ward_disagreements"])})
+            # a full build stamps its store version here, before its one final checkpoint (publish then
+            # renames the file without reopening it); an update's staging file is stamped when applied
+            version = store.stamp_version(con) if publish_to is not None else None
         con.execute("checkpoint")
         con.close()
         con = None
         if publish_to is not None:
-            store.publish(tmp, publish_to)
+            store.publish(tmp, publish_to, version=version)
             report.phase("write and publish", t)
     except BaseException as exc:
         _fail(exc, con, tmp, "writing the new store")

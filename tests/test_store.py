@@ -121,6 +121,44 @@ def test_publish_replaces_the_store_atomically_with_a_new_version(tmp_path, tiny
     assert v2 != v1 and _meta(db, store.VERSION_KEY) == v2 and _records(db) == 17
 
 
+def test_publish_of_a_temp_file_stamped_by_its_builder_does_not_reopen_it(tmp_path, tiny_store, monkeypatch):
+    """A build stamps its version before its final checkpoint (store.stamp_version) and publish only
+    fsyncs and renames the file: it never connects to it again."""
+    db = tmp_path / "s.duckdb"
+    shutil.copyfile(tiny_store, db)
+    temp = store.temp_path(db)
+    shutil.copyfile(tiny_store, temp)
+    con = duckdb.connect(str(temp))
+    version = store.stamp_version(con)
+    con.execute("checkpoint")
+    con.close()
+
+    def no_connect(*_a, **_k):
+        raise AssertionError("publish reopened a file its builder had stamped")
+
+    monkeypatch.setattr(store.duckdb, "connect", no_connect)
+    assert store.publish(temp, db, version=version) == version
+    monkeypatch.undo()
+    assert not temp.exists() and not store.marker_path(db).exists()
+    assert _meta(db, store.VERSION_KEY) == version and _records(db) == 17
+    missing = store.temp_path(db)
+    with pytest.raises(store.StoreError) as err:  # the finished build is gone: the store is untouched
+        store.publish(missing, db, version=store.new_version_id())
+    assert "\n" not in str(err.value) and _meta(db, store.VERSION_KEY) == version
+
+
+def test_a_full_build_publishes_the_version_it_stamped(tmp_path, boundaries_dir, monkeypatch):
+    from smp_data import build
+
+    published = []
+    real = store.publish
+    monkeypatch.setattr(store, "publish", lambda temp, db, **kw: published.append(kw) or real(temp, db, **kw))
+    db = tmp_path / "b.duckdb"
+    build.build_store(str(POLICE_FIXTURE), db, boundaries_dir, progress=lambda _l: None)
+    assert len(published) == 1 and published[0]["version"]
+    assert _meta(db, store.VERSION_KEY) == published[0]["version"]
+
+
 def test_publish_of_a_broken_temp_file_leaves_the_store_untouched(live, tmp_path):
     before = _digest(live)
     temp = store.temp_path(live)
