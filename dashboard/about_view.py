@@ -12,10 +12,10 @@ import datetime as dt
 import pandas as pd
 
 from dashboard.safe_text import md_escape
-import plotly.graph_objects as go
 
 from analytics.periods import month_label
-from dashboard import theme
+from dashboard import theme, vega
+from dashboard.vega import VegaFigure
 
 __all__ = [
     "MONTH_NAMES",
@@ -186,31 +186,16 @@ def month_grid_table(grid: pd.DataFrame) -> pd.DataFrame:
     return wide.rename(columns={"year": "Year"}).astype({"Year": str})
 
 
-def month_grid_figure(grid: pd.DataFrame) -> go.Figure:
-    """A year x month grid: blue cells = month loaded (with its row count), grey 'no data' = missing."""
-    years = sorted(grid["year"].unique())
-    z, text, hover = [], [], []
-    for year in years:
-        g = grid[grid["year"] == year].sort_values("month_number")
-        z.append([{"data": 1, NO_DATA: 0}.get(s) for s in g["status"]])
-        text.append([_cell_text(s, r) for s, r in zip(g["status"], g["rows"])])
-        hover.append([f"{m} {year}: " + (f"{int(r):,} rows loaded" if s == "data" else s)
-                      for m, s, r in zip(g["month_name"], g["status"], g["rows"])])
-    fig = go.Figure(go.Heatmap(
-        z=z, x=list(MONTH_NAMES), y=[str(y) for y in years], text=text, texttemplate="%{text}",
-        textfont=dict(size=13), customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        colorscale=[[0, MISSING_COLOUR], [0.5, MISSING_COLOUR], [0.5, PRESENT_COLOUR], [1, PRESENT_COLOUR]],
-        zmin=0, zmax=1, showscale=False, xgap=3, ygap=3,
-    ))
-    fig.update_layout(
-        title="Months loaded (blue, with Kent Police rows) and missing (grey, 'no data')",
-        title_y=0.98, title_yanchor="top",
-        height=110 + 55 * len(years), margin=dict(l=10, r=10, t=85, b=10), font=dict(size=14, color=theme.TEXT),
-        plot_bgcolor="white",
-    )
-    fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
-    fig.update_xaxes(side="top", showgrid=False)
-    return fig
+def month_grid_figure(grid: pd.DataFrame) -> VegaFigure:
+    """A month x year grid: blue cells = month loaded (with its row count), grey 'no data' = missing, blank =
+    outside the months covered. Each cell says what it is in words too (never colour alone)."""
+    text = [_cell_text(s, r) for s, r in zip(grid["status"], grid["rows"])]
+    chart = vega.month_grid_chart(grid, months=MONTH_NAMES, text=text,
+                                  colours={"data": PRESENT_COLOUR, NO_DATA: MISSING_COLOUR},
+                                  text_colours={"data": theme.WHITE, NO_DATA: theme.TEXT})
+    return VegaFigure(chart, "Months loaded (blue, with Kent Police rows) and missing (grey, 'no data')", None,
+                      "Grid of months by years: each month loaded shows its number of Kent Police rows, each month "
+                      "missing says 'no data'. The table below the grid has the same cells.")
 
 
 def months_table(months: pd.DataFrame) -> pd.DataFrame:

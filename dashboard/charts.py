@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from dashboard.vega import VegaFigure
+
 __all__ = [
     "OKABE_ITO",
     "CLASS_COLOURS",
@@ -35,6 +37,7 @@ __all__ = [
     "link_to_view",
     "number_columns",
     "plotly_chart",
+    "vega_chart",
     "PLOTLY_CONFIG",
 ]
 
@@ -639,10 +642,26 @@ def table_expander(label: str, key: str, expanded: bool = False):
     return box if box.open else None
 
 
-def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, filename: str, caption: str | None = None,
+def vega_chart(fig: VegaFigure, key: str) -> None:
+    """Draw a Vega-Lite chart the dashboard's way: its title and subtitle above it as text (they wrap on a
+    phone), the chart as wide as its column, and its description as the accessible name screen readers
+    announce. Its look (colours, fonts) is the chart's own (:func:`dashboard.vega.configure`), not
+    Streamlit's theme."""
+    from dashboard.safe_text import md_escape  # noqa: PLC0415
+
+    if fig.title:
+        st.markdown(f"**{md_escape(fig.title)}**" + (f"  \n{md_escape(fig.subtitle)}" if fig.subtitle else ""))
+    st.altair_chart(fig.chart, key=key, width="stretch", theme=None, alt=fig.description)
+
+
+def show_chart(fig: go.Figure | VegaFigure, table: pd.DataFrame, key: str, filename: str, caption: str | None = None,
                expanded: bool = False, placeholder: str | None = "no data", *, filtered: bool | None = None) -> None:
-    """Draw a chart, then its table alternative and a CSV of exactly the plotted numbers."""
-    plotly_chart(fig, key=f"fig_{key}")
+    """Draw a chart (a Plotly figure or a :class:`dashboard.vega.VegaFigure`), then its table alternative
+    and a CSV of exactly the plotted numbers."""
+    if isinstance(fig, VegaFigure):
+        vega_chart(fig, key=f"fig_{key}")
+    else:
+        plotly_chart(fig, key=f"fig_{key}")
     if caption:
         st.caption(caption)
     if (box := table_expander(TABLE_LABEL, key, expanded)) is not None:

@@ -12,15 +12,16 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from analytics.periods import months_label
-from analytics.rates import format_count
-from dashboard import theme
-from dashboard.charts import CLASS_COLOURS, CLASS_DASHES, add_gap_bands, base_layout, pad_bar_axis, trend_figure
+from analytics.rates import change_label, format_count
+from dashboard import theme, vega
 from dashboard.compare import ALL_CRIME, Comparison, aligned_comparison
+from dashboard.theme import CLASS_COLOURS, DECREASE, INCREASE
+from dashboard.vega import VegaFigure
 
-__all__ = ["CLOSE_BAND", "MAIDSTONE", "titled", "trend_frame", "trend_with_comparison", "trend_table", "kent_table",
+__all__ = ["CLOSE_BAND", "MAIDSTONE", "trend_frame", "trend_with_comparison", "type_change_figure", "trend_table",
+           "kent_table",
            "kent_average", "kent_verdict", "kent_rate_figure", "kent_volume_figure", "kent_display", "kent_sentence"]
 
 MAIDSTONE = "Maidstone"
@@ -61,37 +62,39 @@ def trend_frame(monthly: pd.DataFrame, cmp: Comparison, classes: tuple[str, ...]
     return _with_all_crime(current, classes), _with_all_crime(aligned_comparison(data, cmp), classes)
 
 
-def titled(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
-    """A short title with the months on a second, smaller line (titles do not wrap on a phone)."""
-    fig.update_layout(title=dict(text=f"{title}<br><sup>{subtitle}</sup>"), margin=dict(t=72))
-    return fig
-
-
-def trend_with_comparison(current: pd.DataFrame, comparison: pd.DataFrame, cmp: Comparison) -> go.Figure:
+def trend_with_comparison(current: pd.DataFrame, comparison: pd.DataFrame, cmp: Comparison) -> VegaFigure:
     """Each series for the period (thick) and, when comparing, the same series for the comparison
-    period on the same months (thin, faded, open markers; hover names the comparison month). The
-    comparison lines share one legend entry, which shows or hides them all."""
-    fig = trend_figure(current, "month", "records", series="crime_class", colours=CLASS_COLOURS)
+    period on the same months (thin, faded, open markers; hovering one names its comparison month).
+    Months with no data are shaded "no data", and no line crosses them."""
     subtitle = months_label(cmp.period.months)
+    faded = None
     if cmp.comparison_period is not None and not comparison.empty:
-        faded = f"Faded: {months_label(cmp.comparison_period.months)}, same months"
+        faded = comparison
         subtitle += f"; faded lines: {months_label(cmp.comparison_period.months)} on the same months"
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=faded, legendgroup="comparison",
-                                 line=dict(color=theme.COMPARISON_LINE, width=1.5, dash="dot"),
-                                 marker=dict(size=6, symbol="circle-open"), hoverinfo="skip"))
-        for name, grp in comparison.groupby("crime_class", sort=False):
-            grp = grp.sort_values("month")
-            fig.add_trace(go.Scatter(
-                x=pd.to_datetime(grp["month"]), y=grp["records"], name=f"{name}, {months_label(grp['comparison_month'])}",
-                mode="lines+markers", connectgaps=False, opacity=0.55, legendgroup="comparison", showlegend=False,
-                line=dict(color=CLASS_COLOURS.get(name, theme.AXIS), width=1.5, dash=CLASS_DASHES.get(name, "solid")),
-                marker=dict(size=6, symbol="circle-open"),
-                customdata=[m.strftime("%b %Y") for m in grp["comparison_month"]],
-                hovertemplate="%{customdata}: %{y:,}<extra>" + f"{name} (comparison)" + "</extra>",
-            ))
     present = current.drop_duplicates("month").sort_values("month")
-    add_gap_bands(fig, present["month"], present["is_present"])
-    return titled(fig, "Records per month", subtitle)
+    chart = vega.trend_chart(current, series="crime_class", colours=CLASS_COLOURS, comparison=faded,
+                             present=(present["month"].tolist(), present["is_present"].astype(bool).tolist()))
+    shown = ", ".join(str(c) for c in dict.fromkeys(current["crime_class"]))
+    return VegaFigure(chart, "Records per month", subtitle,
+                      f"Line chart of records per month ({shown}), {subtitle}. The table below the chart has "
+                      "every value.")
+
+
+def type_change_figure(table: pd.DataFrame, cmp: Comparison) -> VegaFigure:
+    """The change in records of each crime type, period against comparison: orange bars = more, purple =
+    fewer, each labelled with its type and change above the bar. ``table``: :func:`dashboard.compare.type_change_table`."""
+    values = table["change"].astype(float)
+    lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
+    pad = 0.08 * ((hi - lo) or 1.0)
+    text = [f"{t}: {change_label(r, p)}" for t, r, p in
+            zip(table["crime_type"], table["records"], table["records_comparison"])]
+    chart = vega.hbar_chart(table, label="crime_type", value="change",
+                            colours=[INCREASE if c > 0 else DECREASE for c in values], text=text,
+                            x_title="Change in records (orange = increase, purple = decrease)", x_format="+,d",
+                            tooltip_format="+,", domain=(lo - pad if lo < 0 else 0.0, hi + pad if hi > 0 else 0.0))
+    return VegaFigure(chart, "Change by crime type", f"{cmp.label} vs {cmp.comparison_label}",
+                      f"Bar chart of the change in records of each crime type, {cmp.label} against "
+                      f"{cmp.comparison_label}. The table below the chart has every value.")
 
 
 def trend_table(current: pd.DataFrame, comparison: pd.DataFrame, cmp: Comparison) -> pd.DataFrame:
@@ -181,41 +184,33 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _bars(data: pd.DataFrame, value: str, fmt: str, title: str, height: int, inside: bool = False) -> go.Figure:
+def _bars(data: pd.DataFrame, value: str, decimals: int, x_title: str, **kwargs):
     colours = [MAIDSTONE_COLOUR if d == MAIDSTONE else OTHER_COLOUR for d in data["district_name"]]
-    text = dict(textposition="outside")
-    if inside:  # labels at the start of each bar, clear of the average line (white on blue, black on orange)
-        text = dict(textposition="inside", insidetextanchor="start",
-                    textfont=dict(color=[theme.BLACK if d == MAIDSTONE else theme.WHITE for d in data["district_name"]]))
-    fig = go.Figure(go.Bar(x=data[value], y=data["district_name"], orientation="h", marker_color=colours,
-                           texttemplate=f"%{{x:{fmt}}}", showlegend=False, **text,
-                           hovertemplate=f"%{{y}}: %{{x:{fmt}}}<extra></extra>"))
-    base_layout(fig, title, height=height)
-    fig.update_yaxes(rangemode="normal", tickformat=None)
-    return fig
+    text = [f"{d}: {float(v):,.{decimals}f}" for d, v in zip(data["district_name"], data[value])]
+    return vega.hbar_chart(data, label="district_name", value=value, colours=colours, text=text, x_title=x_title,
+                           tooltip_format=f",.{decimals}f", x_format=",d" if decimals == 0 else ",~f", **kwargs)
 
 
-def kent_volume_figure(kent: pd.DataFrame, title: str, height: int = 460) -> go.Figure:
+def kent_volume_figure(kent: pd.DataFrame, title: str) -> VegaFigure:
     """Records by district, most at the top, Maidstone in orange."""
-    data = kent.sort_values("records")
-    fig = _bars(data, "records", ",", title, height)
-    pad_bar_axis(fig, data["records"], pad=0.2)
-    return fig
+    data = kent.sort_values(["records", "district_name"], ascending=[False, True])
+    chart = _bars(data, "records", 0, "Records")
+    return VegaFigure(chart, title, None, f"Bar chart of records by Kent and Medway district, {title}, most at "
+                                          "the top, Maidstone in orange. The table below the chart has every value.")
 
 
-def kent_rate_figure(kent: pd.DataFrame, title: str, band: float = CLOSE_BAND, height: int = 460) -> go.Figure:
-    """Rate per 1,000 residents by district, with the Kent and Medway rate as a dashed line and the
-    "close" band (± ``band``) shaded."""
-    data = kent.sort_values("rate_per_1000_residents")
-    fig = _bars(data, "rate_per_1000_residents", ".1f", title, height, inside=True)
+def kent_rate_figure(kent: pd.DataFrame, title: str, band: float = CLOSE_BAND) -> VegaFigure:
+    """Rate per 1,000 residents by district, highest at the top, with the Kent and Medway rate as a dashed
+    line and the "close" band (± ``band``) shaded."""
+    data = kent.sort_values(["rate_per_1000_residents", "district_name"], ascending=[False, True])
     avg = kent_average(kent)
-    fig.add_vrect(x0=avg * (1 - band), x1=avg * (1 + band), fillcolor=theme.BAND_FILL, line_width=0,
-                  layer="below")
-    fig.add_vline(x=avg, line=dict(color=theme.TEXT, width=2, dash="dash"))
-    fig.add_annotation(x=avg, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                       text=f"Kent and Medway {avg:,.1f}", font=dict(size=12, color=theme.TEXT))
-    fig.update_xaxes(range=[0, 1.08 * max(float(data["rate_per_1000_residents"].max()), avg * (1 + band))])
-    return fig
+    top = 1.08 * max(float(data["rate_per_1000_residents"].max()), avg * (1 + band))
+    chart = _bars(data, "rate_per_1000_residents", 1, "Records per 1,000 residents", domain=(0.0, top),
+                  under=[vega.reference_band(avg * (1 - band), avg * (1 + band))],
+                  over=[vega.reference_line(avg, f"Kent and Medway {avg:,.1f}")])
+    return VegaFigure(chart, title, None, f"Bar chart of records per 1,000 residents by Kent and Medway district, "
+                                          f"{title}, highest at the top, with the Kent and Medway rate "
+                                          f"({avg:,.1f}) as a dashed line. The table below the chart has every value.")
 
 
 def kent_display(kent: pd.DataFrame, months: str, n_months: int) -> pd.DataFrame:

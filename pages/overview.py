@@ -2,16 +2,10 @@
 crime-type change chart (SA para 18) and the Kent district comparison (SA paras 16-17)."""
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.rates import change_label
 from dashboard import overview_view as ov
 from dashboard.charts import (
-    DECREASE,
-    INCREASE,
-    base_layout,
-    pad_bar_axis,
     show_cards,
     show_chart,
     show_table,
@@ -31,7 +25,6 @@ from dashboard.compare import (
     type_change_table,
 )
 from dashboard.data import query
-from dashboard.safe_text import md_escape
 from dashboard.filters import CLASS_LABELS
 from dashboard.safe_text import md_escape
 from dashboard.search_view import search_box, send_to_search
@@ -95,21 +88,11 @@ def render_type_change() -> None:
     by_type = query("counts_by_type_two_periods", months=list(cmp.months),
                     comparison_months=list(cmp.comparison_months), **args)
     table = type_change_table(by_type)
-    fig = go.Figure(go.Bar(
-        x=table["change"], y=table["crime_type"], orientation="h",
-        marker_color=[INCREASE if c > 0 else DECREASE for c in table["change"]],
-        text=[change_label(c, p) for c, p in zip(table["records"], table["records_comparison"])],
-        textposition="outside", hovertemplate="%{y}: %{x:+,}<extra></extra>",
-    ))
-    base_layout(fig, None, height=500)
-    ov.titled(fig, "Change by crime type", f"{cmp.label} vs {cmp.comparison_label}")
-    fig.update_yaxes(rangemode="normal", tickformat=None)
-    fig.update_xaxes(title="Change in records (orange = increase, purple = decrease)", tickformat="+,")
-    pad_bar_axis(fig, table["change"], pad=0.35)
     shown = table.rename(columns={"crime_type": "Crime type", "crime_class": "Class", "records": cmp.label,
                                   "records_comparison": cmp.comparison_label, "change": "Change",
                                   "pct_change": "% change"})
-    show_chart(fig, shown, "types", "crime_type_change.csv", caption=comparison_sentence(cmp))
+    show_chart(ov.type_change_figure(table, cmp), shown, "types", "crime_type_change.csv",
+               caption=comparison_sentence(cmp))
 
 
 def render_kent() -> None:

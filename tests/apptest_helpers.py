@@ -99,3 +99,16 @@ def texts(at: AppTest) -> str:
         parts += [getattr(e, "body", getattr(e, "value", "")) for e in getattr(at, kind)]
     parts += [f"{m.label}: {m.value} {m.delta}" for m in at.metric]
     return "\n".join(str(p) for p in parts)
+
+
+def vega_charts(at: AppTest) -> list[tuple[dict, dict]]:
+    """Each Vega-Lite chart of the page as the browser gets it: (spec, {dataset name: DataFrame})."""
+    import json  # noqa: PLC0415
+
+    import pyarrow as pa  # noqa: PLC0415
+
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        data = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets}
+        out.append((json.loads(chart.proto.spec), data))
+    return out

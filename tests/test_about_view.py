@@ -59,17 +59,6 @@ def test_month_grid_marks_gaps_as_no_data_never_zero():
     assert table.loc[table.Year == "2022", "Jan"].item() == ""
 
 
-def test_month_grid_figure_uses_two_colour_blind_safe_states_and_labels_them():
-    grid = v.month_grid(_months({"2022-01": True, "2022-02": False}))
-    fig = v.month_grid_figure(grid)
-    heat = fig.data[0]
-    assert list(heat.z[0][:2]) == [1, 0]
-    assert list(heat.text[0][:2]) == ["100", "no data"]
-    colours = {c for _, c in heat.colorscale}
-    assert colours == {v.PRESENT_COLOUR, v.MISSING_COLOUR}
-    assert "grey" in fig.layout.title.text and "blue" in fig.layout.title.text
-
-
 def test_reconciliation_flags_a_file_that_does_not_add_up_and_totals_every_file():
     files = pd.DataFrame({
         "source_file": ["a.csv", "b.csv"], "month": [None, None], "force": ["kent", "kent"],

@@ -43,7 +43,8 @@ def test_renders_every_section_with_sources_licences_and_accessibility(about):
                  "as it stood when each monthly file was downloaded", "WCAG) 2.2 at level AA",
                  "Safer Maidstone Partnership, Maidstone Borough Council"):
         assert fact in shown.replace("**", ""), fact
-    assert len(about.get("plotly_chart")) == 1
+    assert len(about.get("vega_lite_chart")) == 1  # the months grid
+    assert len(about.get("plotly_chart")) == 0  # so the browser never loads Plotly's bundle here
 
 
 def test_shows_the_21_missing_months_of_the_full_store(about, full_store):

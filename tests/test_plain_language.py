@@ -28,6 +28,21 @@ PAGES = [
 ]
 
 
+def _vega_titles(spec) -> list[str]:
+    """Every title a Vega-Lite spec draws (axes, legends, tooltips' field names are not drawn)."""
+    out = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "title" and isinstance(value, str):
+                out.append(value)
+            elif key != "tooltip":
+                out += _vega_titles(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            out += _vega_titles(value)
+    return out
+
+
 def _seen(node, out: list[str], in_help: list[str]) -> None:
     """Text a reader sees without opening an expander: texts, labels, options, headings, table headers,
     chart titles, axis titles and legend entries."""
@@ -58,6 +73,8 @@ def _seen(node, out: list[str], in_help: list[str]) -> None:
         legend_title = (layout.get("legend") or {}).get("title") or {}
         out.append(str(legend_title.get("text", "")))
         out += [str(t.get("name", "")) for t in spec.get("data", []) if t.get("showlegend", True) is not False]
+    elif kind == "vega_lite_chart":  # axis and legend titles (the chart's title is markdown above it)
+        out += _vega_titles(json.loads(proto.spec))
     children = getattr(node, "children", None)
     if isinstance(children, dict):
         for child in children.values():
