@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterable
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from analytics.rates import format_count
-from dashboard import theme
+from dashboard import theme, vega
+from dashboard.vega import VegaFigure
 from dashboard.clusters_view import MONTH_ABBR, TablePlan, compared_columns, plan_table, signed_count, signed_pct
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
     "town_display",
     "share_table",
     "monthly_split",
-    "trend_figure_with_marker",
+    "trend_with_marker",
     "boundary_note",
     "HIGH_STREET",
     "PUBLISHED_MEASURES",
@@ -257,22 +257,17 @@ def monthly_split(borough: pd.DataFrame, high_street: pd.DataFrame) -> pd.DataFr
                            ignore_index=True)
 
 
-def trend_figure_with_marker(fig: go.Figure, when: dt.date = TASK_FORCE_START,
-                             text: str = "Town Centre Task Force starts (Jun 2022)") -> go.Figure:
-    """Mark a date with a dotted vertical line labelled just above the plot area (so the label
-    never hides data or the "no data" bands); the legend moves to the right-hand end.
-
-    Drawn as a shape and an annotation, which works on date axes where
-    ``add_vline(annotation_text=...)`` does not always.
-    """
-    x = pd.Timestamp(when)
-    fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1.0,
-                  line=dict(color=theme.BLACK, width=2, dash="dot"))
-    fig.add_annotation(x=x, y=1.0, xref="x", yref="paper", text=f"▼ {text}", showarrow=False, xanchor="left",
-                       xshift=-6, yanchor="bottom", font=dict(size=12, color=theme.BLACK))
-    fig.update_layout(legend=dict(x=1, xanchor="right", y=1.08, yanchor="bottom"),
-                      margin=dict(t=fig.layout.margin.t + 25 if fig.layout.margin.t else 75))
-    return fig
+def trend_with_marker(part: pd.DataFrame, title: str, when: dt.date = TASK_FORCE_START,
+                      text: str = "Town Centre Task Force starts (Jun 2022)") -> VegaFigure:
+    """High Street and the rest of the borough per month (one measure of :func:`monthly_split`), months with
+    no data shaded "no data" (no line crosses them), and a dotted line at ``when`` labelled above the plot
+    area (so the label never hides data or the "no data" bands)."""
+    present = part.drop_duplicates("month").sort_values("month")
+    chart = vega.trend_chart(part, series="area", colours=theme.AREA_COLOURS, marker=(when, text),
+                             present=(present["month"].tolist(), present["is_present"].astype(bool).tolist()))
+    return VegaFigure(chart, title, None, f"Line chart: {title}, High Street ward and the rest of the borough, "
+                                          f"with a dotted line where the {text[0].lower()}{text[1:]}. The table "
+                                          "below the chart has every value.")
 
 
 def boundary_note(overlap: pd.DataFrame, ward_set: str) -> str:

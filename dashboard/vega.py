@@ -129,13 +129,15 @@ def _gap_layer(months: Sequence[dt.date], present: Sequence[bool]) -> alt.LayerC
 # ---------------------------------------------------------------- monthly trend
 def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: str = "Records",
                 comparison: pd.DataFrame | None = None, height: int = 380, x: str = "month", y: str = "records",
-                present: tuple[Sequence[dt.date], Sequence[bool]] | None = None) -> alt.LayerChart:
+                present: tuple[Sequence[dt.date], Sequence[bool]] | None = None,
+                marker: tuple[dt.date, str] | None = None) -> alt.LayerChart:
     """Monthly lines, one per ``series`` (its colour and line style from ``colours`` and
     :data:`dashboard.theme.CLASS_DASHES`), points on every month with data, and gaps as gaps.
 
     ``comparison``: the same series for another period drawn on the same months (columns ``x``, ``y``,
     ``series`` and ``comparison_month``), thin, faded and with open markers; hovering one names its own month.
     ``present``: (months, has data) of the x axis; runs of missing months are shaded and labelled "no data".
+    ``marker``: (date, text): a dotted line at that date, labelled above the plot area (never over the data).
     """
     names = [n for n in dict.fromkeys(current[series].tolist())]
     if comparison is not None:
@@ -172,7 +174,17 @@ def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: s
     if comparison is not None and not comparison.empty:
         layers += lines(comparison, faded=True)
     layers += lines(current, faded=False)
+    if marker is not None:
+        layers.append(_marker_layer(*marker))
     return configure(alt.layer(*layers).properties(height=height, width="container"))
+
+
+def _marker_layer(when: dt.date, text: str) -> alt.LayerChart:
+    df = pd.DataFrame({"at": _utc([when]), "label": [f"▼ {text}"]})
+    rule = alt.Chart(df).mark_rule(color=theme.BLACK, strokeWidth=2, strokeDash=[2, 3]).encode(x="at:T")
+    label = alt.Chart(df).mark_text(align="left", baseline="bottom", dx=-6, dy=-4, fontSize=12,
+                                    color=theme.BLACK).encode(x="at:T", y=alt.value(0), text="label:N")
+    return alt.layer(rule, label)
 
 
 # ---------------------------------------------------------------- horizontal bars, labels above them

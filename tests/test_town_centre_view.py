@@ -5,7 +5,6 @@ import datetime as dt
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
 import pytest
 
 import queries
@@ -110,10 +109,29 @@ def test_monthly_split_keeps_gaps_as_gaps():
     assert dec["records"].isna().all() and not dec["is_present"].any()
 
 
-def test_task_force_marker_is_a_labelled_line_at_june_2022():
-    fig = v.trend_figure_with_marker(go.Figure(go.Scatter(x=[pd.Timestamp(D(2022, 1, 1))], y=[1])))
-    assert fig.layout.shapes[0].x0 == pd.Timestamp(D(2022, 6, 1))
-    assert "Town Centre Task Force starts (Jun 2022)" in fig.layout.annotations[0].text
+def test_task_force_chart_marks_june_2022_and_keeps_gaps_as_gaps():
+    months = [D(2022, m, 1) for m in (5, 6, 7)]
+    part = pd.DataFrame({"month": months * 2, "area": ["High Street"] * 3 + ["Rest of borough"] * 3,
+                         "records": [30, None, 32, 90, None, 95], "is_present": [True, False, True] * 2})
+    fig = v.trend_with_marker(part, "ASB incidents per month")
+    spec = fig.spec()
+    layers = _leaf_layers(spec)
+    (rule,) = [l for l in layers if l["mark"]["type"] == "rule"]
+    assert spec["datasets"][rule["data"]["name"]] == [
+        {"at": "2022-06-01T00:00:00+00:00", "label": "▼ Town Centre Task Force starts (Jun 2022)"}]
+    lines = [l for l in layers if l["mark"]["type"] == "line"]
+    drawn = [(r["area"], r["records"]) for r in spec["datasets"][lines[0]["data"]["name"]]]
+    assert drawn == [("High Street", 30), ("High Street", 32), ("Rest of borough", 90), ("Rest of borough", 95)]
+    (gap,) = [r for l in layers if l["mark"]["type"] == "rect" for r in spec["datasets"][l["data"]["name"]]]
+    assert gap["from"].startswith("2022-05-17")  # June shaded "no data"
+
+
+def _leaf_layers(spec: dict, data=None) -> list[dict]:
+    out, data = [], spec.get("data", data)
+    for layer in spec.get("layer", []):
+        own = layer.get("data", data)
+        out += _leaf_layers(layer, own) if "layer" in layer else [{**layer, "data": own}]
+    return out
 
 
 def test_boundary_note_from_the_real_overlap(tiny_con):
