@@ -18,7 +18,7 @@ its table alternative like a Plotly figure. Text in a Vega chart is SVG text, ne
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import altair as alt
@@ -37,18 +37,41 @@ DASH_ARRAYS = {"solid": [1, 0], "dash": [7, 4], "dot": [2, 3], "dashdot": [7, 3,
 MONTH_FORMAT = "%b %Y"  # on a UTC time scale (months are stored as midnight UTC), so every time zone reads the same
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class VegaFigure:
-    """A chart to draw with its title and subtitle (drawn above it as text) and its text for screen readers."""
+    """A chart to draw with its title and subtitle (drawn above it as text) and its text for screen readers.
+
+    Treat it as read-only: a figure may be cached and shared by every session (:func:`payload` converts the
+    chart once)."""
 
     chart: alt.TopLevelMixin
     title: str | None = None
     subtitle: str | None = None
     description: str | None = None
+    _payload: tuple | None = field(default=None, repr=False)
 
     def spec(self) -> dict:
         """The Vega-Lite specification (data inline), as the browser would get it."""
         return self.chart.to_dict()
+
+    def payload(self) -> tuple[dict, dict[str, bytes]]:
+        """(the spec without its data, {dataset name: Arrow IPC bytes}): what Streamlit sends the browser,
+        worked out once per figure (Altair's conversion and validation take tens of milliseconds)."""
+        if self._payload is None:
+            spec = self.spec()
+            datasets = {name: _arrow_bytes(rows) for name, rows in spec.pop("datasets", {}).items()}
+            self._payload = (spec, datasets)
+        return self._payload
+
+
+def _arrow_bytes(rows: list[dict]) -> bytes:
+    import pyarrow as pa  # noqa: PLC0415
+
+    table = pa.Table.from_pylist(rows)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -9,7 +9,7 @@ from analytics.periods import months_label
 from dashboard import about_view as v
 from dashboard import lsoa_codes
 from dashboard import reconciliation as rc
-from dashboard.charts import download_csv, show_chart, show_table, table_expander
+from dashboard.charts import cached_figure, download_csv, show_chart, show_table, table_expander
 from dashboard.data import query, store_version
 from dashboard.state import current_filters, filter_context
 from dashboard.safe_text import md_escape, safe_table
@@ -51,7 +51,7 @@ def render_months() -> None:
         "everywhere in this dashboard, never as zero: police.uk did not publish files for them in this archive."
     )
     grid = v.month_grid(months)
-    show_chart(v.month_grid_figure(grid), v.month_grid_table(grid), "about_months", "months_grid.csv",
+    show_chart(cached_figure(v.month_grid_figure, grid), v.month_grid_table(grid), "about_months", "months_grid.csv",
                caption="Blue cells: month loaded, with the number of Kent Police rows. Grey cells marked "
                        "'no data': month missing.")
     if (box := table_expander("Every month, loaded or missing", "about_months_loaded")) is not None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import overview_view as ov
 from dashboard.charts import (
+    cached_figure,
     show_cards,
     show_chart,
     show_table,
@@ -78,7 +79,7 @@ def render_trend(monthly: pd.DataFrame) -> None:
         caption = (f"Thick lines: {f.period.label}. Thin faded lines with open markers: the comparison period, "
                    f"{cmp.comparison_period.label}, drawn on the same months (hover shows its own month); a line "
                    "stops where police.uk has no data. " + caption)
-    show_chart(ov.trend_with_comparison(current, comparison, cmp), ov.trend_table(current, comparison, cmp),
+    show_chart(cached_figure(ov.trend_with_comparison, current, comparison, cmp), ov.trend_table(current, comparison, cmp),
                "trend", "monthly_trend.csv", caption=caption)
 
 
@@ -91,7 +92,7 @@ def render_type_change() -> None:
     shown = table.rename(columns={"crime_type": "Crime type", "crime_class": "Class", "records": cmp.label,
                                   "records_comparison": cmp.comparison_label, "change": "Change",
                                   "pct_change": "% change"})
-    show_chart(ov.type_change_figure(table, cmp), shown, "types", "crime_type_change.csv",
+    show_chart(cached_figure(ov.type_change_figure, table, cmp), shown, "types", "crime_type_change.csv",
                caption=comparison_sentence(cmp))
 
 
@@ -109,10 +110,10 @@ def render_kent() -> None:
     st.markdown(ov.kent_sentence(kent, label, len(months)))
     c1, c2 = st.columns(2)
     with c1:
-        show_chart(ov.kent_volume_figure(kent, f"Records, {label}"), ov.kent_display(kent, label, len(months)),
+        show_chart(cached_figure(ov.kent_volume_figure, kent, f"Records, {label}"), ov.kent_display(kent, label, len(months)),
                    "kent_records", "kent_records.csv")
     with c2:
-        show_chart(ov.kent_rate_figure(kent, f"Per 1,000 residents, {label}"),
+        show_chart(cached_figure(ov.kent_rate_figure, kent, f"Per 1,000 residents, {label}"),
                    ov.kent_display(kent, label, len(months)), "kent_rate", "kent_rate_per_1000.csv",
                    caption=f"Dashed line: the Kent and Medway rate (all records per 1,000 of all residents); "
                            f"grey band: within {ov.CLOSE_BAND:.0%} of it (\"close\").")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import theme
 from dashboard import town_centre_view as v
-from dashboard.charts import download_context, download_csv, show_chart
+from dashboard.charts import cached_figure, download_context, download_csv, show_chart
 from dashboard.clusters_view import style_table
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
@@ -138,7 +138,7 @@ def render_trends() -> None:
                            query("monthly_counts_by_class", area_type="ward", area_code=code, **common))
     for measure, title in (("All crime", "All crime (VBC + CAS) per month"), ("ASB", "ASB incidents per month")):
         part = data[data["measure"] == measure]
-        fig = v.trend_with_marker(part, title)
+        fig = cached_figure(v.trend_with_marker, part, title)
         table = part.pivot_table(index="month", columns="area", values="records", dropna=False).reset_index()
         show_chart(fig, table, f"tc_trend_{measure}", f"town_centre_monthly_{measure.replace(' ', '_').lower()}.csv",
                    caption="Vermillion: High Street ward; blue: rest of the borough. Dotted line: Town Centre "

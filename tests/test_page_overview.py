@@ -1,5 +1,6 @@
 """AppTest: the Overview page on the full store."""
 
+import pandas as pd
 import pytest
 
 from tests.apptest_helpers import open_page, rerun, sql, texts, vega_charts
@@ -65,7 +66,7 @@ def test_the_charts_plot_the_store_s_counts(full_store):
     asb = rows[rows["crime_class"] == "ASB"].sort_values("month")
     expected = sql(full_store, """select month, count(*) from crime_records
         where district = 'Maidstone' and crime_class = 'ASB' and year(month) = 2025 group by 1 order by 1""")
-    assert [(m.date(), int(v)) for m, v in zip(asb["month"], asb["records"])] == expected
+    assert [(pd.Timestamp(m).date(), int(v)) for m, v in zip(asb["month"], asb["records"])] == expected
     assert len(expected) == 12
     # the Kent records bars: Maidstone's bar is its 2025 records of the classes shown
     bars = [l for l in _leaf_layers(volume) if l["mark"]["type"] == "bar"]
