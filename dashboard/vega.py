@@ -171,7 +171,8 @@ def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: s
     x_enc = alt.X(f"{x}:T", title=None, scale=alt.Scale(type="utc"),
                   axis=alt.Axis(format=MONTH_FORMAT, labelAngle=0, labelOverlap=True, grid=False))
     y_enc = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1), scale=alt.Scale(zero=True))
-    legend = alt.Legend(title=None)
+    legend = alt.Legend(title=None, symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=2.5, symbolSize=400,
+                        symbolFillColor=theme.TRANSPARENT)  # a line sample, dashed as its series
 
     def lines(df: pd.DataFrame, faded: bool) -> list:
         pts = segments(df, series, x, y)
@@ -180,13 +181,12 @@ def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: s
                             "series_label": [f"{s} (comparison)" if faded else str(s) for s in pts[series]]})
         base = alt.Chart(pts).encode(
             x=x_enc, y=y_enc,
-            color=alt.Color(f"{series}:N", scale=colour, legend=None if faded else legend),
+            color=alt.Color(f"{series}:N", scale=colour, legend=legend),  # the same on every layer: one legend
             tooltip=[alt.Tooltip("series_label:N", title="Series"), alt.Tooltip("month_label:N", title="Month"),
                      alt.Tooltip(f"{y}:Q", title=y_title, format=",")],
         )
         line = base.mark_line(strokeWidth=1.5 if faded else 2.5, opacity=0.55 if faded else 1).encode(
-            detail="segment:N", strokeDash=alt.StrokeDash(f"{series}:N", scale=dash,
-                                                          legend=None if faded else legend))
+            detail="segment:N", strokeDash=alt.StrokeDash(f"{series}:N", scale=dash, legend=legend))
         point = base.mark_point(size=30 if faded else 40, filled=not faded, opacity=0.55 if faded else 1,
                                 strokeWidth=1.5)
         return [line, point]

@@ -85,6 +85,8 @@ def test_overview_trend_draws_the_comparison_faded_on_the_same_months_with_its_o
     spec = fig.spec()
     faded, thick = _marks(spec, "line")
     assert faded["mark"]["opacity"] < 1 and thick["mark"]["opacity"] == 1
+    # one legend for both: a layer without a legend would hide the merged legend altogether
+    assert all(l["encoding"][c].get("legend", {}) is not None for l in (faded, thick) for c in ("color", "strokeDash"))
     assert [(r["month"][:7], r["records"], r["month_label"]) for r in _rows(spec, faded)] == [
         ("2025-01", 7.0, "Jan 2024"), ("2025-02", 8.0, "Feb 2024"), ("2025-03", 9.0, "Mar 2024")]
     assert [r["records"] for r in _rows(spec, thick)] == [10.0, 11.0, 12.0]
