@@ -27,7 +27,7 @@ import pandas as pd
 from dashboard import theme
 
 __all__ = ["VegaFigure", "DASH_ARRAYS", "configure", "gap_ranges", "segments", "trend_chart", "hbar_chart",
-           "month_grid_chart"]
+           "month_grid_chart", "leaf_layers"]
 
 FONT = '"Source Sans 3", "Source Sans Pro", sans-serif'  # Streamlit's own font
 BAR_PX = 20  # a horizontal bar's thickness
@@ -72,6 +72,21 @@ def _arrow_bytes(rows: list[dict]) -> bytes:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def leaf_layers(spec: dict, data: dict | None = None) -> list[dict]:
+    """Every drawn layer of a (nested) layered Vega-Lite spec, in drawing order, each with the ``data`` it
+    draws (its own, or the nearest enclosing layer's): for tests and for reading a spec.
+
+    >>> spec = {"data": {"name": "a"}, "layer": [{"mark": "rect"}, {"layer": [{"mark": "text", "data": {"name": "b"}}]}]}
+    >>> [(l["mark"], l["data"]["name"]) for l in leaf_layers(spec)]
+    [('rect', 'a'), ('text', 'b')]
+    """
+    out, data = [], spec.get("data", data)
+    for layer in spec.get("layer", []):
+        own = layer.get("data", data)
+        out += leaf_layers(layer, own) if "layer" in layer else [{**layer, "data": own}]
+    return out
 
 
 def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from dashboard.vega import leaf_layers
 from tests.apptest_helpers import open_page, rerun, sql, texts, vega_charts
 
 pytestmark = pytest.mark.integration
@@ -49,19 +50,11 @@ def test_renders_headlines_trend_types_and_kent(full_store):
     assert len(at.get("plotly_chart")) == 0
 
 
-def _leaf_layers(spec: dict, data=None) -> list[dict]:
-    out, data = [], spec.get("data", data)
-    for layer in spec.get("layer", []):
-        own = layer.get("data", data)
-        out += _leaf_layers(layer, own) if "layer" in layer else [{**layer, "data": own}]
-    return out
-
-
 def test_the_charts_plot_the_store_s_counts(full_store):
     at = open_page(PAGE, full_store)
     (trend, trend_data), _types, (volume, volume_data), _rate = vega_charts(at)
     # the trend's thick ASB line: one point per month of the default period (Jan-Dec 2025), as counted in SQL
-    thick = [l for l in _leaf_layers(trend) if l["mark"]["type"] == "line" and l["mark"]["opacity"] == 1]
+    thick = [l for l in leaf_layers(trend) if l["mark"]["type"] == "line" and l["mark"]["opacity"] == 1]
     rows = trend_data[thick[0]["data"]["name"]]
     asb = rows[rows["crime_class"] == "ASB"].sort_values("month")
     expected = sql(full_store, """select month, count(*) from crime_records
@@ -69,7 +62,7 @@ def test_the_charts_plot_the_store_s_counts(full_store):
     assert [(pd.Timestamp(m).date(), int(v)) for m, v in zip(asb["month"], asb["records"])] == expected
     assert len(expected) == 12
     # the Kent records bars: Maidstone's bar is its 2025 records of the classes shown
-    bars = [l for l in _leaf_layers(volume) if l["mark"]["type"] == "bar"]
+    bars = [l for l in leaf_layers(volume) if l["mark"]["type"] == "bar"]
     values = volume_data[bars[0]["data"]["name"]].set_index("label")["value"]
     (maidstone,), = sql(full_store, """select count(*) from crime_records where district = 'Maidstone'
         and crime_class in ('VBC', 'CAS', 'ASB') and year(month) = 2025""")

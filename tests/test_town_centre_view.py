@@ -9,6 +9,7 @@ import pytest
 
 import queries
 from dashboard import town_centre_view as v
+from dashboard.vega import leaf_layers
 
 D = dt.date
 PRESENT = ([D(2022, m, 1) for m in range(1, 12)] + [D(2024, m, 1) for m in range(1, 5)]
@@ -115,7 +116,7 @@ def test_task_force_chart_marks_june_2022_and_keeps_gaps_as_gaps():
                          "records": [30, None, 32, 90, None, 95], "is_present": [True, False, True] * 2})
     fig = v.trend_with_marker(part, "ASB incidents per month")
     spec = fig.spec()
-    layers = _leaf_layers(spec)
+    layers = leaf_layers(spec)
     (rule,) = [l for l in layers if l["mark"]["type"] == "rule"]
     assert spec["datasets"][rule["data"]["name"]] == [
         {"at": "2022-06-01T00:00:00+00:00", "label": "▼ Town Centre Task Force starts (Jun 2022)"}]
@@ -124,14 +125,6 @@ def test_task_force_chart_marks_june_2022_and_keeps_gaps_as_gaps():
     assert drawn == [("High Street", 30), ("High Street", 32), ("Rest of borough", 90), ("Rest of borough", 95)]
     (gap,) = [r for l in layers if l["mark"]["type"] == "rect" for r in spec["datasets"][l["data"]["name"]]]
     assert gap["from"].startswith("2022-05-17")  # June shaded "no data"
-
-
-def _leaf_layers(spec: dict, data=None) -> list[dict]:
-    out, data = [], spec.get("data", data)
-    for layer in spec.get("layer", []):
-        own = layer.get("data", data)
-        out += _leaf_layers(layer, own) if "layer" in layer else [{**layer, "data": own}]
-    return out
 
 
 def test_boundary_note_from_the_real_overlap(tiny_con):

@@ -17,14 +17,8 @@ from dashboard.compare import Comparison
 D = dt.date
 
 
-def _layers(spec: dict, data: dict | None = None) -> list[dict]:
-    """Every leaf layer of a (nested) layered spec, in drawing order, each with the data it draws (its own,
-    or its parent layer's)."""
-    out, data = [], spec.get("data", data)
-    for layer in spec.get("layer", []):
-        own = layer.get("data", data)
-        out += _layers(layer, own) if "layer" in layer else [{**layer, "data": own}]
-    return out
+def _layers(spec: dict) -> list[dict]:
+    return vega.leaf_layers(spec)
 
 
 def _rows(spec: dict, layer: dict) -> list[dict]:
