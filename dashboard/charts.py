@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from dashboard.vega import VegaFigure
+from dashboard.vega import VegaFigure, gap_ranges
 
 __all__ = [
     "OKABE_ITO",
@@ -89,29 +89,9 @@ def pad_bar_axis(fig: go.Figure, values, axis: str = "x", pad: float = 0.22) -> 
     return fig
 
 
-def _gap_ranges(months: Iterable[dt.date], present: Iterable[bool]) -> list[tuple[dt.date, dt.date]]:
-    """Consecutive runs of missing months as (first, last).
-
-    >>> ms = [dt.date(2022, m, 1) for m in (1, 2, 3, 4)]
-    >>> _gap_ranges(ms, [True, False, False, True])
-    [(datetime.date(2022, 2, 1), datetime.date(2022, 3, 1))]
-    """
-    out, start, prev = [], None, None
-    for m, p in zip(months, present):
-        if not p and start is None:
-            start = m
-        if p and start is not None:
-            out.append((start, prev))
-            start = None
-        prev = m
-    if start is not None:
-        out.append((start, prev))
-    return out
-
-
 def add_gap_bands(fig: go.Figure, months, present) -> go.Figure:
     """Shade the missing months and label them 'no data' (gaps are never drawn as zero)."""
-    for first, last in _gap_ranges(list(months), list(present)):
+    for first, last in gap_ranges(list(months), list(present)):
         x0 = pd.Timestamp(first) - pd.Timedelta(days=15)
         x1 = pd.Timestamp(last) + pd.Timedelta(days=15)
         fig.add_vrect(x0=x0, x1=x1, fillcolor=GAP_FILL, line_width=0, layer="below",
