@@ -4,7 +4,6 @@ its table alternative and a CSV download of exactly the numbers plotted."""
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import functools
 import math
 import re

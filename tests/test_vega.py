@@ -135,3 +135,28 @@ def test_month_grid_cells_say_their_rows_or_no_data_in_two_colour_blind_safe_sta
     assert theme.contrast_ratio(theme.WHITE, av.PRESENT_COLOUR) >= 4.5
     assert theme.contrast_ratio(theme.TEXT, av.MISSING_COLOUR) >= 4.5
     assert cells["encoding"]["y"]["sort"][0] == "Jan" and cells["encoding"]["x"]["field"] == "year"
+
+
+_BUILT: list[int] = []
+
+
+def _counting_builder(df: pd.DataFrame, title: str) -> vega.VegaFigure:
+    _BUILT.append(len(df))
+    return vega.VegaFigure(vega.hbar_chart(df, label="name", value="n", colours=["#000000"] * len(df),
+                                           text=list(df["name"])), title)
+
+
+def test_cached_figure_builds_once_per_distinct_data_and_converts_once():
+    from dashboard.charts import cached_figure
+
+    _BUILT.clear()
+    a = pd.DataFrame({"name": ["x", "y"], "n": [1, 2]})
+    first = cached_figure(_counting_builder, a, "T")
+    again = cached_figure(_counting_builder, a.copy(), "T")  # equal data, another frame: the same figure
+    assert again is first and _BUILT == [2]
+    assert first._payload is not None  # converted to Vega-Lite and Arrow when built, not on every run
+    spec, datasets = first.payload()
+    assert "datasets" not in spec and all(isinstance(b, bytes) for b in datasets.values())
+    other = cached_figure(_counting_builder, pd.DataFrame({"name": ["x"], "n": [5]}), "T")
+    assert other is not first and _BUILT == [2, 1]
+    assert cached_figure(_counting_builder, a, "Another title") is not first and _BUILT == [2, 1, 2]
