@@ -5,7 +5,6 @@ Task Force start (June 2022) marked."""
 
 import streamlit as st
 
-from dashboard import theme
 from dashboard import town_centre_view as v
 from dashboard.charts import cached_figure, download_context, download_csv, show_chart
 from dashboard.clusters_view import style_table
@@ -17,7 +16,6 @@ from dashboard.state import current_filters, filter_context
 f, ctx = current_filters(), filter_context()
 YEARS = list(range(ctx.months[0].year, ctx.months[-1].year + 1))
 ALL_MONTHS = v.window_months(YEARS, 1, 12)
-AREA_COLOURS = theme.AREA_COLOURS  # Okabe-Ito vermillion / blue
 
 
 def choose_window() -> tuple[int, int]:
