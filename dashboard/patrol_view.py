@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+import altair as alt
 import streamlit as st
 
 from analytics.hotspots import repeat_threshold
 from analytics.places import grid_reference, is_named, nearest_named, place_name, to_bng
+from dashboard import vega
 from dashboard.theme import BLACK, OTHER_PLACE_COLOUR, OTHER_WARD_LINE, OUTLINE, REPEAT_COLOUR, TEXT, WHITE
+from dashboard.vega import VegaFigure
 
 __all__ = [
     "Column", "DEFAULT_COLUMNS", "TOP_CHOICES", "DEFAULT_TOP", "MAX_COLUMNS", "TOWN_CENTRE_WARD", "VIEWS",
@@ -331,29 +333,17 @@ def csv_view_name(columns: Sequence[Column]) -> str:
 
 
 # ---------------------------------------------------------------- the map
-def _outline_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
-    """Ward outlines as two line traces (the area's wards darker), drawn as SVG so they print."""
-    def lines(features):
-        xs, ys = [], []
-        for feat in features:
-            geom = feat["geometry"]
-            polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
-            for poly in polys:
-                for ring in poly:
-                    xs += [p[0] for p in ring] + [None]
-                    ys += [p[1] for p in ring] + [None]
-        return xs, ys
-
-    feats = geojson.get("features", [])
-    other = [f for f in feats if f["properties"]["code"] not in highlight]
-    mine = [f for f in feats if f["properties"]["code"] in highlight]
-    traces = []
-    for group, colour, width in ((other, OTHER_WARD_LINE, 0.8), (mine, OUTLINE, 1.6)):
-        if group:
-            xs, ys = lines(group)
-            traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
-                                     hoverinfo="skip", showlegend=False))
-    return traces
+def _outline_features(geojson: dict, highlight: set[str]) -> list[dict]:
+    """Ward outlines as line features (every ring of a ward's polygons; no fill, so no winding order to get
+    right), each with ``mine`` set for the area's own wards (drawn darker)."""
+    out = []
+    for feat in geojson.get("features", []):
+        geom = feat["geometry"]
+        polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        out.append({"type": "Feature", "properties": {"code": feat["properties"]["code"],
+                                                      "mine": feat["properties"]["code"] in highlight},
+                    "geometry": {"type": "MultiLineString", "coordinates": [ring for poly in polys for ring in poly]}})
+    return out
 
 
 M_PER_DEG_LAT = 111_320.0  # metres per degree of latitude (and of longitude at the equator)
@@ -406,12 +396,13 @@ def spread_labels(x: np.ndarray, y: np.ndarray, min_dist: float, iterations: int
 
 def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Iterable[str] = (),
                       height: int = 420, marker: int = 20, centre: Sequence[tuple[float, float]] = (),
-                      width_hint: int = 330) -> go.Figure:
+                      width_hint: int = 330) -> VegaFigure:
     """The sheet's points numbered as in the table (orange: REPEAT), over ward outlines, in true
-    proportions (no web map: it works offline and prints as vector graphics). Numbers that would
-    overlap at ``width_hint`` pixels wide (the narrowest the map is drawn: a phone, the print column)
-    are moved apart, each joined to its point (a small dot) by a thin line."""
-    fig = go.Figure(_outline_traces(wards_geojson, set(highlight)))
+    proportions (a Vega-Lite chart on a Mercator projection fitted to the points: no web map, so it works
+    offline and prints as vector graphics). Numbers that would overlap at ``width_hint`` pixels wide (the
+    narrowest the map is drawn: a phone, the print column) are moved apart, each joined to its point (a
+    small dot) by a thin line. ``meta`` keeps the drawn extent (x0, x1, y0, y1 in degrees) and the
+    metres per degree of longitude used for the spacing."""
     lon, lat = table["longitude"].to_numpy(float), table["latitude"].to_numpy(float)
     lat0 = float(np.nanmean(lat)) if len(lat) else 51.27
     kx = M_PER_DEG_LAT * math.cos(math.radians(lat0))  # metres per degree of longitude here
@@ -428,43 +419,51 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
         label_lon, label_lat = sx / kx, sy / M_PER_DEG_LAT
     moved = np.hypot((label_lon - lon) * kx, (label_lat - lat) * M_PER_DEG_LAT) > 0.3 * min_dist_m \
         if len(lon) else np.zeros(0, bool)
-    if moved.any():  # leader lines and a dot at each moved label's true point
-        lx, ly = [], []
-        for i in np.flatnonzero(moved):
-            lx += [lon[i], label_lon[i], None]
-            ly += [lat[i], label_lat[i], None]
-        fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color=TEXT, width=1), hoverinfo="skip",
-                                 showlegend=False, name="Label line"))
-    repeat_flags = table["is_repeat"].to_numpy(bool)
-    for repeat, colour, name in ((True, REPEAT_COLOUR, "REPEAT location"), (False, OTHER_COLOUR, "Other location")):
-        sel = repeat_flags == repeat
-        if not sel.any():
-            continue
-        rows = table[sel]
-        dots = sel & moved
-        if dots.any():
-            fig.add_trace(go.Scatter(x=lon[dots], y=lat[dots], mode="markers", name=f"{name} (point)",
-                                     marker=dict(size=6, color=colour, line=dict(color=WHITE, width=1)),
-                                     hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter(
-            x=label_lon[sel], y=label_lat[sel], mode="markers+text", name=name,
-            text=rows["rank"].astype(str), textfont=dict(color=WHITE, size=max(8, marker // 2)),
-            marker=dict(size=marker, color=colour, line=dict(color=WHITE, width=1)),
-            customdata=np.column_stack([rows["place"], rows["records"], rows["grid_ref"]]),
-            hovertemplate="%{text}. %{customdata[0]}: %{customdata[1]} records<br>%{customdata[2]}<extra></extra>",
-        ))
+    extent = (float(x0 - pad_x), float(x1 + pad_x), float(y0 - pad_y), float(y1 + pad_y))
+    repeat = table["is_repeat"].to_numpy(bool)
+    points = pd.DataFrame({
+        "rank": table["rank"].astype(int).to_numpy(), "Place": table["place"].astype(str).to_numpy(),
+        "Records": table["records"].to_numpy(), "Grid reference": table["grid_ref"].astype(str).to_numpy(),
+        "Location": np.where(repeat, "REPEAT location", "Other location"),
+        "colour": np.where(repeat, REPEAT_COLOUR, OTHER_COLOUR),
+        "lon": lon, "lat": lat, "label_lon": label_lon, "label_lat": label_lat, "moved": moved})
+    fit = {"type": "Feature", "properties": {},
+           "geometry": {"type": "MultiPoint", "coordinates": [[extent[0], extent[2]], [extent[1], extent[3]]]}}
+    base = alt.Chart(points)
+    at_label = {"longitude": alt.Longitude("label_lon:Q"), "latitude": alt.Latitude("label_lat:Q")}
+    layers = []
+    outlines = _outline_features(wards_geojson, set(highlight))
+    for mine, colour, width in ((False, OTHER_WARD_LINE, 0.8), (True, OUTLINE, 1.6)):
+        group = [f for f in outlines if f["properties"]["mine"] == mine]
+        if group:
+            layers.append(alt.Chart(alt.Data(values=group), name="wards_mine" if mine else "wards_other")
+                          .mark_geoshape(filled=False, stroke=colour, strokeWidth=width, clip=True, aria=False))
+    moved_only = base.transform_filter(alt.datum.moved)
+    layers += [
+        moved_only.mark_rule(color=TEXT, strokeWidth=1, clip=True).encode(
+            longitude="lon:Q", latitude="lat:Q", longitude2="label_lon:Q", latitude2="label_lat:Q"),
+        moved_only.mark_point(filled=True, size=36, opacity=1, stroke=WHITE, strokeWidth=1, clip=True).encode(
+            longitude="lon:Q", latitude="lat:Q", color=alt.Color("colour:N", scale=None)),
+        alt.Chart(points, name="numbers").mark_point(filled=True, size=marker ** 2, opacity=1, stroke=WHITE,
+                                                     strokeWidth=1, clip=True).encode(
+            **at_label, color=alt.Color("colour:N", scale=None),
+            tooltip=[alt.Tooltip("rank:Q", title="No."), "Place:N", "Records:Q", "Grid reference:N", "Location:N"]),
+        base.mark_text(color=WHITE, fontSize=max(8, marker // 2), fontWeight="bold", align="center",
+                       baseline="middle", clip=True).encode(**at_label, text="rank:Q"),
+    ]
     if centre:  # the searched postcode or street, as black crosses
-        fig.add_trace(go.Scatter(x=[c[0] for c in centre], y=[c[1] for c in centre], mode="markers", name="Searched",
-                                 marker=dict(symbol="x-thin", size=14, line=dict(color=BLACK, width=2.5)),
-                                 hoverinfo="skip"))
-    fig.update_layout(
-        height=height, margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor=WHITE, paper_bgcolor=WHITE,
-        showlegend=False, font=dict(size=12, color=TEXT), dragmode="pan",
-    )  # the caption says what the colours mean (a legend would cover points)
-    fig.update_xaxes(range=[x0 - pad_x, x1 + pad_x], visible=False, constrain="domain")
-    fig.update_yaxes(range=[y0 - pad_y, y1 + pad_y], visible=False, scaleanchor="x", constrain="domain",
-                     scaleratio=1 / math.cos(math.radians(lat0)))
-    return fig
+        layers.append(alt.Chart(pd.DataFrame({"lon": [c[0] for c in centre], "lat": [c[1] for c in centre]}),
+                                name="searched")
+                      .mark_point(shape="M-1,-1L1,1M-1,1L1,-1", size=100, filled=False, stroke=BLACK, strokeWidth=2.5,
+                                  opacity=1, clip=True)
+                      .encode(longitude="lon:Q", latitude="lat:Q"))
+    chart = alt.layer(*layers).project(type="mercator", fit=fit).properties(height=height, width="container")
+    n_repeat = int(repeat.sum())
+    description = (f"Map of the sheet's {len(points)} locations, numbered as in the table: {n_repeat} REPEAT "
+                   f"location{'s' if n_repeat != 1 else ''} in orange, the others in blue, over ward outlines. "
+                   "The table lists every location with its grid reference.")
+    return VegaFigure(vega.configure(chart), description=description,
+                      meta={"extent": extent, "m_per_deg_lon": kx, "moved": moved.tolist()})
 
 
 # ---------------------------------------------------------------- print styles
@@ -505,11 +504,14 @@ def cached_named_points(version: str) -> pd.DataFrame:
     return named_points(query("snap_point_names"))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def cached_map_figure(table: pd.DataFrame, ward_set: str, highlight: tuple[str, ...], height: int,
-                      marker: int = 20, centre: tuple = (), width_hint: int = 330) -> go.Figure:
-    """:func:`patrol_map_figure` for the sheet's rows (cached by the rows themselves)."""
+                      marker: int = 20, centre: tuple = (), width_hint: int = 330) -> VegaFigure:
+    """:func:`patrol_map_figure` for the sheet's rows (cached by the rows themselves; shared read-only, its
+    Vega-Lite payload worked out once)."""
     from dashboard.maps import display_geojson
 
-    return patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height, marker, centre,
-                             width_hint)
+    fig = patrol_map_figure(table, display_geojson(f"wards_{ward_set}"), highlight, height, marker, centre,
+                            width_hint)
+    fig.payload()
+    return fig

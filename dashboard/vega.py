@@ -48,6 +48,7 @@ class VegaFigure:
     title: str | None = None
     subtitle: str | None = None
     description: str | None = None
+    meta: dict = field(default_factory=dict)  # what a builder worked out and tests read (e.g. a map's extent)
     _payload: tuple | None = field(default=None, repr=False)
 
     def spec(self) -> dict:
@@ -56,7 +57,8 @@ class VegaFigure:
 
     def payload(self) -> tuple[dict, dict[str, bytes]]:
         """(the spec without its data, {dataset name: Arrow IPC bytes}): what Streamlit sends the browser,
-        worked out once per figure (Altair's conversion and validation take tens of milliseconds)."""
+        worked out once per figure (Altair's conversion and validation take tens of milliseconds). GeoJSON
+        (a map's outlines) stays inline in its layer's ``data.values``, which Vega-Lite reads as it is."""
         if self._payload is None:
             spec = self.spec()
             datasets = {name: _arrow_bytes(rows) for name, rows in spec.pop("datasets", {}).items()}

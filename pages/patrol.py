@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import hotspots_view as hv
 from dashboard import patrol_view as pv
-from dashboard.charts import download_context, download_csv, number_columns, plotly_chart
+from dashboard.charts import download_context, download_csv, number_columns, vega_chart
 from dashboard.data import query, store_version
 from dashboard.priorities_view import SHORT_NAMES
 from dashboard.safe_text import md_escape, safe_table
@@ -145,7 +145,7 @@ def render_full() -> None:
                   on_click=lambda: st.query_params.update(view="print"))
     left, right = st.columns([3, 2])
     with left:
-        plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 480, 20, centre), key="fig_patrol_map")
+        vega_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 480, 20, centre), key="fig_patrol_map")
     with right:
         st.caption("**The map**: numbers match the table; orange: REPEAT location, blue: other; outlines: wards "
                    "(yours darker). No street map is drawn (the dashboard works offline): the grid reference and "
@@ -165,7 +165,7 @@ def render_print() -> None:
     with left:
         safe_table(shown.style.hide(axis="index"))  # place names are data: shown as written
     with right:
-        plotly_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 360, 16, centre), key="fig_patrol_map_print")
+        vega_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 360, 16, centre), key="fig_patrol_map_print")
         st.caption("Numbers as in the table; orange: REPEAT location, blue: other; outlines: wards.")
     st.caption(notes + extra)
 

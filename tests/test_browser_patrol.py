@@ -57,11 +57,10 @@ def pdf_page_count(data: bytes) -> int:
     return pages
 
 
-NUMBERED_CIRCLES_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+NUMBERED_CIRCLES_JS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
     .filter(chart => chart.offsetParent)
-    .flatMap(chart => [...chart.querySelectorAll('g.trace.scatter')].filter(t => t.querySelector('.textpoint'))
-        .flatMap(t => [...t.querySelectorAll('path.point')].map(p => {
-            const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, r.width]; })))"""
+    .flatMap(chart => [...chart.querySelectorAll('g.numbers_marks path')].map(p => {
+        const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, r.width]; }))"""
 
 
 def overlapping_numbers(pg) -> list:

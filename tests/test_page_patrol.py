@@ -185,3 +185,20 @@ def test_a_find_that_is_not_a_point_falls_back_to_the_sidebar_area(full_store):
     assert not at.exception
     assert any("not a postcode or street" in w.value for w in at.warning)
     assert "High Street ward (town centre)" in next(s.value for s in at.subheader if s.value.startswith("Patrol"))
+
+
+def test_the_map_is_a_light_vega_chart_numbered_as_the_table(sheet):
+    """The map is drawn with Vega-Lite (the page never loads Plotly's bundle) and carries one numbered
+    circle per row of the table, coloured as its REPEAT flag says."""
+    from dashboard.theme import OTHER_PLACE_COLOUR, REPEAT_COLOUR
+    from tests.apptest_helpers import vega_charts
+
+    assert not sheet.get("plotly_chart")
+    (spec, data), = vega_charts(sheet)
+    numbers = next(layer for layer in spec["layer"] if layer.get("name") == "numbers")
+    points = data[numbers["data"]["name"]].sort_values("rank")
+    shown = shown_table(sheet)
+    assert points["rank"].tolist() == shown["No."].tolist()
+    assert points["Place"].tolist() == shown["Place (on or near)"].tolist()
+    repeat = shown["Repeat"].astype(str).str.startswith("REPEAT").tolist()
+    assert points["colour"].tolist() == [REPEAT_COLOUR if r else OTHER_PLACE_COLOUR for r in repeat]

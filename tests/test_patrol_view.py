@@ -125,16 +125,45 @@ def test_title_and_file_name_say_window_area_and_columns():  # the area and mont
     assert pv.csv_view_name([VIOLENCE, SHOP, SERIOUS]) == "violence-sexual_shoplifting_serious-violence.csv"
 
 
+def _layers(fig) -> dict:
+    """The map's drawn layers: {name: (mark, rows)} (rows inline or from the spec's datasets, after the
+    layer's filter on ``moved``)."""
+    from dashboard.vega import leaf_layers
+
+    spec = fig.spec()
+    out = {}
+    for i, layer in enumerate(leaf_layers(spec)):
+        mark = layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+        rows = layer["data"]["values"] if "values" in layer["data"] else spec["datasets"][layer["data"]["name"]]
+        if any(t.get("filter") == "datum.moved" for t in layer.get("transform", [])):
+            rows = [r for r in rows if r["moved"]]
+        out[layer.get("name") or f"{mark}_{i}"] = (mark, rows)
+    return out
+
+
 def test_map_numbers_match_the_table(table):
+    from dashboard.theme import OTHER_PLACE_COLOUR, OUTLINE, REPEAT_COLOUR
+
     geo = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "W1"}, "geometry": {
         "type": "Polygon", "coordinates": [[[0.51, 51.27], [0.53, 51.27], [0.53, 51.28], [0.51, 51.27]]]}}]}
     fig = pv.patrol_map_figure(table, geo, ["W1"])
-    points = [t for t in fig.data if t.mode == "markers+text"]
-    labels = sorted(int(x) for t in points for x in t.text)
-    assert labels == table["rank"].tolist()
-    repeat = next(t for t in points if t.name == "REPEAT location")
-    assert list(repeat.text) == ["3"]
-    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio > 1.5  # true proportions at 51°N
+    layers = _layers(fig)
+    mark, rows = layers["numbers"]
+    assert mark == "point" and sorted(r["rank"] for r in rows) == table["rank"].tolist()
+    colour = {r["rank"]: r["colour"] for r in rows}
+    repeat = set(table.loc[table["is_repeat"], "rank"])
+    assert repeat == {3} and colour == {1: OTHER_PLACE_COLOUR, 2: OTHER_PLACE_COLOUR, 3: REPEAT_COLOUR}
+    text = [rows for name, (m, rows) in layers.items() if m == "text"]
+    assert [sorted(r["rank"] for r in t) for t in text] == [[1, 2, 3]]  # one number per circle
+    # the area's ward drawn as a darker outline (a line, never a filled polygon), in true proportions
+    mark, wards = layers["wards_mine"]
+    assert mark == "geoshape" and [w["properties"]["code"] for w in wards] == ["W1"]
+    assert {w["geometry"]["type"] for w in wards} == {"MultiLineString"}
+    assert fig.spec()["layer"][0]["mark"]["filled"] is False and fig.spec()["layer"][0]["mark"]["stroke"] == OUTLINE
+    assert fig.spec()["projection"]["type"] == "mercator"
+    (x0, x1, y0, y1) = fig.meta["extent"]
+    assert fig.spec()["projection"]["fit"]["geometry"]["coordinates"] == [[x0, y0], [x1, y1]]
+    assert all(x0 <= v <= x1 for v in table["longitude"]) and all(y0 <= v <= y1 for v in table["latitude"])
 
 
 def _crowded_sheet() -> pd.DataFrame:
@@ -159,14 +188,16 @@ def test_map_numbers_never_cover_each_other(height, marker, width):
     sheet = _crowded_sheet()
     fig = pv.patrol_map_figure(sheet, {"type": "FeatureCollection", "features": []}, height=height, marker=marker,
                                width_hint=width)
-    labels = [t for t in fig.data if t.mode == "markers+text"]
-    rank = np.array([int(v) for t in labels for v in t.text])
-    x = np.array([v for t in labels for v in t.x], float)[np.argsort(rank)]
-    y = np.array([v for t in labels for v in t.y], float)[np.argsort(rank)]
-    assert sorted(rank) == sheet["rank"].tolist()
-    # pixels per metre of the drawn map (true proportions: the tighter of the two axes' scales)
-    kx = 111_320 / fig.layout.yaxis.scaleratio  # metres per degree of longitude: scaleratio = 1 / cos(lat)
-    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    layers = _layers(fig)
+    numbers = sorted(layers["numbers"][1], key=lambda r: r["rank"])
+    rank = [r["rank"] for r in numbers]
+    x = np.array([r["label_lon"] for r in numbers], float)
+    y = np.array([r["label_lat"] for r in numbers], float)
+    assert rank == sheet["rank"].tolist()
+    # pixels per metre of the drawn map (true proportions, fitted to the extent: the tighter axis decides)
+    kx = fig.meta["m_per_deg_lon"]
+    assert kx == pytest.approx(111_320 * math.cos(math.radians(sheet["latitude"].mean())))
+    x0, x1, y0, y1 = fig.meta["extent"]
     px = min(width / ((x1 - x0) * kx), height / ((y1 - y0) * 111_320))
     gaps = [math.hypot((x[i] - x[j]) * kx, (y[i] - y[j]) * 111_320) * px
             for i in range(len(x)) for j in range(i + 1, len(x))]
@@ -174,14 +205,15 @@ def test_map_numbers_never_cover_each_other(height, marker, width):
     assert all(x0 <= v <= x1 for v in x) and all(y0 <= v <= y1 for v in y)  # every number on the map
     # the far location had room: its number is on its point, with no line
     assert (x[7], y[7]) == (sheet["longitude"][7], sheet["latitude"][7])
-    lines = next(t for t in fig.data if t.name == "Label line")
-    starts = {(a, b) for a, b, c in zip(lines.x[0::3], lines.y[0::3], lines.x[2::3])}
-    ends = {(a, b) for a, b in zip(lines.x[1::3], lines.y[1::3])}
+    lines = next(rows for mark, rows in layers.values() if mark == "rule")
+    starts = {(r["lon"], r["lat"]) for r in lines}
+    ends = {(r["label_lon"], r["label_lat"]) for r in lines}
     moved = [i for i in range(len(x)) if (x[i], y[i]) != (sheet["longitude"][i], sheet["latitude"][i])]
     assert len(moved) >= 5
     assert {(sheet["longitude"][i], sheet["latitude"][i]) for i in moved} <= starts
     assert {(x[i], y[i]) for i in moved} <= ends
-    dots = {(a, b) for t in fig.data if t.mode == "markers" and "(point)" in (t.name or "") for a, b in zip(t.x, t.y)}
+    dots = {(r["lon"], r["lat"]) for name, (mark, rows) in layers.items() if mark == "point" and name != "numbers"
+            for r in rows}
     assert {(sheet["longitude"][i], sheet["latitude"][i]) for i in moved} <= dots
 
 
