@@ -14,17 +14,17 @@ shared with the Town centre page, where the "year" is a window of months.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
+import altair as alt
 import shapely.geometry
 
 from analytics.rates import MINUS, change_label, format_count, pct_change
-from dashboard import theme
+from dashboard import theme, vega
+from dashboard.vega import VegaFigure
 
 __all__ = [
     "DEFAULT_CLUSTER",
@@ -47,9 +47,10 @@ __all__ = [
     "signed_pct",
     "ward_shares",
     "derivation_table",
-    "cluster_map_figure",
+    "cluster_map_figures",
     "map_table",
     "share_figure",
+    "trend_figure",
     "metric_delta",
     "key_figures_table",
     "derivation_summary",
@@ -562,13 +563,6 @@ def map_table(geojson: dict, wards: pd.DataFrame, cluster: str) -> pd.DataFrame:
                                           ignore_index=True)
 
 
-def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
-    """The exterior rings of a (Multi)Polygon GeoJSON geometry as lists of (lon, lat)."""
-    shape = shapely.geometry.shape(geometry)
-    polys = list(shape.geoms) if hasattr(shape, "geoms") else [shape]
-    return [list(p.exterior.coords) for p in polys if not p.is_empty]
-
-
 def _label_points(geojson: dict, codes: set[str]) -> pd.DataFrame:
     pts = []
     for f in geojson["features"]:
@@ -578,80 +572,90 @@ def _label_points(geojson: dict, codes: set[str]) -> pd.DataFrame:
     return pd.DataFrame(pts, columns=["code", "name", "lon", "lat"])
 
 
-def _bounds(xs: list, ys: list) -> tuple[float, float, float, float]:
-    x = [v for v in xs if v is not None]
-    y = [v for v in ys if v is not None]
-    return min(x), max(x), min(y), max(y)
+def _clockwise(geometry: dict) -> dict:
+    """A (Multi)Polygon with clockwise exterior rings, as d3-geo (Vega's projections) reads a polygon's inside
+    (GeoJSON files wind them the other way, which Vega would fill as the whole globe minus the shape)."""
+    shape = shapely.geometry.shape(geometry)
+    polys = list(shape.geoms) if hasattr(shape, "geoms") else [shape]
+    oriented = [shapely.geometry.polygon.orient(p, sign=-1.0) for p in polys if not p.is_empty]
+    out = shapely.geometry.MultiPolygon(oriented) if len(oriented) > 1 else oriented[0]
+    return shapely.geometry.mapping(out)
 
 
-def cluster_map_figure(geojson: dict, table: pd.DataFrame, cluster: str, height: int = 460,
-                       zoom_below: float = 0.45) -> go.Figure:
-    """The borough's wards with the cluster's wards coloured (by sub-group when it has them) and named.
+def _fit(x0: float, x1: float, y0: float, y1: float) -> dict:
+    """A projection's ``fit``: the two corners of the area to show (a MultiPoint has no winding to get wrong)."""
+    return {"type": "Feature", "properties": {},
+            "geometry": {"type": "MultiPoint", "coordinates": [[x0, y0], [x1, y1]]}}
 
-    Drawn as filled outlines on plain longitude/latitude axes (no web map tiles and no
-    plotly ``geo`` base map, which would need to download a world map), with the latitude
-    axis stretched by 1/cos(latitude) so shapes are not squashed. A cluster smaller than
-    ``zoom_below`` of the borough's width is drawn zoomed in, with the whole borough in an
-    inset on the right (the zoomed area outlined), so ward names stay readable.
-    """
+
+def cluster_map_figures(geojson: dict, table: pd.DataFrame, cluster: str, height: int = 460,
+                        zoom_below: float = 0.45) -> tuple[VegaFigure, VegaFigure | None]:
+    """The borough's wards with the cluster's wards coloured (by sub-group when it has them) and named, as a
+    Vega-Lite map (Mercator, fitted to the area: no web map tiles, works offline), and, when the cluster
+    is smaller than ``zoom_below`` of the borough's width and height, the map zoomed on the cluster with a
+    second, small map of the whole borough with the zoomed area boxed (the page draws it above the map). ``meta``: the group of each ward (``groups``) and the area shown (``extent``)."""
     info = table.set_index("ward_code")
-    shapes = []
+    features, groups = [], {}
     for feat in geojson["features"]:
         code, name = feat["properties"]["code"], feat["properties"]["name"]
         inside = bool(info["in_selected_cluster"].get(code, False))
         sub = info["sub_group"].get(code, "") if inside else ""
         label = "Other wards" if not inside else (f"{cluster} wards" if not sub else f"{cluster} sub-group ({sub})")
-        xs, ys = [], []
-        for ring in _rings(feat["geometry"]):
-            xs += [c[0] for c in ring] + [None]
-            ys += [c[1] for c in ring] + [None]
-        colour = SUB_GROUP_COLOURS.get(sub, SUB_GROUP_COLOURS[""]) if inside else OTHER_WARD_COLOUR
-        shapes.append((inside, label, colour, name, info["cluster"].get(code, ""), xs, ys))
-    shapes.sort(key=lambda s: s[0])  # cluster wards drawn last (on top)
-    all_x = [x for s in shapes for x in s[5]]
-    all_y = [y for s in shapes for y in s[6]]
-    bx0, bx1, by0, by1 = _bounds(all_x, all_y)
-    ins = [s for s in shapes if s[0]]
-    cx0, cx1, cy0, cy1 = ((bx0, bx1, by0, by1) if not ins
-                          else _bounds([x for s in ins for x in s[5]], [y for s in ins for y in s[6]]))
+        groups[label] = SUB_GROUP_COLOURS.get(sub, SUB_GROUP_COLOURS[""]) if inside else OTHER_WARD_COLOUR
+        features.append({"type": "Feature", "geometry": _clockwise(feat["geometry"]), "properties": {
+            "code": code, "name": name, "cluster": info["cluster"].get(code, "") or "no cluster",
+            "group": label, "inside": inside}})
+    features.sort(key=lambda f: f["properties"]["inside"])  # cluster wards drawn last (on top)
+    order = sorted(groups, key=lambda g: (g != "Other wards", g))
+    scale = alt.Scale(domain=order, range=[groups[g] for g in order])
+    colour = alt.Color("properties.group:N", title=None, scale=scale,
+                       legend=alt.Legend(orient="bottom", direction="vertical", title=None))
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in features]
+    bx0, by0, bx1, by1 = shapely.geometry.GeometryCollection(shapes).bounds
+    ins = [s for s, f in zip(shapes, features) if f["properties"]["inside"]]
+    cx0, cy0, cx1, cy1 = shapely.geometry.GeometryCollection(ins).bounds if ins else (bx0, by0, bx1, by1)
     zoomed = bool(ins) and (cx1 - cx0) < zoom_below * (bx1 - bx0) and (cy1 - cy0) < zoom_below * (by1 - by0)
-    ratio = 1 / math.cos(math.radians((by0 + by1) / 2))
-    fig = go.Figure()
-    shown: set[str] = set()
-    for inside, label, colour, name, cl, xs, ys in shapes:
-        line = dict(color=theme.OUTLINE if inside else theme.OTHER_WARD_LINE, width=1.6 if inside else 0.7)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, line=line, name=label,
-                                 legendgroup=label, showlegend=label not in shown, hoveron="fills",
-                                 hoverinfo="text", text=f"{name} ({cl})"))
-        shown.add(label)
-        if zoomed:
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, showlegend=False,
-                                     line=dict(color=line["color"], width=0.5), hoverinfo="skip",
-                                     xaxis="x2", yaxis="y2", legendgroup=label))
+    pad_x, pad_y = (0.2 * (cx1 - cx0) + 0.004, 0.2 * (cy1 - cy0) + 0.003) if zoomed else (0.0, 0.0)
+    extent = (cx0 - pad_x, cx1 + pad_x, cy0 - pad_y, cy1 + pad_y) if zoomed else (bx0, bx1, by0, by1)
+
+    def wards(inside: bool, thin: bool = False) -> alt.Chart:
+        sel = [f for f in features if f["properties"]["inside"] == inside]
+        return alt.Chart(alt.Data(values=sel), name="cluster_wards" if inside else "other_wards").mark_geoshape(
+            stroke=theme.OUTLINE if inside else theme.OTHER_WARD_LINE,
+            strokeWidth=0.5 if thin else (1.6 if inside else 0.7), clip=True).encode(
+            color=colour, tooltip=[alt.Tooltip("properties.name:N", title="Ward"),
+                                   alt.Tooltip("properties.cluster:N", title="Cluster")])
+
+    layers = [wards(False)] + ([wards(True)] if ins else [])
     pts = _label_points(geojson, set(table.loc[table["in_selected_cluster"], "ward_code"]))
     if not pts.empty:
-        fig.add_trace(go.Scatter(x=pts["lon"], y=pts["lat"], text=pts["name"], mode="text", showlegend=False,
-                                 textfont=dict(size=12, color=theme.BLACK), hoverinfo="skip"))
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=ratio, constrain="domain")
-    legend = dict(bgcolor=theme.LEGEND_BG, x=0, y=0, xanchor="left", yanchor="bottom")
-    if zoomed:
-        pad_x, pad_y = 0.2 * (cx1 - cx0) + 0.004, 0.2 * (cy1 - cy0) + 0.003
-        fig.update_layout(
-            xaxis=dict(domain=[0, 0.68], range=[cx0 - pad_x, cx1 + pad_x]),
-            yaxis=dict(range=[cy0 - pad_y, cy1 + pad_y]),
-            xaxis2=dict(domain=[0.71, 1], visible=False, range=[bx0, bx1], constrain="domain"),
-            yaxis2=dict(domain=[0.45, 1], visible=False, range=[by0, by1], scaleanchor="x2", scaleratio=ratio,
-                        constrain="domain"),
-        )
-        fig.add_shape(type="rect", xref="x2", yref="y2", x0=cx0 - pad_x, x1=cx1 + pad_x, y0=cy0 - pad_y,
-                      y1=cy1 + pad_y, line=dict(color=theme.BLACK, width=1.5))
-        fig.add_annotation(text="Whole borough<br>(box = area shown)", xref="paper", yref="paper", x=0.855,
-                           y=0.43, showarrow=False, font=dict(size=12, color=theme.TEXT_MUTED), yanchor="top")
-        legend = dict(bgcolor=theme.LEGEND_BG, x=0.71, y=0, xanchor="left", yanchor="bottom")
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=14, color=theme.TEXT),
-                      plot_bgcolor="white", hovermode="closest", separators=".,", legend=legend)
-    return fig
+        layers.append(alt.Chart(pts, name="ward_names").mark_text(fontSize=12, color=theme.BLACK, clip=True).encode(
+            longitude="lon:Q", latitude="lat:Q", text="name:N"))
+    main = alt.layer(*layers).project(type="mercator", fit=_fit(*extent)).properties(height=height, width="container")
+    names = ", ".join(pts["name"]) if not pts.empty else "none"
+    description = (f"Map of the borough's wards with {cluster}'s wards in colour ({names})"
+                   + (", zoomed in on the cluster; a small map above it shows the whole borough." if zoomed else ".")
+                   + " The table below the map lists every ward and its cluster.")
+    fig = VegaFigure(vega.configure(main), description=description,
+                     meta={"groups": {f["properties"]["code"]: f["properties"]["group"] for f in features},
+                           "extent": extent, "zoomed": zoomed})
+    if not zoomed:
+        return fig, None
+    edges = pd.DataFrame({"lon": [extent[0], extent[1], extent[1], extent[0]],
+                          "lat": [extent[2], extent[2], extent[3], extent[3]],
+                          "lon2": [extent[1], extent[1], extent[0], extent[0]],
+                          "lat2": [extent[2], extent[3], extent[3], extent[2]]})
+    outline = alt.Chart(edges, name="zoom_box").mark_rule(color=theme.BLACK, strokeWidth=1.5).encode(
+        longitude="lon:Q", latitude="lat:Q", longitude2="lon2:Q", latitude2="lat2:Q")
+    no_legend = alt.Color("properties.group:N", scale=scale, legend=None)
+    inset_layers = [wards(False, thin=True).encode(color=no_legend)]
+    if ins:
+        inset_layers.append(wards(True, thin=True).encode(color=no_legend))
+    inset = alt.layer(*inset_layers, outline).project(type="mercator", fit=_fit(bx0, bx1, by0, by1)).properties(
+        height=max(90, int(height * 0.3)), width="container")
+    return fig, VegaFigure(vega.configure(inset), description=f"Small map of the whole borough with a box round "
+                                                              f"the area the map of {cluster} shows.",
+                           meta={"extent": (bx0, bx1, by0, by1)})
 
 
 WARD_PALETTE = theme.WARD_PALETTE  # Okabe-Ito, the map's colours last
@@ -794,28 +798,68 @@ def ward_change_sentences(table: pd.DataFrame, cluster: str) -> list[str]:
     return out
 
 
-def share_figure(shares: pd.DataFrame, cluster: str, palette: Sequence[str] = WARD_PALETTE) -> go.Figure:
-    """100% stacked bars: for each measure, each ward's share of the cluster's records."""
+def _ink(colour: str) -> str:
+    """Black or white, whichever contrasts more with ``colour`` (WCAG relative luminance).
+
+    >>> _ink("#0072B2"), _ink("#F0E442"), _ink("#009E73")
+    ('#FFFFFF', '#000000', '#000000')
+    """
+    lin = [(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+           for c in (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#FFFFFF" if (1.05 / (lum + 0.05)) > ((lum + 0.05) / 0.05) else "#000000"
+
+
+def share_figure(shares: pd.DataFrame, cluster: str, palette: Sequence[str] = WARD_PALETTE) -> VegaFigure:
+    """100% stacked bars: for each measure, each ward's share of the cluster's records (a Vega-Lite chart,
+    each measure's name written above its bar so that it reads on a phone; shares of 6% or more written in
+    their segment; the wards in the legend in the bars' order)."""
     wards = shares[~shares["Ward"].str.endswith(" total")]
     measures = [c[:-2] for c in shares.columns if c.endswith(" %")]
-    fig = go.Figure()
-    for i, idx in enumerate(wards.index):
-        name = shares.loc[idx, "Ward"]
-        values = [shares.loc[idx, f"{m} %"] for m in measures]
-        counts = [int(shares.loc[idx, m]) for m in measures]
-        fig.add_trace(go.Bar(
-            y=measures, x=values, orientation="h", name=name, marker_color=palette[i % len(palette)],
-            customdata=counts, text=[f"{x:.0f}%" if pd.notna(x) and x >= 6 else "" for x in values],
-            textposition="inside", insidetextanchor="middle",
-            hovertemplate=f"{name}<br>%{{y}}: %{{customdata:,}} records (%{{x:.1f}}%)<extra></extra>",
-        ))
-    fig.update_layout(barmode="stack")
-    fig.update_layout(title=None, height=140 + 50 * len(measures), margin=dict(l=10, r=10, t=60, b=10),
-                      font=dict(size=14, color=theme.TEXT), plot_bgcolor="white", separators=".,",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, traceorder="normal"))
-    fig.update_xaxes(range=[0, 100], ticksuffix="%", title=f"Share of {cluster}'s records", gridcolor=theme.GRID)
-    fig.update_yaxes(autorange="reversed")
-    return fig
+    names = wards["Ward"].astype(str).tolist()
+    colours = {n: palette[i % len(palette)] for i, n in enumerate(names)}
+    rows = []
+    for m in measures:
+        start = 0.0
+        for order, (_, r) in enumerate(wards.iterrows()):
+            share = float(r[f"{m} %"]) if pd.notna(r[f"{m} %"]) else 0.0
+            rows.append({"measure": m, "ward": str(r["Ward"]), "order": order, "start": start, "end": start + share,
+                         "mid": start + share / 2, "share": share, "records": int(r[m]),
+                         "text": f"{share:.0f}%" if share >= 6 else "", "ink": _ink(colours[str(r["Ward"])])})
+            start += share
+    df = pd.DataFrame(rows)
+    y = alt.Y("measure:N", sort=measures, axis=None, scale=alt.Scale(paddingInner=0, paddingOuter=0))
+    base = alt.Chart(df).encode(y=y)
+    bars = base.mark_bar(size=vega.BAR_PX + 8).encode(
+        x=alt.X("start:Q", title=f"Share of {cluster}'s records", scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(format="d", labelExpr="datum.label + '%'", grid=True)),
+        x2="end:Q",
+        color=alt.Color("ward:N", scale=alt.Scale(domain=names, range=[colours[n] for n in names]),
+                        legend=alt.Legend(title=None, orient="top", direction="horizontal", columns=0)),
+        order="order:Q",
+        tooltip=[alt.Tooltip("ward:N", title="Ward"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("records:Q", title="Records", format=","),
+                 alt.Tooltip("share:Q", title="Share %", format=".1f")])
+    inside = base.mark_text(fontSize=13).encode(x="mid:Q", text="text:N",
+                                                color=alt.Color("ink:N", scale=None, legend=None))
+    heads = alt.Chart(pd.DataFrame({"measure": measures})).mark_text(
+        align="left", baseline="bottom", dy=-((vega.BAR_PX + 8) / 2 + vega.LABEL_GAP_PX), fontSize=13,
+        color=theme.TEXT).encode(y=y, x=alt.value(0), text="measure:N")
+    chart = alt.layer(bars, inside, heads).properties(height=alt.Step(vega.ROW_PX + 8), width="container")
+    return VegaFigure(vega.configure(chart), description=(
+        f"Stacked bar chart: each ward's share of {cluster}'s records for {', '.join(measures)}; "
+        "the table below the chart has every value."))
+
+
+def trend_figure(data: pd.DataFrame, cluster: str, height: int = 380) -> VegaFigure:
+    """The cluster's records per month by crime class (Vega-Lite), missing months shaded "no data" and never
+    drawn as zero."""
+    present = data.drop_duplicates("month").sort_values("month")
+    chart = vega.trend_chart(data, series="crime_class", colours=theme.CLASS_COLOURS, height=height,
+                             present=(present["month"].tolist(), present["is_present"].astype(bool).tolist()))
+    title = f"{cluster}: records per month"
+    return VegaFigure(chart, title, None, f"Line chart: {title}, one line per crime class; months with no "
+                                          "police.uk data are shaded. The table below the chart has every value.")
 
 
 # ---------------------------------------------------------------- page texts and styles

@@ -7,8 +7,8 @@ import streamlit as st
 
 from analytics.periods import month_range
 from dashboard import clusters_view as v
-from dashboard.charts import (CLASS_COLOURS, add_gap_bands, download_context, download_csv, show_cards, show_chart,
-                              show_table, trend_figure)
+from dashboard.charts import (cached_figure, download_context, download_csv, show_cards, show_chart, show_table,
+                              vega_chart)
 from dashboard.compare import (ALL_CRIME, SIGNIFICANCE_NOTE, comparison_for, comparison_sentence, headline_cards,
                                headline_table, rate_context_caption, rate_context_table)
 from dashboard.data import query
@@ -105,18 +105,24 @@ def render_context(d: dict, cluster: str) -> None:
     st.caption(rate_context_caption(d["context"], cluster, cmp.period_label, len(cmp.period_months)))
 
 
-# the map (one outline trace per ward, twice when zoomed) was the slow part of every rerun: built once per
-# boundary set, cluster, ward table and height, then shared (read-only, as the ward map's figures)
+# the map figures are built once per boundary set, cluster, ward table and height, then shared (read-only)
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cluster_map(ward_set: str, table, cluster: str, height: int):
-    return v.cluster_map_figure(display_geojson(f"wards_{ward_set}"), table, cluster, height)
+    figs = v.cluster_map_figures(display_geojson(f"wards_{ward_set}"), table, cluster, height)
+    for fig in figs:
+        if fig is not None:
+            fig.payload()
+    return figs
 
 
 def render_map(d: dict, cluster: str, height: int = 460) -> None:
     geo = display_geojson(f"wards_{f.ward_set}")
     table = v.map_table(geo, d["wards"], cluster)
-    show_chart(cluster_map(f.ward_set, table, cluster, height), table, "cl_map", "cluster_wards.csv",
-               caption=v.map_caption(table, cluster))
+    fig, inset = cluster_map(f.ward_set, table, cluster, height)
+    if inset is not None:  # the map is zoomed on a small cluster: the whole borough first, small
+        st.caption("Whole borough (box = the area of the map below)")
+        vega_chart(inset, key="fig_cl_map_inset")
+    show_chart(fig, table, "cl_map", "cluster_wards.csv", caption=v.map_caption(table, cluster))
 
 
 def render_tables(d: dict, cluster: str) -> None:
@@ -133,7 +139,7 @@ def render_shares(d: dict, cluster: str) -> None:
     if "ward_rows" not in d:
         return
     shares = v.ward_shares(d["ward_rows"], d["wards"], cluster, f.classes)
-    fig = v.share_figure(shares, cluster)
+    fig = cached_figure(v.share_figure, shares, cluster)
     show_chart(fig, shares, "cl_shares", "cluster_ward_shares.csv",
                caption=f"Records in {f.period.label} ({len(cmp.period_months)} months with data); "
                        "each bar adds up to 100% of the cluster.", expanded=True)
@@ -141,11 +147,7 @@ def render_shares(d: dict, cluster: str) -> None:
 
 def render_trend(d: dict, cluster: str, height: int = 380, caption: str | None = v.TREND_CAPTION) -> None:
     data = d["trend"]
-    fig = trend_figure(data, "month", "records", series="crime_class", colours=CLASS_COLOURS,
-                       title=f"{cluster}: records per month")
-    fig.update_layout(height=height)
-    present = data.drop_duplicates("month")
-    add_gap_bands(fig, present["month"], present["is_present"])
+    fig = cached_figure(v.trend_figure, data, cluster, height)
     show_chart(fig, data.pivot_table(index="month", columns="crime_class", values="records",
                                      dropna=False).reset_index(), "cl_trend", "cluster_monthly.csv",
                caption=caption)

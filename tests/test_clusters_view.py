@@ -190,7 +190,28 @@ def _square(code, name, x0, y0, size=0.01):
             "geometry": {"type": "Polygon", "coordinates": [ring]}}
 
 
+def _map_layers(fig) -> dict:
+    """{layer name: (mark, rows)} of a Vega-Lite map (rows inline, or from the spec's datasets)."""
+    from dashboard.vega import leaf_layers
+
+    spec = fig.spec()
+    out = {}
+    for i, layer in enumerate(leaf_layers(spec)):
+        mark = layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+        rows = layer["data"]["values"] if "values" in layer["data"] else spec["datasets"][layer["data"]["name"]]
+        out[layer.get("name") or f"{mark}_{i}"] = (mark, rows)
+    return out
+
+
+def _legend(fig) -> dict:
+    """{group: colour} of the map's legend (the colour scale of its ward layers)."""
+    scale = next(layer["encoding"]["color"]["scale"] for layer in fig.spec()["layer"] if layer.get("name") == "other_wards")
+    return dict(zip(scale["domain"], scale["range"]))
+
+
 def test_cluster_map_zooms_on_a_small_cluster_and_shows_the_borough_inset():
+    from dashboard.theme import OTHER_WARD_COLOUR, SUB_GROUP_COLOURS
+
     geo = {"type": "FeatureCollection", "features": [
         _square(f"w{i}", f"Ward {i}", 0.4 + 0.05 * (i % 5), 51.1 + 0.05 * (i // 5), 0.05) for i in range(25)]}
     wards = pd.DataFrame({"ward_code": [f"w{i}" for i in range(25)], "ward_name": [f"Ward {i}" for i in range(25)],
@@ -198,25 +219,37 @@ def test_cluster_map_zooms_on_a_small_cluster_and_shows_the_borough_inset():
                           "cluster_sub_group": [None] * 25})
     table = v.map_table(geo, wards, "Cluster 5")
     assert table["in_selected_cluster"].sum() == 2 and table["ward_name"].iloc[0] == "Ward 12"
-    fig = v.cluster_map_figure(geo, table, "Cluster 5")
-    names = {t.name for t in fig.data if t.showlegend is not False and t.name}
-    assert names == {"Other wards", "Cluster 5 wards"}
-    assert any(t.xaxis == "x2" for t in fig.data)  # the whole-borough inset
-    assert fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0] < 0.25  # zoomed in on the cluster
-    labels = [t for t in fig.data if t.mode == "text"][0]
-    assert sorted(labels.text) == ["Ward 12", "Ward 13"]
-    assert fig.layout.yaxis.scaleratio == pytest.approx(1 / math.cos(math.radians(51.225)), rel=1e-3)
+    fig, inset = v.cluster_map_figures(geo, table, "Cluster 5")
+    assert _legend(fig) == {"Other wards": OTHER_WARD_COLOUR, "Cluster 5 wards": SUB_GROUP_COLOURS[""]}
+    layers = _map_layers(fig)
+    assert sorted(w["properties"]["code"] for w in layers["cluster_wards"][1]) == ["w12", "w13"]
+    assert len(layers["other_wards"][1]) == 23
+    assert sorted(r["name"] for r in layers["ward_names"][1]) == ["Ward 12", "Ward 13"]
+    # zoomed in on the cluster (wards 12 and 13: 0.50-0.60 E, 51.20-51.25 N), the whole borough in the inset
+    x0, x1, y0, y1 = fig.meta["extent"]
+    assert x0 < 0.50 and x1 > 0.60 and x1 - x0 < 0.25 and y0 < 51.20 and y1 > 51.25 and y1 - y0 < 0.15
+    assert fig.spec()["projection"]["fit"]["geometry"]["coordinates"] == [[x0, y0], [x1, y1]]
+    assert inset is not None and inset.meta["extent"] == pytest.approx((0.4, 0.65, 51.1, 51.35))
+    box = _map_layers(inset)["zoom_box"][1]
+    assert {(r["lon"], r["lat"]) for r in box} == {(x0, y0), (x1, y0), (x1, y1), (x0, y1)}
+    # polygons wound clockwise, as d3-geo reads a polygon's inside (else Vega fills the whole globe)
+    ring = layers["cluster_wards"][1][0]["geometry"]["coordinates"][0]
+    assert sum((b[0] - a[0]) * (b[1] + a[1]) for a, b in zip(ring, ring[1:])) > 0  # clockwise
 
 
 def test_cluster_map_of_a_large_cluster_with_sub_groups_is_not_zoomed():
+    from dashboard.theme import SUB_GROUP_COLOURS
+
     geo = {"type": "FeatureCollection", "features": [_square("h", "Headcorn", 0.4, 51.1, 0.2),
                                                      _square("m", "Marden", 0.6, 51.1, 0.2),
                                                      _square("x", "X", 0.8, 51.1, 0.1)]}
     table = v.map_table(geo, _wards(), "Cluster 6")
-    fig = v.cluster_map_figure(geo, table, "Cluster 6")
-    names = {t.name for t in fig.data if t.showlegend is not False and t.name}
-    assert names == {"Other wards", "Cluster 6 sub-group (A)", "Cluster 6 sub-group (B)"}
-    assert not any(t.xaxis == "x2" for t in fig.data)
+    fig, inset = v.cluster_map_figures(geo, table, "Cluster 6")
+    legend = _legend(fig)
+    assert set(legend) == {"Other wards", "Cluster 6 sub-group (A)", "Cluster 6 sub-group (B)"}
+    assert legend["Cluster 6 sub-group (A)"] == SUB_GROUP_COLOURS["A"] != legend["Cluster 6 sub-group (B)"]
+    assert fig.meta["groups"] == {"h": "Cluster 6 sub-group (A)", "m": "Cluster 6 sub-group (B)", "x": "Other wards"}
+    assert inset is None and fig.meta["extent"] == pytest.approx((0.4, 0.9, 51.1, 51.3))
     assert "sub-group (A)" in v.map_caption(table, "Cluster 6")
 
 
@@ -225,9 +258,15 @@ def test_share_figure_stacks_each_ward_to_100_percent():
                          "records": [10, 20, 10]})
     shares = v.ward_shares(rows, _wards(), "Cluster 6", ["VBC"])
     fig = v.share_figure(shares, "Cluster 6")
-    assert [t.name for t in fig.data] == ["Headcorn", "Marden", "Staplehurst"]
-    assert sum(t.x[0] for t in fig.data) == pytest.approx(100.0)
-    assert fig.layout.barmode == "stack"
+    spec = fig.spec()
+    bars = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
+    segs = sorted(spec["datasets"][spec["layer"][0]["data"]["name"] if "data" in spec["layer"][0]
+                                   else spec["data"]["name"]], key=lambda r: r["order"])
+    assert [r["ward"] for r in segs] == ["Headcorn", "Marden", "Staplehurst"]
+    assert [r["share"] for r in segs] == pytest.approx([25.0, 50.0, 25.0])  # 10, 20 and 10 of 40 records
+    assert [v for r in segs for v in (r["start"], r["end"])] == pytest.approx([0, 25, 25, 75, 75, 100])
+    assert [r["text"] for r in segs] == ["25%", "50%", "25%"]
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["Headcorn", "Marden", "Staplehurst"]
 
 
 @pytest.mark.parametrize("raw, view, refused", [

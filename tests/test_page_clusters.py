@@ -36,7 +36,9 @@ def test_default_page_renders_map_tables_shares_trend_and_derivation(full_store)
     assert not at.exception
     assert at.selectbox(key="cl_cluster").value == "Cluster 1"  # borough area filter -> Cluster 1
     assert [t.value.columns[0] for t in at.table] == ["Ward", "VBC", "CAS", "ASB"]  # change by ward, Tables 3-5
-    assert len(at.get("plotly_chart")) >= 3  # map, ward shares, trend
+    # map (zoomed on the small cluster, with the whole borough above it), ward shares, trend: all Vega-Lite,
+    # so the page never loads Plotly's bundle
+    assert len(at.get("vega_lite_chart")) == 4 and not at.get("plotly_chart")
     shown = texts(at)
     assert "DERIVED" in shown and "How May-2024 Cluster 1 was derived" in shown
     assert "will differ from the published Strategic Assessment" in shown
@@ -96,7 +98,7 @@ def test_print_view_renders_a_compact_summary(full_store):
     assert list(compact.index) == ["VBC", "CAS", "ASB"]
     asb = _count(full_store, "cluster_2024 = 'Cluster 2' and crime_class = 'ASB' and year(month) = 2025")
     assert compact.loc["ASB", "2025"] == f"{asb:,}"
-    assert len(at.get("plotly_chart")) == 2  # map and trend
+    assert len(at.get("vega_lite_chart")) >= 2 and not at.get("plotly_chart")  # map (and its inset), trend
     shown = texts(at)
     assert "Ctrl+P" in shown and "@media print" in shown
     assert "Back to the full page" in [b.label for b in at.button]
@@ -184,3 +186,32 @@ def test_the_cluster_is_shown_beside_the_borough_on_the_same_basis(full_store):
     assert row["Records, Jan–Dec 2025"] == asb
     assert row["Per 1,000 residents"] == pytest.approx(round(1000 * asb / pop, 1))
     assert row["Borough per 1,000 residents"] == pytest.approx(round(1000 * borough / all_pop, 1))
+
+
+def test_the_share_chart_and_the_trend_draw_the_records_sql_counts(full_store):
+    """The Vega-Lite charts carry the store's numbers: each ward's share of Cluster 5's VBC records in
+    2025 (the default period) and the cluster's VBC records per month, with no line over missing months."""
+    from tests.apptest_helpers import vega_charts
+
+    at = open_page(PAGE, full_store, {"cluster": "Cluster 5"})
+    assert not at.exception
+    charts = vega_charts(at)
+    share = next(data for spec, data in charts if any(layer["mark"]["type"] == "bar" for layer in spec["layer"]
+                                                      if isinstance(layer.get("mark"), dict)))
+    segs = next(df for df in share.values() if "ward" in df.columns)
+    vbc = segs[segs["measure"] == "VBC"].set_index("ward")
+    rows = sql(full_store, "select ward_2024_name, count(*) from crime_records where district = 'Maidstone' and "
+                           "cluster_2024 = 'Cluster 5' and crime_class = 'VBC' and year(month) = 2025 group by 1")
+    total = sum(n for _, n in rows)
+    assert sorted(vbc.index) == sorted(name for name, _ in rows)
+    for name, n in rows:
+        assert vbc.loc[name, "records"] == n
+        assert vbc.loc[name, "share"] == pytest.approx(100 * n / total, abs=0.05)
+    trend = next(data for spec, data in charts if "Records" in str(spec.get("layer", [{}])[-1].get("encoding", {})))
+    points = next(df for df in trend.values() if "crime_class" in df.columns and "segment" in df.columns)
+    vbc_points = points[points["crime_class"] == "VBC"]
+    got = vbc_points.set_index(vbc_points["month"].astype(str).str[:7])["records"]
+    monthly = sql(full_store, "select strftime(month, '%Y-%m'), count(*) from crime_records where district = "
+                              "'Maidstone' and cluster_2024 = 'Cluster 5' and crime_class = 'VBC' group by 1")
+    assert {m: int(n) for m, n in got.items()} == {m: n for m, n in monthly}
+    assert "2023-01" not in got.index  # a missing month: no point, never a zero
