@@ -23,8 +23,9 @@ import shapely.geometry
 
 from analytics.periods import calendar_year, comparable_months, months_label
 from analytics.rates import change_label
-from dashboard import explain, theme
-from dashboard.charts import CLASS_COLOURS, add_gap_bands, base_layout, trend_figure
+from dashboard import explain, theme, vega
+from dashboard.charts import CLASS_COLOURS
+from dashboard.vega import VegaFigure
 from dashboard.maps import choropleth, map_view, subset_geojson  # noqa: F401  (map_view, subset_geojson used here and re-exported)
 
 __all__ = [
@@ -510,25 +511,26 @@ def trend_table(monthly: pd.DataFrame) -> pd.DataFrame:
     return monthly.pivot_table(index="month", columns="crime_class", values="records", dropna=False).reset_index()
 
 
-def trend_chart(monthly: pd.DataFrame) -> go.Figure:
-    """Monthly records by class (``monthly_counts_by_class``): gaps break the lines and are shaded."""
-    fig = trend_figure(monthly, "month", "records", series="crime_class", colours=CLASS_COLOURS)
-    present = monthly.drop_duplicates("month")
-    return add_gap_bands(fig, present["month"], present["is_present"])
+def trend_chart(monthly: pd.DataFrame) -> VegaFigure:
+    """Monthly records by class (``monthly_counts_by_class``) as a Vega-Lite chart: gaps break the lines and
+    are shaded "no data"."""
+    present = monthly.drop_duplicates("month").sort_values("month")
+    chart = vega.trend_chart(monthly, series="crime_class", colours=CLASS_COLOURS,
+                             present=(present["month"].tolist(), present["is_present"].astype(bool).tolist()))
+    return VegaFigure(chart, description="Line chart of the ward's records per month, one line per crime class; "
+                                         "months with no police.uk data are shaded. The table below the chart has "
+                                         "every value.")
 
 
-def type_mix_figure(mix: pd.DataFrame) -> go.Figure:
-    """Horizontal bars of records by crime type, coloured by class (one legend entry per class)."""
-    fig = go.Figure()
-    order = mix.sort_values("records")["crime_type"].tolist()
-    for cls, grp in mix.groupby("crime_class", sort=False):
-        fig.add_trace(go.Bar(x=grp["records"], y=grp["crime_type"], orientation="h", name=cls,
-                             marker_color=CLASS_COLOURS.get(cls, theme.AXIS), texttemplate="%{x:,}",
-                             textposition="outside", hovertemplate="%{y}: %{x:,}<extra>" + cls + "</extra>"))
-    base_layout(fig, None, height=max(300, 26 * len(mix) + 90))
-    fig.update_yaxes(categoryorder="array", categoryarray=order, rangemode="normal", tickformat=None)
-    fig.update_xaxes(title="Records", range=[0, 1.18 * float(mix["records"].max() or 1)])
-    return fig
+def type_mix_figure(mix: pd.DataFrame) -> VegaFigure:
+    """Horizontal bars of records by crime type (most first), coloured by class, each labelled above its bar
+    with its type, class and count (so colour is never the only cue)."""
+    rows = mix.sort_values(["records", "crime_type"], ascending=[False, True])
+    text = [f"{t} ({c}): {int(n):,}" for t, c, n in zip(rows["crime_type"], rows["crime_class"], rows["records"])]
+    chart = vega.hbar_chart(rows, label="crime_type", value="records", text=text, x_title="Records",
+                            colours=[CLASS_COLOURS.get(c, theme.AXIS) for c in rows["crime_class"]])
+    return VegaFigure(chart, description="Bar chart of the ward's records by crime type, most first. The table "
+                                         "below the chart has every value.")
 
 
 # ---- The May 2024 boundary change -------------------------------------------------------------

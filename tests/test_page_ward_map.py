@@ -173,3 +173,25 @@ def test_the_ward_profile_shows_each_class_beside_the_borough_on_the_same_basis(
         assert row["Borough per 1,000 residents"] == pytest.approx(round(1000 * borough / borough_pop, 1))
         assert row["Compared with the borough"] == f"{(ward / pop) / (borough / borough_pop):.1f}× the borough rate"
     assert f"Maidstone borough {borough_pop:,}, both ONS mid-2024 estimates" in texts(at)
+
+
+def test_the_profile_charts_are_vega_lite_with_the_records_sql_counts(full_store):
+    """A ward profile's crime-type bars and monthly lines (Vega-Lite charts) carry the store's numbers:
+    High Street's records by type in the selected period (Jan-Dec 2025) and its VBC records per month."""
+    from tests.apptest_helpers import vega_charts
+
+    at = open_page(PAGE, full_store, {"profile": "E05015603"})
+    assert not at.exception
+    charts = vega_charts(at)
+    bars = next(df for _, data in charts for df in data.values() if {"label", "value", "text"} <= set(df.columns))
+    where = "ward_2024_code = 'E05015603' and year(month) = 2025"
+    by_type = dict(sql(full_store, f"select crime_type, count(*) from crime_records where district = 'Maidstone' "
+                                   f"and {where} group by 1"))
+    assert dict(zip(bars["label"], bars["value"].astype(int))) == by_type
+    assert bars["value"].is_monotonic_decreasing  # most first
+    lines = next(df for _, data in charts for df in data.values() if {"crime_class", "segment"} <= set(df.columns))
+    vbc = lines[lines["crime_class"] == "VBC"]
+    got = dict(zip(vbc["month"].astype(str).str[:7], vbc["records"].astype(int)))
+    monthly = dict(sql(full_store, "select strftime(month, '%Y-%m'), count(*) from crime_records where district = "
+                                   "'Maidstone' and ward_2024_code = 'E05015603' and crime_class = 'VBC' group by 1"))
+    assert got == monthly and "2023-06" not in got  # a missing month has no point (never a zero)
