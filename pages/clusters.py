@@ -142,7 +142,7 @@ def render_shares(d: dict, cluster: str) -> None:
     fig = cached_figure(v.share_figure, shares, cluster)
     show_chart(fig, shares, "cl_shares", "cluster_ward_shares.csv",
                caption=f"Records in {f.period.label} ({len(cmp.period_months)} months with data); "
-                       "each bar adds up to 100% of the cluster.", expanded=True)
+                       "each bar adds up to 100% of the cluster (counts: hover a bar, or open the table).")
 
 
 def render_trend(d: dict, cluster: str, height: int = 380, caption: str | None = v.TREND_CAPTION) -> None:
