@@ -38,6 +38,7 @@ __all__ = [
     "number_columns",
     "plotly_chart",
     "vega_chart",
+    "vega_map",
     "cached_figure",
     "PLOTLY_CONFIG",
 ]
@@ -633,8 +634,37 @@ def vega_chart(fig: VegaFigure, key: str) -> None:
     if fig.title:
         st.markdown(f"**{md_escape(fig.title)}**" + (f"  \n{md_escape(fig.subtitle)}" if fig.subtitle else ""))
     spec, datasets = fig.payload()
-    st.vega_lite_chart(spec={**copy.deepcopy(spec), "datasets": dict(datasets)}, key=key, width="stretch", theme=None,
-                       alt=fig.description)
+    _vega(spec, datasets, fig.description, key)
+
+
+def _vega(spec: dict, datasets: dict, description: str | None, key: str, **kwargs):
+    return st.vega_lite_chart(spec={**copy.deepcopy(spec), "datasets": dict(datasets)}, key=key, width="stretch",
+                              theme=None, alt=description, **kwargs)
+
+
+def vega_map(fig: VegaFigure, key: str, selectable: bool = False) -> None:
+    """A Vega-Lite map (:func:`dashboard.maps.vega_choropleth`) the dashboard's way: its title above it as text,
+    as wide as its column, and on a phone a copy just tall enough for the areas at phone width (a map keeps
+    its proportions, so the desktop height would leave blank bands above and below a wide borough; CSS shows
+    one copy, as for the Plotly maps). ``selectable``: a click on an area reruns the page with it selected
+    (``st.session_state[key]["selection"][SELECT_PARAM]``, or ``[key + "_narrow"]`` on a phone)."""
+    from dashboard.maps import SELECT_PARAM  # noqa: PLC0415
+    from dashboard.safe_text import md_escape  # noqa: PLC0415
+
+    if fig.title:
+        st.markdown(f"**{md_escape(fig.title)}**" + (f"  \n{md_escape(fig.subtitle)}" if fig.subtitle else ""))
+    spec, datasets = fig.payload()
+    kwargs = {"on_select": "rerun", "selection_mode": [SELECT_PARAM]} if selectable else {}
+    height = spec.get("height")
+    aspect = fig.meta.get("aspect")  # Streamlit fits the whole chart, legend included, in its height
+    narrow = int(PHONE_MAP_PX * aspect) + fig.meta.get("legend_px", 0) + 10 if aspect else None
+    if narrow is None or not isinstance(height, int) or narrow >= height - 20:
+        _vega(spec, datasets, fig.description, key, **kwargs)
+        return
+    with st.container(key=f"mapwide_{key}"):
+        _vega(spec, datasets, fig.description, key, **kwargs)
+    with st.container(key=f"mapnarrow_{key}"):
+        _vega({**spec, "height": narrow}, datasets, fig.description, f"{key}_narrow", **kwargs)
 
 
 def cached_figure(builder, *args, **kwargs):

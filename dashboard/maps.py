@@ -548,3 +548,107 @@ def mark_points(fig: go.Figure, points, label: str, name: str, circle_m: float |
         text=[label] if len(lon) == 1 else None, textposition="top center",
         textfont=dict(size=13, color=BLACK), hovertext=[label] * len(lon), hoverinfo="text"))
     return fig
+
+
+# ---------------------------------------------------------------- the light (Vega-Lite) choropleth
+SELECT_PARAM = "area"  # the Vega-Lite point selection a click on an area makes (its ``code``)
+LEGEND_COLUMNS = 2  # the map's legend: two classes a row fit a phone
+LEGEND_ROW_PX = 22
+VEGA_LABEL_WIDTH_PX = 290
+
+
+def clockwise(geometry: dict) -> dict:
+    """A (Multi)Polygon with clockwise exterior rings, as d3-geo (Vega's projections) reads a polygon's inside
+    (GeoJSON files wind them the other way, which Vega would fill as the whole globe minus the shape).
+
+    >>> g = clockwise({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]})
+    >>> g["coordinates"][0][:3]
+    ((0.0, 0.0), (1.0, 1.0), (1.0, 0.0))
+    """
+    shape = shapely.geometry.shape(geometry)
+    polys = list(shape.geoms) if hasattr(shape, "geoms") else [shape]
+    oriented = [shapely.geometry.polygon.orient(p, sign=-1.0) for p in polys if not p.is_empty]
+    out = shapely.geometry.MultiPolygon(oriented) if len(oriented) > 1 else oriented[0]
+    return shapely.geometry.mapping(out)
+
+
+def mercator_aspect(bounds: tuple[float, float, float, float]) -> float:
+    """Height / width of ``bounds`` (min lon, min lat, max lon, max lat) on a Mercator map."""
+    x0, y0, x1, y1 = bounds
+    return abs(_mercator_y(y1) - _mercator_y(y0)) / max(x1 - x0, 1e-9)
+
+
+def vega_choropleth(geojson: dict, data: pd.DataFrame, code_col: str, value_col: str, value_label: str,
+                    hover_cols: dict[str, str], scheme: str = "natural_breaks", k: int = 5, diverging: bool = False,
+                    decimals: int = 0, height: int = 560, highlight: str | None = None):
+    """:func:`choropleth` as a Vega-Lite map (Streamlit's light chart library, not Plotly): the same classes,
+    colours and legend, areas named where the names fit, ``highlight`` outlined in black, and a click on an area
+    selects it (the point selection :data:`SELECT_PARAM`, carrying the area's ``code``). Areas are drawn on a
+    Mercator projection fitted to them (no web map: works offline). Returns (figure, breaks); the figure's
+    ``meta`` has ``bounds`` and ``aspect`` (height / width of the areas as drawn), so a phone can be given a
+    copy just tall enough (:func:`dashboard.charts.vega_map`)."""
+    import altair as alt  # noqa: PLC0415
+
+    from dashboard.vega import VegaFigure, configure  # noqa: PLC0415
+
+    data = data.reset_index(drop=True)
+    breaks = class_breaks(data[value_col], scheme, k, decimals)
+    colours = _palette(len(breaks.bins), diverging, breaks.bins)
+    classes = np.array(breaks.classes)
+    hover = {col: f"h{i}" for i, col in enumerate(hover_cols)}
+    texts = data[list(hover_cols)].astype(object).where(data[list(hover_cols)].notna(), "no data")
+    features = {f["properties"]["code"]: f for f in geojson["features"]}
+    shown, colour_of = [], {}
+    for i, code in enumerate(data[code_col]):
+        if code not in features:
+            continue
+        idx = int(classes[i])
+        label, colour = (breaks.labels[idx], colours[idx]) if idx >= 0 else ("No data", NO_DATA_COLOUR)
+        colour_of[code] = colour
+        shown.append({"type": "Feature", "geometry": clockwise(features[code]["geometry"]), "properties": {
+            "code": code, "class": label, **{hover[c]: str(texts.loc[i, c]) for c in hover_cols}}})
+    drawn = {"type": "FeatureCollection", "features": [features[f["properties"]["code"]] for f in shown]}
+    bounds = shapely.geometry.shape({"type": "GeometryCollection", "geometries": [
+        f["geometry"] for f in (drawn["features"] or geojson["features"])]}).bounds
+    x0, y0, x1, y1 = bounds
+    pad_x, pad_y = 0.02 * (x1 - x0), 0.02 * (y1 - y0)
+    fit = {"type": "Feature", "properties": {}, "geometry": {
+        "type": "MultiPoint", "coordinates": [[x0 - pad_x, y0 - pad_y], [x1 + pad_x, y1 + pad_y]]}}
+    present = [lab for lab in (*breaks.labels, "No data") if lab in {f["properties"]["class"] for f in shown}]
+    order = list(breaks.labels) + ["No data"]
+    palette = dict(zip(order, list(colours) + [NO_DATA_COLOUR]))
+    select = alt.selection_point(name=SELECT_PARAM, fields=["code"], on="click", toggle=False)
+    tooltip = [alt.Tooltip(f"properties.{hover[c]}:N", title=label or value_label) for c, label in hover_cols.items()]
+    fills = (alt.Chart(alt.Data(values=shown), name="areas")
+             .mark_geoshape(stroke=OUTLINE, strokeWidth=0.8, cursor="pointer")
+             .transform_calculate(code="datum.properties.code")
+             .encode(color=alt.Color("properties.class:N", title=None, legend=alt.Legend(
+                         orient="bottom", direction="horizontal", columns=LEGEND_COLUMNS, title=None, symbolType="square",
+                         symbolSize=200),
+                         scale=alt.Scale(domain=present, range=[palette[p] for p in present])),
+                     tooltip=tooltip)
+             .add_params(select))
+    layers = [fills]
+    if highlight is not None and highlight in colour_of:
+        layers.append(alt.Chart(alt.Data(values=[f for f in shown if f["properties"]["code"] == highlight]),
+                                name="selected")
+                      .mark_geoshape(filled=False, stroke=OUTLINE_STRONG, strokeWidth=3.5, aria=False))
+    # names chosen not to overlap on the phone copy: its areas are drawn a little narrower than LABEL_WIDTH_PX
+    # (the legend under it, the fit's margins), so the placer is given less room
+    labels = _labels(drawn, bounds, height, highlight, width_px=VEGA_LABEL_WIDTH_PX)
+    labels = labels[labels["code"].isin(colour_of) & (labels["text"] != "")] if len(labels) else labels
+    if len(labels):
+        names = pd.DataFrame({"lon": labels["lon"].to_numpy(), "lat": labels["lat"].to_numpy(),
+                              "text": labels["text"].to_numpy(),
+                              "ink": [WHITE if _is_dark(colour_of[c]) else TEXT for c in labels["code"]]})
+        layers.append(alt.Chart(names, name="names").mark_text(fontSize=LABEL_FONT_PX, lineBreak="<br>", aria=False)
+                      .encode(longitude="lon:Q", latitude="lat:Q", text="text:N",
+                              color=alt.Color("ink:N", scale=None, legend=None)))
+    chart = alt.layer(*layers).project(type="mercator", fit=fit).properties(height=height, width="container")
+    description = (f"Map of {len(shown)} areas shaded by {value_label} in {len(breaks.labels)} classes "
+                   f"({breaks_words(scheme)}). The table below the map lists every area with its value.")
+    fig = VegaFigure(configure(chart), title=value_label, subtitle=f"{breaks_words(scheme).capitalize()}.",
+                     description=description,
+                     meta={"bounds": bounds, "aspect": mercator_aspect(bounds),
+                           "legend_px": LEGEND_ROW_PX * -(-len(present) // LEGEND_COLUMNS) + 16})
+    return fig, breaks

@@ -26,7 +26,7 @@ from analytics.rates import change_label
 from dashboard import explain, theme, vega
 from dashboard.charts import CLASS_COLOURS
 from dashboard.vega import VegaFigure
-from dashboard.maps import choropleth, map_view, subset_geojson  # noqa: F401  (map_view, subset_geojson used here and re-exported)
+from dashboard.maps import basemap, choropleth, clockwise, vega_choropleth, map_view, subset_geojson  # noqa: F401  (map_view, subset_geojson used here and re-exported)
 
 __all__ = [
     "Measure",
@@ -176,14 +176,18 @@ def _fmt_value(value, decimals: int, signed: bool, pct: bool) -> str:
 HOVER = {"ward_name": "Ward", "value_text": None, "rank_text": "Rank (1 = highest)", "population_text": "Population"}
 
 
-def map_figure(geojson: dict, data: pd.DataFrame, measure: str, scheme: str, profile: str = "") -> go.Figure:
-    """The ward choropleth (``dashboard.maps.choropleth``: mapclassify breaks, one legend entry per
-    class, diverging purple/orange for change measures), redrawn tile-free; ``data`` from :func:`map_frame`."""
+def map_figure(geojson: dict, data: pd.DataFrame, measure: str, scheme: str,
+               profile: str = "") -> VegaFigure | go.Figure:
+    """The ward choropleth (mapclassify breaks, one legend entry per class, diverging purple/orange for change
+    measures; ``data`` from :func:`map_frame`): a Vega-Lite map (:func:`dashboard.maps.vega_choropleth`, light
+    and offline), or, when a street basemap is configured, plotly's MapLibre map over its tiles
+    (:func:`dashboard.maps.choropleth`)."""
     m = MEASURES[measure]
     hover = {**HOVER, "value_text": m.label}
-    fig, _ = choropleth(geojson, data, "ward_code", "value", m.legend, hover, scheme=scheme, diverging=m.is_change,
-                        decimals=m.decimals, highlight=profile or None)
-    return fig
+    args = dict(scheme=scheme, diverging=m.is_change, decimals=m.decimals, highlight=profile or None)
+    if basemap() is None:
+        return vega_choropleth(geojson, data, "ward_code", "value", m.legend, hover, **args)[0]
+    return choropleth(geojson, data, "ward_code", "value", m.legend, hover, **args)[0]
 
 
 def map_frame(table: pd.DataFrame, measure: str, ward_set: str) -> pd.DataFrame:
@@ -612,7 +616,7 @@ def old_ward_parts(shares: pd.DataFrame, new_code: str) -> dict[str, str]:
                                                     rows["share_of_new_residents"])}
 
 
-def boundary_figures(old_geo: dict, new_geo: dict, shares: pd.DataFrame, pick: str) -> tuple[go.Figure, go.Figure]:
+def boundary_figures(old_geo: dict, new_geo: dict, shares: pd.DataFrame, pick: str) -> tuple[VegaFigure, VegaFigure]:
     """The two boundary maps: old wards (those making up ``pick`` highlighted, with the new ward's
     outline on top) and new wards (``pick`` highlighted); the whole borough when ``pick`` is ''."""
     names = {f["properties"]["code"]: f["properties"]["name"] for f in new_geo["features"]}
@@ -656,11 +660,6 @@ def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
     return shapely.geometry.shape(collection).bounds
 
 
-def _ring_trace(ring, **props) -> dict:
-    lon, lat = zip(*ring)
-    return {"type": "scatter", "x": list(lon), "y": list(lat), "mode": "lines", **props}
-
-
 def non_overlapping_labels(x: Sequence[float], y: Sequence[float], lines: Sequence[list[str]],
                            sizes: Sequence[float], per_px: float, order: Sequence[int]) -> list[bool]:
     """Which labels to draw so that no two overlap: greedy in ``order``, each label a box centred on its
@@ -690,68 +689,82 @@ def non_overlapping_labels(x: Sequence[float], y: Sequence[float], lines: Sequen
 def boundary_figure(geojson: dict, highlight: Mapping[str, str], highlight_label: str,
                     outline: dict | None = None, outline_label: str = "", height: int = 400,
                     min_label_share: float = 0.02, focus: list[dict] | None = None,
-                    width_px: int = 420) -> go.Figure:
-    """Ward outlines with their names, drawn as plain shapes (no base map, so it works offline).
+                    width_px: int = 420) -> VegaFigure:
+    """Ward outlines with their names, as a Vega-Lite map (Mercator, no base map, so it works offline).
 
     ``highlight`` (code -> label) wards are filled orange, labelled with that text, and the view
     zooms to them and to ``outline`` (GeoJSON from the other boundary set, drawn as a thick black
     line), or to the ``focus`` features when given. Without either the whole borough is shown and wards smaller than
     ``min_label_share`` of its area are left unlabelled. A label that would overlap one already placed (highlighted
     wards first, then larger wards first) is left out at the expected ``width_px`` × ``height``: hover shows every name.
+    ``meta``: ``view`` (min lon, max lon, min lat, max lat, or None for the whole borough) and ``labels`` (each
+    ward's label as drawn, '' where left out, in :func:`label_points` order).
     """
-    traces, shown = [], set()
+    import altair as alt  # noqa: PLC0415
+
     areas = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]).area for f in geojson["features"]}
     total = sum(areas.values()) or 1.0
-    for feat in geojson["features"]:
-        code, name = feat["properties"]["code"], feat["properties"]["name"]
-        group = highlight_label if code in highlight else "Other wards"
-        for ring in _rings(feat["geometry"]):
-            traces.append(_ring_trace(
-                ring, fill="toself", line={"color": theme.OUTLINE, "width": 0.8}, hoveron="fills", hoverinfo="text",
-                fillcolor=theme.HIGHLIGHT_FILL if code in highlight else theme.DIVERGING_NEUTRAL, text=highlight.get(code, name), name=group,
-                legendgroup=group, showlegend=code in highlight and group not in shown))
-            shown.add(group)
-    for feat in (outline or {}).get("features", []):
-        for i, ring in enumerate(_rings(feat["geometry"])):
-            traces.append(_ring_trace(ring, line={"color": theme.BLACK, "width": 3.5}, name=outline_label,
-                                      legendgroup="outline", showlegend=i == 0, hoverinfo="skip"))
+    shapes = [{"type": "Feature", "geometry": clockwise(f["geometry"]), "properties": {
+        "name": highlight.get(f["properties"]["code"], f["properties"]["name"]),
+        "group": highlight_label if f["properties"]["code"] in highlight else "Other wards"}}
+        for f in geojson["features"]]
     labels = label_points(geojson)
     if focus is None:
         focus = [f for f in geojson["features"] if f["properties"]["code"] in highlight]
         focus += (outline or {}).get("features", [])
-    xaxis, yaxis = {"visible": False}, {"visible": False}
+    view = None
     if focus:
         x0, y0, x1, y1 = _bounds(focus)
         px, py = 0.25 * (x1 - x0) + 0.005, 0.25 * (y1 - y0) + 0.003
-        xaxis["range"], yaxis["range"] = [x0 - px, x1 + px], [y0 - py, y1 + py]
-        inside = labels["lon"].between(x0 - px, x1 + px) & labels["lat"].between(y0 - py, y1 + py)
+        view = (x0 - px, x1 + px, y0 - py, y1 + py)
+        inside = labels["lon"].between(view[0], view[1]) & labels["lat"].between(view[2], view[3])
     else:
         inside = labels["code"].map(lambda c: areas[c] / total >= min_label_share)
     text = [highlight.get(c, n) if keep else "" for c, n, keep in zip(labels["code"], labels["name"], inside)]
     sizes = [12 if c in highlight else 10 for c in labels["code"]]
-    mid_lat = float(labels["lat"].mean()) if len(labels) else 51.2
+    bx0, by0, bx1, by1 = _bounds(geojson["features"]) if geojson["features"] else (0.45, 51.1, 0.75, 51.35)
+    shown = view or (bx0, bx1, by0, by1)
     if len(labels):
-        x_range = xaxis.get("range") or [min(x for r in traces if r.get("fill") for x in r["x"]),
-                                         max(x for r in traces if r.get("fill") for x in r["x"])]
-        y_range = yaxis.get("range") or [min(y for r in traces if r.get("fill") for y in r["y"]),
-                                         max(y for r in traces if r.get("fill") for y in r["y"])]
+        mid_lat = float(labels["lat"].mean())
         aspect = float(1 / np.cos(np.radians(mid_lat)))
         # the map keeps its aspect ratio: degrees per pixel from the tighter of width and height
-        per_px = max((x_range[1] - x_range[0]) / width_px, aspect * (y_range[1] - y_range[0]) / height)
+        per_px = max((shown[1] - shown[0]) / width_px, aspect * (shown[3] - shown[2]) / height)
         order = sorted(range(len(labels)), key=lambda i: (labels["code"].iloc[i] not in highlight,
                                                           -areas[labels["code"].iloc[i]]))
         wrapped = [textwrap.wrap(t, 16) for t in text]
         keep = non_overlapping_labels(labels["lon"].tolist(), [lat * aspect for lat in labels["lat"]], wrapped,
                                       sizes, per_px, order)
         text = [t if k else "" for t, k in zip(text, keep)]
-    traces.append({
-        "type": "scatter", "x": labels["lon"].tolist(), "y": labels["lat"].tolist(), "mode": "text",
-        "showlegend": False, "hoverinfo": "skip",
-        "text": ["<br>".join(textwrap.wrap(t, 16)) for t in text],
-        "textfont": {"size": sizes, "color": theme.TEXT}})
-    yaxis.update(scaleanchor="x", scaleratio=float(1 / np.cos(np.radians(mid_lat))))
-    layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "xaxis": xaxis, "yaxis": yaxis,
-              "font": {"size": 13, "color": theme.TEXT}, "plot_bgcolor": "white", "separators": ".,",
-              "hovermode": "closest", "legend": {"x": 0, "y": 1.0, "xanchor": "left", "yanchor": "top",
-                                                 "bgcolor": theme.LEGEND_BG}}  # inside: same plot area
-    return go.Figure({"data": traces, "layout": layout}, skip_invalid=False, _validate=False)
+    groups = [g for g in (highlight_label, "Other wards") if g in {s["properties"]["group"] for s in shapes}]
+    colours = {highlight_label: theme.HIGHLIGHT_FILL, "Other wards": theme.DIVERGING_NEUTRAL}
+    layers = [alt.Chart(alt.Data(values=shapes), name="wards").mark_geoshape(
+        stroke=theme.OUTLINE, strokeWidth=0.8, clip=True).encode(
+        color=alt.Color("properties.group:N", title=None, scale=alt.Scale(domain=groups, range=[colours[g] for g in groups]),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=1, title=None,
+                                          symbolType="square")),
+        tooltip=[alt.Tooltip("properties.name:N", title="Ward")])]
+    lines = [{"type": "Feature", "properties": {"label": outline_label or "Boundary"}, "geometry": {
+        "type": "MultiLineString", "coordinates": [list(map(list, ring)) for ring in _rings(f["geometry"])]}}
+        for f in (outline or {}).get("features", [])]
+    if lines:
+        layers.append(alt.Chart(alt.Data(values=lines), name="outline").mark_geoshape(
+            filled=False, strokeWidth=3.5, clip=True, aria=False).encode(
+            stroke=alt.Stroke("properties.label:N", title=None, scale=alt.Scale(
+                domain=[lines[0]["properties"]["label"]], range=[theme.BLACK]),
+                legend=alt.Legend(orient="bottom", title=None, symbolType="stroke", symbolStrokeWidth=3.5))))
+    names = pd.DataFrame({"lon": labels["lon"], "lat": labels["lat"], "size": sizes,
+                          "text": ["<br>".join(textwrap.wrap(t, 16)) for t in text]}) if len(labels) else pd.DataFrame()
+    names = names[names["text"] != ""] if len(names) else names
+    if len(names):
+        layers.append(alt.Chart(names, name="names").mark_text(color=theme.TEXT, lineBreak="<br>", clip=True,
+                                                               aria=False).encode(
+            longitude="lon:Q", latitude="lat:Q", text="text:N", size=alt.Size("size:Q", scale=None, legend=None)))
+    fit = {"type": "Feature", "properties": {}, "geometry": {
+        "type": "MultiPoint", "coordinates": [[shown[0], shown[2]], [shown[1], shown[3]]]}}
+    chart = alt.layer(*layers).project(type="mercator", fit=fit).properties(height=height, width="container")
+    named = [t for t in text if t]
+    description = (f"Map of the wards{' (' + highlight_label + ' in orange)' if highlight else ''}"
+                   f"{', with the ' + outline_label + ' as a thick black line' if lines else ''}; "
+                   f"names shown: {', '.join(named) if named else 'none'}. The table beside the map lists them.")
+    return VegaFigure(vega.configure(chart), description=description, meta={"view": view, "labels": text})
+

@@ -7,13 +7,15 @@ from analytics.periods import calendar_year, coverage
 from analytics.rates import format_count
 from dashboard import explain, lsoa_codes
 from dashboard import ward_map_view as v
-from dashboard.charts import delta_style, metric_delta, plotly_chart, show_chart, show_table, table_expander
+from dashboard.charts import (delta_style, metric_delta, plotly_chart, show_chart, show_table, table_expander,
+                              vega_map)
 from dashboard.compare import (ALL_CRIME, change_text, comparison_for, period_columns, rate_context_caption,
                                rate_context_table)
 from dashboard.filters import CLASS_LABELS
 from dashboard.data import query, store_version
 from dashboard.filters import WARD_SET_LABELS
-from dashboard.maps import display_geojson
+from dashboard.maps import SELECT_PARAM, display_geojson
+from dashboard.vega import VegaFigure
 from dashboard.safe_text import md_escape
 from dashboard.state import current_filters, filter_context
 
@@ -46,9 +48,10 @@ def resolve_profile() -> str:
     ss["wm_profile"], note = v.checked_profile(ss["wm_profile"], wards, ctx.wards[other], overlap, other,
                                                WARD_SET_LABELS[f.ward_set])
     messages.extend([note] if note else [])
-    points = [p for key in ("wm_map", "wm_map_narrow")  # the map, or its phone-width copy
-              for p in ((ss.get(key) or {}).get("selection") or {}).get("points") or []]
-    codes = (p.get("location") or (p.get("customdata") or [None])[0] for p in points)  # map / offline map
+    selections = [(ss.get(key) or {}).get("selection") or {} for key in ("wm_map", "wm_map_narrow")]  # or phone copy
+    codes = [p.get("code") for sel in selections for p in sel.get(SELECT_PARAM) or []]  # the Vega-Lite map
+    codes += [p.get("location") or (p.get("customdata") or [None])[0]  # plotly's map over a street basemap
+              for sel in selections for p in sel.get("points") or []]
     clicked = tuple(c for c in codes if c in wards)
     if clicked and clicked != ss.get("wm_map_seen"):
         ss["wm_profile"] = clicked[0]
@@ -85,8 +88,11 @@ def load_table():
 def render_map(table, measure_key: str, scheme: str, profile: str) -> None:
     m = v.MEASURES[measure_key]
     data = v.map_frame(table, measure_key, f.ward_set)
-    plotly_chart(map_figure(f"wards_{f.ward_set}", data, measure_key, scheme, profile), key="wm_map",
-                 on_select="rerun", selection_mode="points")
+    fig = map_figure(f"wards_{f.ward_set}", data, measure_key, scheme, profile)
+    if isinstance(fig, VegaFigure):
+        vega_map(fig, key="wm_map", selectable=True)
+    else:
+        plotly_chart(fig, key="wm_map", on_select="rerun", selection_mode="points")
     cov = coverage(f.period, ctx.present_months).describe()
     st.caption(f"{v.months_caption(m.is_change, cmp.period_months, cmp.months, cmp.comparison_months, cov)} "
                f"Click a ward to open its profile below. Rates use the {v.POPULATION_BASIS[f.ward_set]} of residents.")

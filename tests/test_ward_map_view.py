@@ -157,33 +157,66 @@ GEO = {"type": "FeatureCollection", "features": [_square("A", "Ay", 0.5, 51.2), 
                                                  _square("C", "Cee", 0.52, 51.2, 0.001)]}
 
 
+def _layers(fig) -> dict:
+    """{layer name: layer} of a Vega-Lite map, each with its rows (inline values or the named dataset)."""
+    from dashboard.vega import leaf_layers
+
+    spec = fig.spec()
+    return {layer.get("name"): {**layer, "rows": layer["data"]["values"] if "values" in layer["data"]
+                                else spec["datasets"][layer["data"]["name"]]} for layer in leaf_layers(spec)}
+
+
 def test_map_figure_is_tile_free_names_the_wards_and_is_clickable():
+    from dashboard.maps import SELECT_PARAM
+    from dashboard.theme import OUTLINE_STRONG
+
     t = v.ward_table(_summary([30, 20, 10]))
     fig = v.map_figure(GEO, v.map_frame(t, "records", "2024"), "records", "quantiles", profile="B")
-    spec = fig.to_plotly_json()
-    assert {trace["type"] for trace in spec["data"]} == {"scatter"}  # plain axes: no tiles, no web fonts
-    assert "map" not in spec["layout"] and "geo" not in spec["layout"]
-    fills = [trace for trace in spec["data"] if trace.get("fill") == "toself"]
-    assert sorted(tr["text"].split("<br>")[0] for tr in fills) == ["Ward: Ay", "Ward: Bee", "Ward: Cee"]
-    outline = [trace for trace in spec["data"] if trace.get("name", "").startswith("Selected")]
-    assert len(outline) == 1
-    clicks = next(trace for trace in spec["data"] if trace.get("name") == "areas")
-    assert sorted(row[0] for row in clicks["customdata"]) == ["A", "B", "C"]  # a click gives the ward code
-    labels = [x for trace in spec["data"] if trace.get("name") == "labels" for x in trace["text"]]
+    spec = fig.spec()
+    assert spec["projection"]["type"] == "mercator"  # drawn by Vega-Lite from the shapes: no tiles, no web map
+    layers = _layers(fig)
+    areas = layers["areas"]
+    names = {f["properties"]["code"]: f["properties"] for f in areas["rows"]}
+    assert sorted(names) == ["A", "B", "C"]
+    ward = next(t["field"] for t in areas["encoding"]["tooltip"] if t["title"] == "Ward")
+    assert sorted(names[c][ward.split(".")[1]] for c in names) == ["Ay", "Bee", "Cee"]
+    # a click selects a ward by its code
+    (param,) = spec["params"]
+    assert param["name"] == SELECT_PARAM and param["select"]["fields"] == ["code"] and param["views"] == ["areas"]
+    assert {"calculate": "datum.properties.code", "as": "code"} in areas["transform"]
+    selected = layers["selected"]
+    assert [f["properties"]["code"] for f in selected["rows"]] == ["B"] and selected["mark"]["stroke"] == OUTLINE_STRONG
+    labels = [r["text"] for r in layers["names"]["rows"]]
     assert "Ay" in labels and "Bee" in labels  # names on the map (the tiny ward may be left out)
+    # the legend: one entry per class present, coloured as the classes (quantiles: 30, 20 and 10 records)
+    scale = areas["encoding"]["color"]["scale"]
+    assert len(scale["domain"]) == len(scale["range"]) == len({names[c]["class"] for c in names}) == 3
+    # polygons wound clockwise, as d3-geo reads a polygon's inside (else Vega fills the whole globe)
+    ring = areas["rows"][0]["geometry"]["coordinates"][0]
+    assert sum((q[0] - p[0]) * (q[1] + p[1]) for p, q in zip(ring, ring[1:])) > 0
 
 
 def test_boundary_figure_highlights_labels_and_zooms():
+    from dashboard.theme import BLACK, DIVERGING_NEUTRAL, HIGHLIGHT_FILL
+
     plain = v.boundary_figure(GEO, {}, "x")
-    labels = plain.data[-1].text
+    labels = plain.meta["labels"]
     assert labels[0] == "Ay" and labels[2] == ""  # the tiny ward is not labelled on the whole-borough view
-    assert plain.layout.xaxis.range is None
+    assert plain.meta["view"] is None
     outline = v.subset_geojson(GEO, ["A"])
     fig = v.boundary_figure(GEO, {"B": "Bee (60%)"}, "Parts", outline, "New ward")
-    fills = {tr.text: tr.fillcolor for tr in fig.data if tr.fill == "toself"}
-    assert fills["Bee (60%)"] == "#fdb863" and fills["Ay"] == "#f7f7f7"
-    assert fig.layout.xaxis.range[0] < 0.5 and fig.layout.xaxis.range[1] > 0.52
-    assert any(tr.name == "New ward" and tr.line.width == 3.5 for tr in fig.data)
+    layers = _layers(fig)
+    wards = layers["wards"]
+    scale = wards["encoding"]["color"]["scale"]
+    colour = dict(zip(scale["domain"], scale["range"]))
+    group = {f["properties"]["name"]: f["properties"]["group"] for f in wards["rows"]}
+    assert colour[group["Bee (60%)"]] == HIGHLIGHT_FILL == "#fdb863" and colour[group["Ay"]] == DIVERGING_NEUTRAL
+    x0, x1, y0, y1 = fig.meta["view"]
+    assert x0 < 0.5 and x1 > 0.52
+    assert fig.spec()["projection"]["fit"]["geometry"]["coordinates"] == [[x0, y0], [x1, y1]]
+    line = layers["outline"]
+    assert line["mark"]["strokeWidth"] == 3.5 and line["encoding"]["stroke"]["scale"]["range"] == [BLACK]
+    assert line["encoding"]["stroke"]["scale"]["domain"] == ["New ward"]
 
 
 def test_top_lsoas_and_locations_shapes():
@@ -209,7 +242,7 @@ def test_boundary_figures_share_one_view():
     new = {"type": "FeatureCollection", "features": [_square("N1", "New one", 0.5, 51.2)]}
     shares = v.overlap_shares(_overlap())
     left, right = v.boundary_figures(old, new, shares, "N1")
-    assert tuple(left.layout.xaxis.range) == tuple(right.layout.xaxis.range)
-    assert left.layout.xaxis.range[1] > 0.61  # wide enough for both old wards
+    assert left.meta["view"] == right.meta["view"]
+    assert left.meta["view"][1] > 0.61  # wide enough for both old wards
     whole_left, whole_right = v.boundary_figures(old, new, shares, "")
-    assert whole_left.layout.xaxis.range is None and whole_right.layout.xaxis.range is None
+    assert whole_left.meta["view"] is None and whole_right.meta["view"] is None
