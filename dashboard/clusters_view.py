@@ -24,6 +24,7 @@ import shapely.geometry
 
 from analytics.rates import MINUS, change_label, format_count, pct_change
 from dashboard import theme, vega
+from dashboard.maps import clockwise, fit_extent
 from dashboard.vega import VegaFigure
 
 __all__ = [
@@ -572,22 +573,6 @@ def _label_points(geojson: dict, codes: set[str]) -> pd.DataFrame:
     return pd.DataFrame(pts, columns=["code", "name", "lon", "lat"])
 
 
-def _clockwise(geometry: dict) -> dict:
-    """A (Multi)Polygon with clockwise exterior rings, as d3-geo (Vega's projections) reads a polygon's inside
-    (GeoJSON files wind them the other way, which Vega would fill as the whole globe minus the shape)."""
-    shape = shapely.geometry.shape(geometry)
-    polys = list(shape.geoms) if hasattr(shape, "geoms") else [shape]
-    oriented = [shapely.geometry.polygon.orient(p, sign=-1.0) for p in polys if not p.is_empty]
-    out = shapely.geometry.MultiPolygon(oriented) if len(oriented) > 1 else oriented[0]
-    return shapely.geometry.mapping(out)
-
-
-def _fit(x0: float, x1: float, y0: float, y1: float) -> dict:
-    """A projection's ``fit``: the two corners of the area to show (a MultiPoint has no winding to get wrong)."""
-    return {"type": "Feature", "properties": {},
-            "geometry": {"type": "MultiPoint", "coordinates": [[x0, y0], [x1, y1]]}}
-
-
 def cluster_map_figures(geojson: dict, table: pd.DataFrame, cluster: str, height: int = 460,
                         zoom_below: float = 0.45) -> tuple[VegaFigure, VegaFigure | None]:
     """The borough's wards with the cluster's wards coloured (by sub-group when it has them) and named, as a
@@ -602,7 +587,7 @@ def cluster_map_figures(geojson: dict, table: pd.DataFrame, cluster: str, height
         sub = info["sub_group"].get(code, "") if inside else ""
         label = "Other wards" if not inside else (f"{cluster} wards" if not sub else f"{cluster} sub-group ({sub})")
         groups[label] = SUB_GROUP_COLOURS.get(sub, SUB_GROUP_COLOURS[""]) if inside else OTHER_WARD_COLOUR
-        features.append({"type": "Feature", "geometry": _clockwise(feat["geometry"]), "properties": {
+        features.append({"type": "Feature", "geometry": clockwise(feat["geometry"]), "properties": {
             "code": code, "name": name, "cluster": info["cluster"].get(code, "") or "no cluster",
             "group": label, "inside": inside}})
     features.sort(key=lambda f: f["properties"]["inside"])  # cluster wards drawn last (on top)
@@ -631,7 +616,7 @@ def cluster_map_figures(geojson: dict, table: pd.DataFrame, cluster: str, height
     if not pts.empty:
         layers.append(alt.Chart(pts, name="ward_names").mark_text(fontSize=12, color=theme.BLACK, clip=True).encode(
             longitude="lon:Q", latitude="lat:Q", text="name:N"))
-    main = alt.layer(*layers).project(type="mercator", fit=_fit(*extent)).properties(height=height, width="container")
+    main = alt.layer(*layers).project(type="mercator", fit=fit_extent(*extent)).properties(height=height, width="container")
     names = ", ".join(pts["name"]) if not pts.empty else "none"
     description = (f"Map of the borough's wards with {cluster}'s wards in colour ({names})"
                    + (", zoomed in on the cluster; a small map above it shows the whole borough." if zoomed else ".")
@@ -651,7 +636,7 @@ def cluster_map_figures(geojson: dict, table: pd.DataFrame, cluster: str, height
     inset_layers = [wards(False, thin=True).encode(color=no_legend)]
     if ins:
         inset_layers.append(wards(True, thin=True).encode(color=no_legend))
-    inset = alt.layer(*inset_layers, outline).project(type="mercator", fit=_fit(bx0, bx1, by0, by1)).properties(
+    inset = alt.layer(*inset_layers, outline).project(type="mercator", fit=fit_extent(bx0, bx1, by0, by1)).properties(
         height=max(90, int(height * 0.3)), width="container")
     return fig, VegaFigure(vega.configure(inset), description=f"Small map of the whole borough with a box round "
                                                               f"the area the map of {cluster} shows.",

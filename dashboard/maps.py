@@ -572,6 +572,17 @@ def clockwise(geometry: dict) -> dict:
     return shapely.geometry.mapping(out)
 
 
+def fit_extent(x0: float, x1: float, y0: float, y1: float) -> dict:
+    """A Vega-Lite projection's ``fit``: the two corners of the area to show, as GeoJSON (a MultiPoint has no
+    winding order to get wrong).
+
+    >>> fit_extent(0.4, 0.6, 51.1, 51.3)["geometry"]["coordinates"]
+    [[0.4, 51.1], [0.6, 51.3]]
+    """
+    return {"type": "Feature", "properties": {},
+            "geometry": {"type": "MultiPoint", "coordinates": [[x0, y0], [x1, y1]]}}
+
+
 def mercator_aspect(bounds: tuple[float, float, float, float]) -> float:
     """Height / width of ``bounds`` (min lon, min lat, max lon, max lat) on a Mercator map."""
     x0, y0, x1, y1 = bounds
@@ -612,8 +623,7 @@ def vega_choropleth(geojson: dict, data: pd.DataFrame, code_col: str, value_col:
         f["geometry"] for f in (drawn["features"] or geojson["features"])]}).bounds
     x0, y0, x1, y1 = bounds
     pad_x, pad_y = 0.02 * (x1 - x0), 0.02 * (y1 - y0)
-    fit = {"type": "Feature", "properties": {}, "geometry": {
-        "type": "MultiPoint", "coordinates": [[x0 - pad_x, y0 - pad_y], [x1 + pad_x, y1 + pad_y]]}}
+    fit = fit_extent(x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y)
     present = [lab for lab in (*breaks.labels, "No data") if lab in {f["properties"]["class"] for f in shown}]
     order = list(breaks.labels) + ["No data"]
     palette = dict(zip(order, list(colours) + [NO_DATA_COLOUR]))

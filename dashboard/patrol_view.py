@@ -21,6 +21,7 @@ import streamlit as st
 from analytics.hotspots import repeat_threshold
 from analytics.places import grid_reference, is_named, nearest_named, place_name, to_bng
 from dashboard import vega
+from dashboard.maps import fit_extent
 from dashboard.theme import BLACK, OTHER_PLACE_COLOUR, OTHER_WARD_LINE, OUTLINE, REPEAT_COLOUR, TEXT, WHITE
 from dashboard.vega import VegaFigure
 
@@ -427,8 +428,7 @@ def patrol_map_figure(table: pd.DataFrame, wards_geojson: dict, highlight: Itera
         "Location": np.where(repeat, "REPEAT location", "Other location"),
         "colour": np.where(repeat, REPEAT_COLOUR, OTHER_COLOUR),
         "lon": lon, "lat": lat, "label_lon": label_lon, "label_lat": label_lat, "moved": moved})
-    fit = {"type": "Feature", "properties": {},
-           "geometry": {"type": "MultiPoint", "coordinates": [[extent[0], extent[2]], [extent[1], extent[3]]]}}
+    fit = fit_extent(*extent)
     base = alt.Chart(points)
     at_label = {"longitude": alt.Longitude("label_lon:Q"), "latitude": alt.Latitude("label_lat:Q")}
     layers = []

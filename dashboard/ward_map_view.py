@@ -26,7 +26,7 @@ from analytics.rates import change_label
 from dashboard import explain, theme, vega
 from dashboard.charts import CLASS_COLOURS
 from dashboard.vega import VegaFigure
-from dashboard.maps import basemap, choropleth, clockwise, vega_choropleth, map_view, subset_geojson  # noqa: F401  (map_view, subset_geojson used here and re-exported)
+from dashboard.maps import basemap, choropleth, clockwise, fit_extent, vega_choropleth, map_view, subset_geojson  # noqa: F401  (map_view, subset_geojson used here and re-exported)
 
 __all__ = [
     "Measure",
@@ -759,8 +759,7 @@ def boundary_figure(geojson: dict, highlight: Mapping[str, str], highlight_label
         layers.append(alt.Chart(names, name="names").mark_text(color=theme.TEXT, lineBreak="<br>", clip=True,
                                                                aria=False).encode(
             longitude="lon:Q", latitude="lat:Q", text="text:N", size=alt.Size("size:Q", scale=None, legend=None)))
-    fit = {"type": "Feature", "properties": {}, "geometry": {
-        "type": "MultiPoint", "coordinates": [[shown[0], shown[2]], [shown[1], shown[3]]]}}
+    fit = fit_extent(*shown)
     chart = alt.layer(*layers).project(type="mercator", fit=fit).properties(height=height, width="container")
     named = [t for t in text if t]
     description = (f"Map of the wards{' (' + highlight_label + ' in orange)' if highlight else ''}"
