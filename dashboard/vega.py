@@ -3,11 +3,12 @@
 Why: a page that draws one Plotly chart makes the browser load, compile and run Plotly's 4.7 MB bundle on
 every visit; Streamlit's Vega-Lite chart is about 0.8 MB. Measured in the same run with
 ``bench/browser.py`` (Overview with its four charts drawn by each library): first visit 2.70 s with Plotly
-against 1.89 s with Vega-Lite, warm revisit 1.04 s against 0.86 s. Overview, Town centre, About the data,
-Ward clusters and the Patrol sheet draw every chart with these builders (the two maps as layers on a Mercator
-projection fitted to the area: :mod:`dashboard.clusters_view`, :mod:`dashboard.patrol_view`), so they never
-load Plotly; Ward map's choropleth, Find my area's map and SMP priorities still use Plotly, Hotspots deck.gl;
-see the README's browser benchmark.
+against 1.89 s with Vega-Lite, warm revisit 1.04 s against 0.86 s. Overview, Ward map, Ward clusters, the
+Patrol sheet, Town centre and About the data draw every chart with these builders or with Vega-Lite maps
+(layers on a Mercator projection fitted to the area: :func:`dashboard.maps.vega_choropleth`,
+:mod:`dashboard.clusters_view`, :mod:`dashboard.patrol_view`, :mod:`dashboard.ward_map_view`), so they never
+load Plotly; Find my area's result map and SMP priorities still use Plotly, Hotspots deck.gl; see the
+README's browser benchmark.
 
 The builders are pure (pandas in, :class:`VegaFigure` out; no Streamlit) and follow the Plotly charts'
 conventions (:mod:`dashboard.charts`): the colour-blind-safe colours of :mod:`dashboard.theme`, a line
