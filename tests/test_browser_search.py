@@ -163,7 +163,7 @@ def _ward_map_flow(pg, url, full_store, kind):
     open_url(pg, f"{url}/ward_map")
     _close_sidebar_on_a_phone(kind, pg)
     assert not exceptions(pg)
-    labels = pg.locator('[data-testid="stPlotlyChart"] .main-svg .textpoint text')
+    labels = pg.locator('[data-testid="stVegaLiteChart"] g.names_marks text')  # the ward map is a Vega-Lite map
     labels.first.wait_for(state="attached", timeout=60_000)
     names = {t.strip() for t in labels.all_text_contents() if t.strip()}
     wards = {w for (w,) in sql(full_store, "select ward_2024_name from wards_2024")}
