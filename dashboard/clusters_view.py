@@ -792,7 +792,7 @@ def _ink(colour: str) -> str:
     lin = [(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
            for c in (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))]
     lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    return "#FFFFFF" if (1.05 / (lum + 0.05)) > ((lum + 0.05) / 0.05) else "#000000"
+    return theme.WHITE if (1.05 / (lum + 0.05)) > ((lum + 0.05) / 0.05) else theme.BLACK
 
 
 def share_figure(shares: pd.DataFrame, cluster: str, palette: Sequence[str] = WARD_PALETTE) -> VegaFigure:
