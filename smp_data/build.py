@@ -4,7 +4,12 @@ Set-based, month by month: the files of one month (every force asked for) are re
 temporary tables, validated and classified in SQL (``smp_data.read``, ``queries/build/ingest.sql``),
 the Maidstone rows are placed in bulk (``GeoContext.place``: vectorised point-in-polygon on the ONS
 boundaries), and the month is written to ``records`` with one INSERT ... SELECT. Memory is bounded by
-the largest month, not the archive.
+the larger of a batch (``BATCH_BYTES`` of CSV) and the largest month, not the archive.
+
+Work that needs no store runs beside DuckDB's, in threads: the pandas/geopandas/shapely imports, the
+boundaries, the spatial indexes, the dimension tables' rows and the partner files' validation
+(:class:`_Prepared`, while the first batch is read), and the extraction of a zip's next batch (while
+the batch before is written).
 
 Safety: the build writes a temporary file beside the store and atomically replaces the
 store only when everything succeeded; a failed build removes its temporary file and
@@ -23,7 +28,6 @@ import datetime as dt
 import platform
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -31,18 +35,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 import queries
-from boundaries import WARD_SETS, BoundaryData, BoundaryError, load_boundaries, load_clusters
 from smp_data import __version__, store
 from smp_data.classify import CRIME_TYPES, PRIORITIES, PRIORITY_CRIME_TYPES
-from smp_data.enrich import GeoContext
 from smp_data.read import BatchReader, FileRead
 from smp_data.settings import REPO_ROOT
 from smp_data.sources import Source, SourceError, forces_label, open_source, parse_forces
+
+if TYPE_CHECKING:  # pandas, geopandas and shapely load in the build's background thread (_Prepared)
+    import pandas as pd
+
+    from boundaries import BoundaryData
+    from smp_data.enrich import GeoContext
 
 __all__ = ["BuildError", "BuildReport", "build_store"]
 
@@ -105,11 +114,26 @@ def _insert(con, table: str, df: pd.DataFrame) -> None:
         con.unregister("_incoming")
 
 
-def _load_dimensions(con, data: BoundaryData) -> None:
-    """(Re)write every dimension table from the boundary inputs and project data files."""
-    for table in ("wards_2022", "wards_2024", "ward_overlap", "clusters", "lsoas", "lsoa_2011_to_2021",
-                  "districts", "populations", "crime_categories", "priorities", "priority_crime_types"):
+DIMENSION_TABLES = ("wards_2022", "wards_2024", "ward_overlap", "clusters", "lsoas", "lsoa_2011_to_2021",
+                    "districts", "populations", "crime_categories", "priorities", "priority_crime_types")
+
+
+def _load_dimensions(con, frames: dict[str, pd.DataFrame]) -> None:
+    """(Re)write every dimension table from its frame (:func:`_dimension_frames`)."""
+    for table in DIMENSION_TABLES:
         con.execute(f"delete from {table}")
+    for table in DIMENSION_TABLES:
+        _insert(con, table, frames[table])
+
+
+def _dimension_frames(data: BoundaryData) -> dict[str, pd.DataFrame]:
+    """Every dimension table's rows, from the boundary inputs and project data files (no store needed:
+    worked out in the build's background thread)."""
+    import pandas as pd  # noqa: PLC0415
+
+    from boundaries import WARD_SETS, load_clusters  # noqa: PLC0415
+
+    out: dict[str, pd.DataFrame] = {}
     pop22 = pd.read_csv(data.root / WARD_SETS["2022"].population_csv, dtype={"WD22CD": str})
     pop24 = pd.read_csv(data.root / WARD_SETS["2024"].population_csv, dtype={"WD24CD": str})
     cl22, cl24 = load_clusters("2022"), load_clusters("2024")
@@ -117,7 +141,7 @@ def _load_dimensions(con, data: BoundaryData) -> None:
         pop22[["WD22CD", "pop_census2021_lsoa_bestfit"]], left_on="code", right_on="WD22CD", how="left"
     ).merge(cl22[["ward_code", "cluster", "sub_group"]], left_on="code", right_on="ward_code", how="left")
     _check_clusters(w22, "2022")
-    _insert(con, "wards_2022", pd.DataFrame({
+    out["wards_2022"] = (pd.DataFrame({
         "ward_2022_code": w22["code"], "ward_2022_name": w22["name"], "population": w22["population"],
         "population_census2021": w22["pop_census2021_lsoa_bestfit"], "cluster_2022": w22["cluster"],
         "cluster_sub_group": w22["sub_group"].replace("", None),
@@ -126,7 +150,7 @@ def _load_dimensions(con, data: BoundaryData) -> None:
         pop24[["WD24CD", "pop_census2021_lsoa_bestfit"]], left_on="code", right_on="WD24CD", how="left"
     ).merge(cl24, left_on="code", right_on="ward_code", how="left")
     _check_clusters(w24, "2024")
-    _insert(con, "wards_2024", pd.DataFrame({
+    out["wards_2024"] = (pd.DataFrame({
         "ward_2024_code": w24["code"], "ward_2024_name": w24["name"], "population": w24["population"],
         "population_census2021": w24["pop_census2021_lsoa_bestfit"], "cluster_2024": w24["cluster"],
         "cluster_sub_group": w24["sub_group"].replace("", None),
@@ -135,7 +159,7 @@ def _load_dimensions(con, data: BoundaryData) -> None:
         "cluster_derivation": w24.get("residents_by_old_ward"),
     }).sort_values("ward_2024_code"))
     ov = data.ward_overlap
-    _insert(con, "ward_overlap", pd.DataFrame({
+    out["ward_overlap"] = (pd.DataFrame({
         "ward_2022_code": ov["WD22CD"], "ward_2022_name": ov["WD22NM"], "ward_2024_code": ov["WD24CD"],
         "ward_2024_name": ov["WD24NM"], "share_of_ward_2022_area": ov["share_of_WD22_area"],
         "share_of_ward_2024_area": ov["share_of_WD24_area"],
@@ -160,31 +184,32 @@ def _load_dimensions(con, data: BoundaryData) -> None:
                 "cluster_type": grp["cluster_type"].iloc[0], "is_derived": key == "2024",
                 "n_wards": len(grp), "wards": wards, "note": note,
             })
-    _insert(con, "clusters", pd.DataFrame(clusters))
+    out["clusters"] = pd.DataFrame(clusters)
     ls = data.lsoa21
-    _insert(con, "lsoas", pd.DataFrame({
+    out["lsoas"] = (pd.DataFrame({
         "lsoa21_code": ls["LSOA21CD"], "lsoa21_name": ls["LSOA21NM"], "ward_2024_code": ls["WD24CD"],
         "ward_2022_code": ls["WD22CD_derived"], "population": ls["pop_census2021"].astype("int64"),
         "area_km2": ls.get("area_km2"),
     }).sort_values("lsoa21_code"))
     lk = data.lsoa11_to_21
-    _insert(con, "lsoa_2011_to_2021", pd.DataFrame({
+    out["lsoa_2011_to_2021"] = (pd.DataFrame({
         "lsoa11_code": lk["lsoa11_code"], "lsoa11_name": lk["lsoa11_name"], "lsoa21_code": lk["lsoa21_code"],
         "lsoa21_name": lk["lsoa21_name"], "change": lk["CHGIND"],
     }))
     d = data.districts
-    _insert(con, "districts", pd.DataFrame({
+    out["districts"] = (pd.DataFrame({
         "district_code": d["LADCD"], "district_name": d["LADNM"], "population": d["pop_mid2024_ons_ward_sum"],
         "population_census2021": d["pop_census2021_lsoa_sum"], "population_mid2022": d["pop_mid2022_ons_ward_sum"],
         "is_kent": True,
     }).sort_values("district_code"))
-    _insert(con, "populations", _populations(data, pop22, pop24))
-    _insert(con, "crime_categories", pd.DataFrame([
+    out["populations"] = _populations(data, pop22, pop24)
+    out["crime_categories"] = (pd.DataFrame([
         {"crime_type": c.name, "api_slug": c.slug, "crime_class": c.crime_class,
          "sa_categories": c.sa_categories, "is_current": c.is_current} for c in CRIME_TYPES
     ]))
-    _insert(con, "priorities", pd.DataFrame([p.__dict__ for p in PRIORITIES]))
-    _insert(con, "priority_crime_types", pd.DataFrame(PRIORITY_CRIME_TYPES, columns=["priority_id", "crime_type", "role"]))
+    out["priorities"] = (pd.DataFrame([p.__dict__ for p in PRIORITIES]))
+    out["priority_crime_types"] = (pd.DataFrame(PRIORITY_CRIME_TYPES, columns=["priority_id", "crime_type", "role"]))
+    return out
 
 
 def _check_clusters(df: pd.DataFrame, key: str) -> None:
@@ -194,6 +219,8 @@ def _check_clusters(df: pd.DataFrame, key: str) -> None:
 
 
 def _populations(data: BoundaryData, pop22: pd.DataFrame, pop24: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd  # noqa: PLC0415
+
     rows = []
 
     def add(area_type, codes, names, basis, values, default):
@@ -285,11 +312,7 @@ def build_store(
     started = time.perf_counter()
     db_path = Path(db_path)
     report = BuildReport(db_path)
-    try:
-        data = load_boundaries(Path(boundaries_root))
-        geo = GeoContext(data)
-    except (BoundaryError, ValueError) as exc:
-        raise BuildError(str(exc)) from None
+    prep = _Prepared(Path(boundaries_root), None if partner_root is None else Path(partner_root))
     t = report.phase("boundaries", started)
     try:
         forces = parse_forces(force)
@@ -314,13 +337,13 @@ def build_store(
         progress(f"Removed {len(stale)} file(s) left by dead builds ({sum(n for _, n in stale) / 1e6:,.1f} MB): "
                  + ", ".join(p.name for p, _ in stale))
     if update:
-        _update_in_place(db_path, source, forces, data, geo, report, progress, started, t,
+        _update_in_place(db_path, source, forces, prep, report, progress, started, t,
                          partner_root=partner_root, uploads_root=uploads_root, postcodes_root=postcodes_root,
                          fail_after_files=_fail_after_files)
     else:
         tmp = _temp_path(db_path)
         _remove(tmp)
-        _write_new_store(tmp, source, forces, data, geo, report, progress, started, t, mode="full",
+        _write_new_store(tmp, source, forces, prep, report, progress, started, t, mode="full",
                          partner_root=partner_root, uploads_root=uploads_root, postcodes_root=postcodes_root,
                          fail_after_files=_fail_after_files, publish_to=db_path)
     report.seconds = time.perf_counter() - started
@@ -331,7 +354,7 @@ def build_store(
     return report
 
 
-def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo: GeoContext, report: BuildReport,
+def _write_new_store(tmp: Path, source: Source, forces, prep: _Prepared, report: BuildReport,
                      progress, started: float, t: float, *, mode: str, partner_root, uploads_root, postcodes_root,
                      fail_after_files, publish_to: Path | None, seed_uploads_from: Path | None = None,
                      held: dict | None = None) -> None:
@@ -344,12 +367,21 @@ def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo:
         con = duckdb.connect(str(tmp))
         with _transaction(con):
             queries.run_script(con, "build.create_tables")
-            _load_dimensions(con, data)
         if seed_uploads_from is not None:
             _seed_uploads(con, seed_uploads_from)
-        t = report.phase("dimensions", t)
         progress(f"Building {(publish_to or report.db_path).name} from {source.description}")
-        _ingest(con, source, geo, report, progress, fail_after_files=fail_after_files, held=held)
+
+        def ready() -> GeoContext:  # once the first batch is read: the boundaries, then the dimension tables
+            nonlocal t
+            t = report.phase("police.uk records", t)
+            geo, frames = prep.geo()
+            t = report.phase("boundaries", t)
+            with _transaction(con):
+                _load_dimensions(con, frames)
+            t = report.phase("dimensions", t)
+            return geo
+
+        _ingest(con, source, ready, report, progress, fail_after_files=fail_after_files, held=held)
         t = report.phase("police.uk records", t)
         if not report.files:
             raise BuildError(f"{source.description}: no police.uk rows found")
@@ -357,9 +389,9 @@ def _write_new_store(tmp: Path, source: Source, forces, data: BoundaryData, geo:
             if uploads_root is not None:
                 report.uploads = _copy_uploads(con, Path(uploads_root), progress)
             if partner_root is not None:
-                report.partner = _load_partner(con, Path(partner_root), progress)
+                report.partner = _load_partner(con, Path(partner_root), progress, prep.partner())
             t = report.phase("partner data", t)
-            report.postcodes = _load_postcodes(con, postcodes_root, data, progress)
+            report.postcodes = _load_postcodes(con, postcodes_root, prep.data(), progress)
             t = report.phase("postcodes", t)
             queries.run_script(con, "build.create_views")
             queries.run_script(con, "build.create_macros")
@@ -410,6 +442,8 @@ def _fail(exc: BaseException, con, tmp: Path, what: str):
     _remove(tmp)
     if isinstance(exc, (BuildError, KeyboardInterrupt)):
         raise exc
+    from boundaries import BoundaryError  # noqa: PLC0415 (imported by then)
+
     if isinstance(exc, (SourceError, BoundaryError, store.StoreError)):
         raise BuildError(str(exc)) from None
     if write_error is not None:
@@ -429,8 +463,7 @@ WHOLE_TABLES = {"partner": ("partner_published", "partner_rejects", "partner_fil
                 "postcodes": ("postcode_points", "postcode_rejects", "postcode_files")}
 
 
-def _update_in_place(db_path: Path, source: Source, forces, data: BoundaryData, geo: GeoContext,
-                     report: BuildReport, progress, started: float, t: float, *, partner_root, uploads_root,
+def _update_in_place(db_path: Path, source: Source, forces, prep: _Prepared, report: BuildReport, progress, started: float, t: float, *, partner_root, uploads_root,
                      postcodes_root, fail_after_files) -> None:
     """``--update``: the source's months are read, validated and placed into a staging store beside the
     store (outside its lock), then replace the same (month, force) in the store in ONE transaction
@@ -441,7 +474,7 @@ def _update_in_place(db_path: Path, source: Source, forces, data: BoundaryData, 
     staging = store.staging_path(db_path)
     _remove(staging)
     try:
-        _write_new_store(staging, source, forces, data, geo, report, progress, started, t, mode="staging",
+        _write_new_store(staging, source, forces, prep, report, progress, started, t, mode="staging",
                          partner_root=partner_root, uploads_root=uploads_root, postcodes_root=postcodes_root,
                          fail_after_files=fail_after_files, publish_to=None, seed_uploads_from=db_path,
                          held=_held_months(db_path))
@@ -569,7 +602,7 @@ def replace_staged_rows(con, here: str, *, file_tables, month_tables, files_sql:
                     "where (month, force) in (select month, force from _months)")
 
 
-BATCH_BYTES = 64 << 20  # months are read together until a batch holds this much (a month is never split)
+BATCH_BYTES = 128 << 20  # months are read together until a batch holds this much (a month is never split)
 MEMORY_PER_BATCH_BYTE = 4  # DuckDB memory allowed per byte of CSV in the largest batch (bench/national.py)
 MIN_MEMORY_LIMIT = 256 << 20
 
@@ -613,11 +646,14 @@ def _batches(files: list, limit: int = BATCH_BYTES) -> list[list]:
     return out
 
 
-def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress, *,
+def _ingest(con, source: Source, ready: Callable[[], GeoContext], report: BuildReport, progress, *,
             fail_after_files: int | None, held: dict | None = None) -> None:
-    """Read, validate, place and write every month of ``source`` (in batches of whole months). ``held``
-    (--update): records the store holds per ('YYYY-MM', force), to say a month with no rows is kept."""
+    """Read, validate, place and write every month of ``source`` (in batches of whole months). ``ready()``
+    gives the placement context; it is called once the first batch is read (DuckDB reads it while the
+    boundaries load in the background). ``held`` (--update): records the store holds per ('YYYY-MM',
+    force), to say a month with no rows is kept."""
     counter = iter(range(1, 1 << 30))
+    geo = None
 
     def check_fail(name: str) -> int:
         i = next(counter)
@@ -634,20 +670,33 @@ def _ingest(con, source: Source, geo: GeoContext, report: BuildReport, progress,
             con.execute("insert into ingest_notes values (?, null, ?)", [name, note])
         batches = _batches(listing.files)
         _set_memory_limit(con, max((sum(sf.size for sf in b) for b in batches), default=0))
-        with tempfile.TemporaryDirectory(prefix="smp-build-") as tmp_dir:
-            for batch in batches:
+        # files of a zip are extracted one batch ahead, in a thread (zlib releases the GIL), while the
+        # batch before is written; the pool is shut down before the folder is removed
+        with tempfile.TemporaryDirectory(prefix="smp-build-") as tmp_dir, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="smp-build-extract") as pool:
+            def extract(batch: list) -> list[Path]:
+                return [source.materialise(sf, Path(tmp_dir)) for sf in batch]
+
+            ahead = pool.submit(extract, batches[0]) if batches else None
+            for k, batch in enumerate(batches):
                 reader = BatchReader(con, geo)
                 numbers = [check_fail(sf.source_file) for sf in batch]
-                paths = [source.materialise(sf, Path(tmp_dir)) for sf in batch]
+                paths = ahead.result()
+                ahead = pool.submit(extract, batches[k + 1]) if k + 1 < len(batches) else None
                 try:
                     reader.read_files([(p, sf.source_file, sf.month, sf.force) for p, sf in zip(paths, batch)])
                 finally:
                     for p, sf in zip(paths, batch):
                         if sf.path is None:
                             p.unlink(missing_ok=True)
+                if geo is None:
+                    geo = reader.geo = ready()
                 _write_batch(con, reader, report, progress, numbers, held)
+        if geo is None:
+            ready()
     else:  # the police.uk API: rows already split into fields, one month per batch
         _set_memory_limit(con, BATCH_BYTES)
+        geo = ready()
         for batch in source.batches():
             reader = BatchReader(con, geo)
             numbers = [check_fail(batch.source_file)]
@@ -727,11 +776,59 @@ def _report_file(report: BuildReport, progress, fr: FileRead, i: int, maidstone:
         progress(f"        ... and {len(fr.notes) - 5:,} more notes (table ingest_notes)")
 
 
-def _load_partner(con, root: Path, progress) -> dict:
-    """Load the partner indicator files (issue: partner indicators) if the module is present."""
+def _load_partner(con, root: Path, progress, validated: list | None = None) -> dict:
+    """Load the partner indicator files (issue: partner indicators); ``validated``: the files already
+    validated (:meth:`_Prepared.partner`)."""
     from smp_data import partner  # noqa: PLC0415  (kept separate: partner data is optional)
 
-    return partner.load_into_store(con, root, progress=progress)
+    return partner.load_into_store(con, root, progress=progress, validated=validated)
+
+
+class _Prepared:
+    """The build's inputs that need no store, prepared in ONE background thread while DuckDB reads the
+    first batch of street files: importing pandas, geopandas and shapely, loading and checking the
+    boundaries, the spatial indexes (:class:`~smp_data.enrich.GeoContext`), the dimension tables' rows
+    and the partner files' validation. DuckDB releases the GIL while it reads, so on two cores these
+    cost the build little. Errors are raised where the build uses the result, as one-line
+    :class:`BuildError` for bad boundary files."""
+
+    def __init__(self, boundaries_root: Path, partner_root: Path | None):
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smp-build-prepare")
+        self._geo: Future = pool.submit(self._load_geo, boundaries_root)
+        self._partner: Future | None = (pool.submit(self._validate_partner, partner_root)
+                                        if partner_root is not None else None)
+        pool.shutdown(wait=False)
+
+    @staticmethod
+    def _load_geo(root: Path):
+        from boundaries import BoundaryError, load_boundaries  # noqa: PLC0415
+        from smp_data.enrich import GeoContext  # noqa: PLC0415
+
+        try:
+            data = load_boundaries(root)
+            return data, GeoContext(data), _dimension_frames(data)
+        except (BoundaryError, ValueError) as exc:
+            raise BuildError(str(exc)) from None
+
+    def _validate_partner(self, root: Path) -> list:
+        from smp_data import partner  # noqa: PLC0415
+
+        if self._geo.exception() is not None:
+            return []  # the build stops at the boundaries' error
+        data = self._geo.result()[0]
+        return partner.validate_folder(root, frozenset(data.wards["2022"]["code"]),
+                                       frozenset(data.districts["LADCD"]))
+
+    def data(self) -> BoundaryData:
+        return self._geo.result()[0]
+
+    def geo(self) -> tuple[GeoContext, dict]:
+        """The placement context and the dimension tables' frames (waits for them)."""
+        _data, geo, frames = self._geo.result()
+        return geo, frames
+
+    def partner(self) -> list | None:
+        return None if self._partner is None else self._partner.result()
 
 
 def _load_postcodes(con, root: Path | None, data: BoundaryData, progress) -> dict:

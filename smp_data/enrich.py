@@ -25,31 +25,16 @@ import pandas as pd
 import shapely
 
 from boundaries import BoundaryData, PointAssigner
+from smp_data.districts import DISTRICT_ALIASES, MAIDSTONE, district_from_lsoa_name  # noqa: F401 (re-exported)
 
 __all__ = ["GeoContext", "ENRICHED_FIELDS"]
 
-MAIDSTONE = "Maidstone"
-# LSOA names published before a district was renamed (2011 LSOA names in 2022 files)
-DISTRICT_ALIASES = {"Shepway": "Folkestone and Hythe"}
 ENRICHED_FIELDS = ("district", "lsoa21_code", "ward_2022_code", "ward_2024_code", "location_method")
 
 
 @dataclass
 class _Split:
     children: list[str]
-
-
-def district_from_lsoa_name(name: str | None) -> str | None:
-    """``'Tonbridge and Malling 001A'`` -> ``'Tonbridge and Malling'``; ``'Shepway 003B'`` ->
-    ``'Folkestone and Hythe'`` (renamed in 2018).
-
-    >>> district_from_lsoa_name("Shepway 003B"), district_from_lsoa_name(None)
-    ('Folkestone and Hythe', None)
-    """
-    if not name:
-        return None
-    prefix = name.rsplit(" ", 1)[0]
-    return DISTRICT_ALIASES.get(prefix, prefix)
 
 
 class GeoContext:

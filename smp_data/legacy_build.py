@@ -26,6 +26,7 @@ from smp_data.build import (
     BuildError,
     BuildReport,
     _insert_source_file,
+    _dimension_frames,
     _load_dimensions,
     _remove,
     _temp_path,
@@ -155,7 +156,7 @@ def legacy_build_store(source_spec: str, db_path: Path, boundaries_root: Path, *
     con = duckdb.connect(str(tmp))
     try:
         queries.run_script(con, "build.create_tables")
-        _load_dimensions(con, data)
+        _load_dimensions(con, _dimension_frames(data))
         for batch in source.batches():
             result = validate_batch(batch)
             rec = result.records

@@ -602,8 +602,29 @@ def _insert_df(con, table: str, df: pd.DataFrame, extra: dict | None = None) -> 
         con.unregister("_partner_incoming")
 
 
-def load_into_store(con, root: Path, progress: Callable[[str], None] = print) -> dict:
-    """Validate every ``*.csv`` in ``root`` (sorted) and (re)load them as ``partner_published``.
+def validate_folder(root: Path, ward_codes: Iterable[str], district_codes: Iterable[str]) -> list[PartnerValidation]:
+    """Validate every ``*.csv`` in ``root`` (sorted by name); a key already in an earlier file is a reject
+    ("already loaded from FILE"). Reads files only: the build runs it in its background thread."""
+    root = Path(root)
+    if not root.is_dir():
+        raise PartnerFileError(f"partner folder not found: {root}")
+    wards, districts = frozenset(ward_codes), frozenset(district_codes)
+    if not wards or not districts:
+        raise PartnerFileError("partner load needs the wards_2022 and districts tables to be loaded first")
+    seen: dict[Key, str] = {}
+    out = []
+    for path in sorted(p for p in root.glob("*.csv") if p.is_file()):
+        v = validate_partner_csv(path, path.name, wards, districts, existing_keys=seen)
+        for key in v.keys:
+            seen[key] = v.source_name
+        out.append(v)
+    return out
+
+
+def load_into_store(con, root: Path, progress: Callable[[str], None] = print,
+                    validated: list[PartnerValidation] | None = None) -> dict:
+    """Validate every ``*.csv`` in ``root`` (:func:`validate_folder`, unless ``validated`` gives its
+    result) and (re)load them as ``partner_published``.
 
     Idempotent: creates the partner tables if missing, then replaces the published rows,
     rejects and file reconciliation; ``partner_uploads`` rows are kept. A key already loaded
@@ -612,24 +633,16 @@ def load_into_store(con, root: Path, progress: Callable[[str], None] = print) ->
     uploads_kept, upload_key_conflicts, series_conflicts}``.
     """
     root = Path(root)
-    if not root.is_dir():
-        raise PartnerFileError(f"partner folder not found: {root}")
+    if validated is None:
+        validated = validate_folder(root, *reference_codes(con))
     queries.run_script(con, "build.create_partner_tables")
     queries.run_script(con, "build.clear_partner_published")
-    wards, districts = reference_codes(con)
-    if not wards or not districts:
-        raise PartnerFileError("partner load needs the wards_2022 and districts tables to be loaded first")
-    paths = sorted(p for p in root.glob("*.csv") if p.is_file())
     summary: dict = {"files": [], "rows_read": 0, "rows_loaded": 0, "rows_rejected": 0}
-    if not paths:
+    if not validated:
         progress(f"Partner indicators: no *.csv files in {root}")
     else:
         progress(f"Partner indicators from {root}")
-    seen: dict[Key, str] = {}
-    for path in paths:
-        v = validate_partner_csv(path, path.name, wards, districts, existing_keys=seen)
-        for key in v.keys:
-            seen[key] = v.source_name
+    for v in validated:
         if v.rows_loaded:
             rows = v.rows.assign(loaded_from=v.source_name)
             _insert_df(con, "partner_published", rows)
@@ -648,9 +661,9 @@ def load_into_store(con, root: Path, progress: Callable[[str], None] = print) ->
     summary["uploads_kept"] = con.execute("select count(*) from partner_uploads").fetchone()[0]
     summary["upload_key_conflicts"] = queries.run(con, "build.partner_upload_key_conflicts").fetchone()[0]
     summary["series_conflicts"] = [r[0] for r in queries.run(con, "build.partner_series_conflicts").fetchall()]
-    if paths:
+    if validated:
         progress(f"  partner total: rows read {summary['rows_read']:,} = loaded {summary['rows_loaded']:,}"
-                 f" + rejected {summary['rows_rejected']:,} from {len(paths)} file(s);"
+                 f" + rejected {summary['rows_rejected']:,} from {len(validated)} file(s);"
                  f" uploads kept {summary['uploads_kept']:,}")
     if summary["upload_key_conflicts"]:
         progress(f"  warning: {summary['upload_key_conflicts']} uploaded partner row(s) have the same key as a "

@@ -43,8 +43,8 @@ import duckdb
 import pyarrow as pa
 
 import queries
-from smp_data.enrich import MAIDSTONE, district_from_lsoa_name
-from smp_data.ingest import UK_BOUNDS, validate_row
+from smp_data.districts import MAIDSTONE, district_from_lsoa_name
+from smp_data.ingest import validate_row
 from smp_data.sources import POLICE_UK_COLUMNS, SourceError, check_header
 
 __all__ = ["MAX_LINE_BYTES", "FAST_LINE_CHARS", "FileRead", "BatchReader", "python_lines"]
@@ -452,7 +452,14 @@ class BatchReader:
         cand = con.sql(queries.get("build.placement_candidates").sql, params={"district": MAIDSTONE}).to_arrow_table()
         self._write_placed(cand)
         # 2. every row SQL accepts, straight into records
-        inserted = con.execute(queries.get("build.insert_fast_rows").sql).fetchone()[0]
+        # Nothing reads records in physical order (every query groups or orders), so the INSERT need not
+        # keep the batch's row order: DuckDB then writes it on every core, joins and all (its
+        # order-preserving insert runs on one thread for this plan). Reads into _fields/_raw keep order.
+        con.execute("set preserve_insertion_order = false")
+        try:
+            inserted = con.execute(queries.get("build.insert_fast_rows").sql).fetchone()[0]
+        finally:
+            con.execute("reset preserve_insertion_order")
         read = dict(con.execute(queries.get("build.rows_read").sql).fetchall())
         months = sorted({fr.month for fr in self.files.values()})
         span = {"first_month": _date(f"{months[0]}-01"), "last_month": _date(f"{months[-1]}-01")} if months else {}
@@ -494,8 +501,6 @@ class BatchReader:
     def _write_placed(self, cand: pa.Table) -> None:
         """Districts by point (rows with no LSOA name) and Maidstone placements of the candidate rows,
         into the temporary table ``_placed``."""
-        import numpy as np  # noqa: PLC0415
-
         x = cand["longitude"].to_numpy(zero_copy_only=False).astype("float64")
         y = cand["latitude"].to_numpy(zero_copy_only=False).astype("float64")
         district = cand["district"].to_numpy(zero_copy_only=False).astype(object)

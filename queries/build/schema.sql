@@ -2,7 +2,7 @@
 -- Store schema: the fact table of police.uk records, its load bookkeeping and the dimension tables.
 create table records (
     month date not null,                -- first day of the police.uk month
-    crime_id varchar,                   -- police.uk Crime ID (empty for ASB)
+    crime_id varchar using compression zstd,  -- police.uk Crime ID (empty for ASB); zstd: a 64-character hash, written 0.2 s faster than dictionary+FSST (bench/build.py), same size
     reported_by varchar,
     falls_within varchar,
     longitude double,                   -- police.uk anonymised snap point
