@@ -239,3 +239,12 @@ def test_if_missing_keeps_a_current_store_and_rebuilds_one_from_an_older_schema(
                            ).fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_importing_the_build_leaves_pandas_and_geopandas_to_its_background_thread():
+    """``smp_data.build`` (and the reader it uses) import no pandas, geopandas or shapely at module load:
+    the build imports them in its background thread while DuckDB reads the first batch (bench/build.py)."""
+    code = ("import sys; import smp_data.build, smp_data.read, smp_data.districts; "
+            "print(sorted(m for m in ('pandas', 'geopandas', 'shapely', 'boundaries') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
