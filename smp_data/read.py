@@ -452,14 +452,7 @@ class BatchReader:
         cand = con.sql(queries.get("build.placement_candidates").sql, params={"district": MAIDSTONE}).to_arrow_table()
         self._write_placed(cand)
         # 2. every row SQL accepts, straight into records
-        # Nothing reads records in physical order (every query groups or orders), so the INSERT need not
-        # keep the batch's row order: DuckDB then writes it on every core, joins and all (its
-        # order-preserving insert runs on one thread for this plan). Reads into _fields/_raw keep order.
-        con.execute("set preserve_insertion_order = false")
-        try:
-            inserted = con.execute(queries.get("build.insert_fast_rows").sql).fetchone()[0]
-        finally:
-            con.execute("reset preserve_insertion_order")
+        inserted = con.execute(queries.get("build.insert_fast_rows").sql).fetchone()[0]
         read = dict(con.execute(queries.get("build.rows_read").sql).fetchall())
         months = sorted({fr.month for fr in self.files.values()})
         span = {"first_month": _date(f"{months[0]}-01"), "last_month": _date(f"{months[-1]}-01")} if months else {}
