@@ -91,6 +91,12 @@ def _flag(text: str | list[str], heading: str = "As published (not corrected):",
         st.warning(f"**{heading}**\n" + "\n".join(f"- {t}" for t in items))
 
 
+def _tabs(key: str, labels: list[str]) -> list:
+    """A section's inner tabs: only the open one's figures, tables and charts run and are sent (``tab.open``),
+    as for the priority tabs themselves; the first is open on arrival."""
+    return st.tabs(labels, key=key, on_change="rerun")
+
+
 def _pivot_chart(df: pd.DataFrame, rows, key: str, title: str, y_title: str, caption: str,
                  stacked: bool = False, totals=None, width_px: float = 900) -> None:
     numbers = piv.numeric_pivot(df, rows)
@@ -173,25 +179,30 @@ def _da_by_ward(da: pd.DataFrame) -> None:
 
 
 def _domestic_abuse(df: pd.DataFrame) -> None:
-    tabs = st.tabs(["DA crimes by year (para 53)", "By ward (Tables 6 and 7)", "MARAC and support",
-                    "Shares quoted in the text", "All figures and notes"])
-    with tabs[0]:
-        _da_by_year(df)
-    with tabs[1]:
-        _da_by_ward(df)
-    with tabs[2]:
-        marac = piv.select(df, prefix="marac")
-        support = piv.select(df, ["da_sanctuary_referrals_pct_change", "da_sanctuary_spend_gbp",
-                                  "da_one_stop_shop_partner_attendees_per_week"])
-        _facts(pd.concat([marac, support]), "pi_da_marac", "da_marac_support.csv")
-        _caption("The report does not date MARAC's 'current' and 'previous' periods, the sanctuary change or "
-                   "One Stop Shop attendance: the notes say which year each is read as.")
-    with tabs[3]:
-        shares = piv.select(df, prefix="da_share_")
-        _facts(shares, "pi_da_shares", "da_shares.csv")
-        _flag(piv.rows_note(df, "da_share_vap_crime_pct"))
-    with tabs[4]:
-        _all_figures(df, "domestic_abuse")
+    tabs = _tabs("pi_tabs_da", ["DA crimes by year (para 53)", "By ward (Tables 6 and 7)", "MARAC and support",
+                                "Shares quoted in the text", "All figures and notes"])
+    if tabs[0].open:
+        with tabs[0]:
+            _da_by_year(df)
+    if tabs[1].open:
+        with tabs[1]:
+            _da_by_ward(df)
+    if tabs[2].open:
+        with tabs[2]:
+            marac = piv.select(df, prefix="marac")
+            support = piv.select(df, ["da_sanctuary_referrals_pct_change", "da_sanctuary_spend_gbp",
+                                      "da_one_stop_shop_partner_attendees_per_week"])
+            _facts(pd.concat([marac, support]), "pi_da_marac", "da_marac_support.csv")
+            _caption("The report does not date MARAC's 'current' and 'previous' periods, the sanctuary change or "
+                       "One Stop Shop attendance: the notes say which year each is read as.")
+    if tabs[3].open:
+        with tabs[3]:
+            shares = piv.select(df, prefix="da_share_")
+            _facts(shares, "pi_da_shares", "da_shares.csv")
+            _flag(piv.rows_note(df, "da_share_vap_crime_pct"))
+    if tabs[4].open:
+        with tabs[4]:
+            _all_figures(df, "domestic_abuse")
 
 
 # --- children and young people ---------------------------------------------------------------------
@@ -271,15 +282,20 @@ def _young_people_services(df: pd.DataFrame) -> None:
 
 
 def _children_young_people(df: pd.DataFrame) -> None:
-    tabs = st.tabs(["Missing children (M-CET)", "Youth justice", "Youth Hub and other", "All figures and notes"])
-    with tabs[0]:
-        _missing_children(df)
-    with tabs[1]:
-        _youth_justice(df)
-    with tabs[2]:
-        _young_people_services(df)
-    with tabs[3]:
-        _all_figures(df, "children_young_people")
+    tabs = _tabs("pi_tabs_cyp", ["Missing children (M-CET)", "Youth justice", "Youth Hub and other",
+                                 "All figures and notes"])
+    if tabs[0].open:
+        with tabs[0]:
+            _missing_children(df)
+    if tabs[1].open:
+        with tabs[1]:
+            _youth_justice(df)
+    if tabs[2].open:
+        with tabs[2]:
+            _young_people_services(df)
+    if tabs[3].open:
+        with tabs[3]:
+            _all_figures(df, "children_young_people")
 
 
 # --- substance misuse ------------------------------------------------------------------------------
@@ -350,23 +366,28 @@ def _needle_locations(df: pd.DataFrame) -> None:
 
 
 def _substance_misuse(df: pd.DataFrame) -> None:
-    tabs = st.tabs(["Needle finds: unusual months?", "Needle finds by month and year", "Needle finds: top locations",
-                    "Drug offences (Kent Police)", "All figures and notes"])
-    with tabs[0]:
-        series = _needle_spc()
-        _caption("The police.uk drugs offences for Maidstone are charted the same way further down this section "
-                   "(police.uk data starts in January 2022).")
-    with tabs[1]:
-        _needle_context(df, series)
-    with tabs[2]:
-        _needle_locations(df)
-    with tabs[3]:
-        _facts(piv.select(df, prefix="drug_offences"), "pi_drug_offences", "drug_offences.csv")
-        _caption("Kent Police recorded drug offences for calendar year 2023. police.uk has no 2023 months in "
-                   "this store, so there is no police.uk count for the same year; the police.uk drugs series below "
-                   "covers 2022, 2024 and 2025.")
-    with tabs[4]:
-        _all_figures(df, "substance_misuse")
+    tabs = _tabs("pi_tabs_needles", ["Needle finds: unusual months?", "Needle finds by month and year",
+                                     "Needle finds: top locations", "Drug offences (Kent Police)", "All figures and notes"])
+    if tabs[0].open:
+        with tabs[0]:
+            series = _needle_spc()
+            _caption("The police.uk drugs offences for Maidstone are charted the same way further down this section "
+                       "(police.uk data starts in January 2022).")
+    if tabs[1].open:
+        with tabs[1]:
+            _needle_context(df, series)
+    if tabs[2].open:
+        with tabs[2]:
+            _needle_locations(df)
+    if tabs[3].open:
+        with tabs[3]:
+            _facts(piv.select(df, prefix="drug_offences"), "pi_drug_offences", "drug_offences.csv")
+            _caption("Kent Police recorded drug offences for calendar year 2023. police.uk has no 2023 months in "
+                       "this store, so there is no police.uk count for the same year; the police.uk drugs series below "
+                       "covers 2022, 2024 and 2025.")
+    if tabs[4].open:
+        with tabs[4]:
+            _all_figures(df, "substance_misuse")
 
 
 # --- anti-social behaviour -------------------------------------------------------------------------
@@ -401,37 +422,42 @@ def _cpw_cpn(df: pd.DataFrame, family: str, name: str, para: str) -> None:
 
 
 def _asb(df: pd.DataFrame) -> None:
-    tabs = st.tabs(["CPWs and CPNs", "CPT service requests (Appendix 5)", "Other ASB figures", "All figures and notes"])
-    with tabs[0]:
-        totals = piv.numeric_pivot(piv.select(df, ["cpw_issued", "cpn_issued"], "borough"),
-                                   [("cpw_issued", "CPW"), ("cpn_issued", "CPN")])
-        if len(totals.columns) >= 3 and len(totals) == 2:
-            (w0, w1), (n0, n1) = totals.iloc[0, -2:].tolist(), totals.iloc[1, -2:].tolist()
-            y0, y1 = totals.columns[-2], totals.columns[-1]
-            st.info(f"The report's side headings say CPW use 'has increased' and that CPNs increased relative to "
-                    f"CPWs, but the published totals are {w0:,.0f} CPWs in {y0} and {w1:,.0f} in {y1}, and "
-                    f"{n0:,.0f} CPNs in {y0} and {n1:,.0f} in {y1}. Paras 89–90 say the 2023 figures are incomplete "
-                    "(Kent Police warnings had not all been obtained).")
-        _cpw_cpn(df, "cpw", "Community Protection Warnings (CPWs)", "para 89")
-        _cpw_cpn(df, "cpn", "Community Protection Notices (CPNs)", "para 90")
-    with tabs[1]:
-        sel = piv.select(df, [i for i, _ in CPT_ROWS], "borough")
-        _static(piv.period_pivot(sel, CPT_ROWS, "CPT service requests"))
-        top = [r for r in CPT_ROWS[:8] if not r[1].startswith("↳")]
-        _pivot_chart(sel, top, "cpt_requests", "CPT service requests by category and calendar year", "Requests",
-                     "Bars side by side; the barking-dog and amplified-music figures are part of noise and are not "
-                     "drawn. " + piv.source_caption(sel))
-        para87 = [piv.rows_note(df, i, 2023) for i in ("cpt_service_requests_asb", "cpt_service_requests_noise",
-                                                         "cpt_service_requests_other_nuisance",
-                                                         "cpt_service_requests_dangerous_nuisance_dogs")]
-        _flag(para87, "Para 87 against this table (Appendix 5), as published:")
-        _notes(sel)
-    with tabs[2]:
-        _facts(piv.select(df, ["community_triggers_requested", "asb_case_reviews_threshold_met",
-                               "unauthorised_encampments_public_land", "cpt_service_complaints_pct_change_since_2020"]),
-               "pi_asb_other", "asb_other.csv")
-    with tabs[3]:
-        _all_figures(df, "asb")
+    tabs = _tabs("pi_tabs_asb", ["CPWs and CPNs", "CPT service requests (Appendix 5)", "Other ASB figures",
+                                 "All figures and notes"])
+    if tabs[0].open:
+        with tabs[0]:
+            totals = piv.numeric_pivot(piv.select(df, ["cpw_issued", "cpn_issued"], "borough"),
+                                       [("cpw_issued", "CPW"), ("cpn_issued", "CPN")])
+            if len(totals.columns) >= 3 and len(totals) == 2:
+                (w0, w1), (n0, n1) = totals.iloc[0, -2:].tolist(), totals.iloc[1, -2:].tolist()
+                y0, y1 = totals.columns[-2], totals.columns[-1]
+                st.info(f"The report's side headings say CPW use 'has increased' and that CPNs increased relative to "
+                        f"CPWs, but the published totals are {w0:,.0f} CPWs in {y0} and {w1:,.0f} in {y1}, and "
+                        f"{n0:,.0f} CPNs in {y0} and {n1:,.0f} in {y1}. Paras 89–90 say the 2023 figures are incomplete "
+                        "(Kent Police warnings had not all been obtained).")
+            _cpw_cpn(df, "cpw", "Community Protection Warnings (CPWs)", "para 89")
+            _cpw_cpn(df, "cpn", "Community Protection Notices (CPNs)", "para 90")
+    if tabs[1].open:
+        with tabs[1]:
+            sel = piv.select(df, [i for i, _ in CPT_ROWS], "borough")
+            _static(piv.period_pivot(sel, CPT_ROWS, "CPT service requests"))
+            top = [r for r in CPT_ROWS[:8] if not r[1].startswith("↳")]
+            _pivot_chart(sel, top, "cpt_requests", "CPT service requests by category and calendar year", "Requests",
+                         "Bars side by side; the barking-dog and amplified-music figures are part of noise and are not "
+                         "drawn. " + piv.source_caption(sel))
+            para87 = [piv.rows_note(df, i, 2023) for i in ("cpt_service_requests_asb", "cpt_service_requests_noise",
+                                                             "cpt_service_requests_other_nuisance",
+                                                             "cpt_service_requests_dangerous_nuisance_dogs")]
+            _flag(para87, "Para 87 against this table (Appendix 5), as published:")
+            _notes(sel)
+    if tabs[2].open:
+        with tabs[2]:
+            _facts(piv.select(df, ["community_triggers_requested", "asb_case_reviews_threshold_met",
+                                   "unauthorised_encampments_public_land", "cpt_service_complaints_pct_change_since_2020"]),
+                   "pi_asb_other", "asb_other.csv")
+    if tabs[3].open:
+        with tabs[3]:
+            _all_figures(df, "asb")
 
 
 # --- serious violence and organised crime ------------------------------------------------------------
@@ -454,55 +480,66 @@ def _ranking(df: pd.DataFrame, family: str) -> None:
 
 
 def _serious_violence(df: pd.DataFrame) -> None:
-    tabs = st.tabs(["Kent violence rankings (VRU)", "Hate crime", "Hospital admissions for assault",
-                    "All figures and notes"])
-    with tabs[0]:
-        st.markdown("Kent and Medway Violence Reduction Unit rankings for the year to June 2023 (Jul 2022 – Jun "
-                    "2023): all serious violent crime (ASVC, para 31, includes MSVC) and most serious violent crime "
-                    "(MSVC, para 32), by age band (U18, U25, 25+, all) and measure (count, harm score, rate per 1,000 "
-                    "population). The report does not say whether the age bands are victims' or suspects' ages.")
-        inner = st.tabs(["ASVC ranks", "MSVC ranks", "Maidstone's ranks (chart)"])
-        with inner[0]:
-            _ranking(df, "asvc")
-        with inner[1]:
-            _ranking(df, "msvc")
-        with inner[2]:
-            ranks = piv.maidstone_rank_table(query("partner.maidstone_ranks"))
-            if ranks.empty:
-                st.info("No Maidstone ranks in the store.")
-            else:
-                show_chart(piv.rank_dot_figure(ranks, "Maidstone's rank among Kent and Medway districts, year to "
-                                                      "June 2023"), ranks, "pi_rank_maidstone", "maidstone_ranks.csv",
-                           "Further left = higher in Kent (1 = highest). Blue circles: ASVC; orange diamonds: MSVC. "
-                           "Ranks are positions, not amounts: they are never added or averaged.")
-    with tabs[1]:
-        _facts(piv.select(df, prefix="hate_crimes"), "pi_hate", "hate_crime.csv")
-        _caption("Hate crime is counted over December to November (Dec 2022 – Nov 2023), not a calendar year.")
-    with tabs[2]:
-        _facts(piv.select(df, prefix="hospital_admissions_"), "pi_svoc_admissions", "assault_admissions.csv")
-    with tabs[3]:
-        _all_figures(df, "serious_violence_organised_crime")
+    tabs = _tabs("pi_tabs_svoc", ["Kent violence rankings (VRU)", "Hate crime", "Hospital admissions for assault",
+                                  "All figures and notes"])
+    if tabs[0].open:
+        with tabs[0]:
+            st.markdown("Kent and Medway Violence Reduction Unit rankings for the year to June 2023 (Jul 2022 – Jun "
+                        "2023): all serious violent crime (ASVC, para 31, includes MSVC) and most serious violent crime "
+                        "(MSVC, para 32), by age band (U18, U25, 25+, all) and measure (count, harm score, rate per 1,000 "
+                        "population). The report does not say whether the age bands are victims' or suspects' ages.")
+            inner = _tabs("pi_tabs_vru", ["ASVC ranks", "MSVC ranks", "Maidstone's ranks (chart)"])
+            if inner[0].open:
+                with inner[0]:
+                    _ranking(df, "asvc")
+            if inner[1].open:
+                with inner[1]:
+                    _ranking(df, "msvc")
+            if inner[2].open:
+                with inner[2]:
+                    ranks = piv.maidstone_rank_table(query("partner.maidstone_ranks"))
+                    if ranks.empty:
+                        st.info("No Maidstone ranks in the store.")
+                    else:
+                        show_chart(piv.rank_dot_figure(ranks, "Maidstone's rank among Kent and Medway districts, year to "
+                                                              "June 2023"), ranks, "pi_rank_maidstone", "maidstone_ranks.csv",
+                                   "Further left = higher in Kent (1 = highest). Blue circles: ASVC; orange diamonds: MSVC. "
+                                   "Ranks are positions, not amounts: they are never added or averaged.")
+    if tabs[1].open:
+        with tabs[1]:
+            _facts(piv.select(df, prefix="hate_crimes"), "pi_hate", "hate_crime.csv")
+            _caption("Hate crime is counted over December to November (Dec 2022 – Nov 2023), not a calendar year.")
+    if tabs[2].open:
+        with tabs[2]:
+            _facts(piv.select(df, prefix="hospital_admissions_"), "pi_svoc_admissions", "assault_admissions.csv")
+    if tabs[3].open:
+        with tabs[3]:
+            _all_figures(df, "serious_violence_organised_crime")
 
 
 # --- the other themes ---------------------------------------------------------------------------
 
 def _safe_town_centre(df: pd.DataFrame) -> None:
-    tabs = st.tabs(["Town centre table (para 64)", "Youth Hub, Task Force and funding", "All figures and notes"])
-    with tabs[0]:
-        published = tcv.published_table(df)
-        if published.empty:
-            st.info("The para 64 table is not in the store.")
-        else:
-            _static(published)
-            shared = tcv.published_notes(df)
-            _caption(piv.source_caption(piv.select(df, prefix="tc_")) + " Pre-May-2024 High Street ward. "
-                       + (f"Notes: {'; '.join(shared)}. " if shared else "")
-                       + "The Town centre page sets these beside the police.uk counts for the same months.")
-            _flag(piv.rows_note(df, "tc_da_share_pct"))
-    with tabs[1]:
-        _facts(df[~df["indicator_id"].str.startswith("tc_")], "pi_tc_other", "town_centre_other.csv")
-    with tabs[2]:
-        _all_figures(df, "safe_town_centre")
+    tabs = _tabs("pi_tabs_town_centre", ["Town centre table (para 64)", "Youth Hub, Task Force and funding",
+                                         "All figures and notes"])
+    if tabs[0].open:
+        with tabs[0]:
+            published = tcv.published_table(df)
+            if published.empty:
+                st.info("The para 64 table is not in the store.")
+            else:
+                _static(published)
+                shared = tcv.published_notes(df)
+                _caption(piv.source_caption(piv.select(df, prefix="tc_")) + " Pre-May-2024 High Street ward. "
+                           + (f"Notes: {'; '.join(shared)}. " if shared else "")
+                           + "The Town centre page sets these beside the police.uk counts for the same months.")
+                _flag(piv.rows_note(df, "tc_da_share_pct"))
+    if tabs[1].open:
+        with tabs[1]:
+            _facts(df[~df["indicator_id"].str.startswith("tc_")], "pi_tc_other", "town_centre_other.csv")
+    if tabs[2].open:
+        with tabs[2]:
+            _all_figures(df, "safe_town_centre")
 
 
 def _mental_health(df: pd.DataFrame) -> None:

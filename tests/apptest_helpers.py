@@ -57,16 +57,19 @@ def store_env(store: Path):
 
 
 def open_page(page: str | None, store: Path, query_params: dict | None = None, *,
-              tables_open: bool = True) -> AppTest:
+              tables_open: bool = True, session_state: dict | None = None) -> AppTest:
     """Run app.py (the router) on ``page`` with ``SMP_DB`` pointing at ``store``.
 
     ``tables_open``: the sidebar's "Open every table" switched on (the default here, so that page tests see
     each chart's table alternative, which is otherwise built only once opened; ``tests/test_lazy_tables.py``
-    covers the closed default)."""
+    covers the closed default). ``session_state``: values set before the first run (e.g. the open tab of a
+    lazy ``st.tabs`` by its key, as a reader's click would)."""
     with store_env(store):
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         if tables_open:
             at.session_state[TABLES_OPEN_KEY] = True
+        for k, v in (session_state or {}).items():
+            at.session_state[k] = v
         for k, v in (query_params or {}).items():
             at.query_params[k] = v
         at.run()

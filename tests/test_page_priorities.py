@@ -45,12 +45,16 @@ class PriorityPage:
     def __getattr__(self, name):
         return getattr(self.default, name)
 
-    def section(self, label):
-        if label not in self._sections:
-            at = open_page(PAGE, self.store, {**self.query, "view": IDS[LABELS.index(label)]})
+    def section(self, label, **inner_tabs):
+        """The section ``label`` opened by its link; ``inner_tabs``: its partner block's inner tabs to open,
+        by key (they are lazy too: only the open one is drawn; the first is open on arrival)."""
+        key = (label, tuple(sorted(inner_tabs.items())))
+        if key not in self._sections:
+            at = open_page(PAGE, self.store, {**self.query, "view": IDS[LABELS.index(label)]},
+                           session_state=inner_tabs)
             assert not at.exception, label
-            self._sections[label] = at
-        return self._sections[label]
+            self._sections[key] = at
+        return self._sections[key]
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +62,9 @@ def page(full_store):
     return PriorityPage(full_store)
 
 
-def _tab(at, label):
+def _tab(at, label, **inner_tabs):
     if isinstance(at, PriorityPage):
-        at = at.section(label)
+        at = at.section(label, **inner_tabs)
     tab = next(t for t in at.tabs if t.label == label)
     assert len(tab.children), f"the {label!r} section is not the open one"
     return tab
@@ -319,7 +323,7 @@ def test_domestic_abuse_para_53_table_shows_the_published_totals_by_dec_nov_year
 
 
 def test_domestic_abuse_by_ward_has_the_26_pre_2024_wards_table_6_values_and_the_table_7_flag(page, full_store):
-    tab = _tab(page, "Domestic abuse")
+    tab = _tab(page, "Domestic abuse", pi_tabs_da="By ward (Tables 6 and 7)")
     wards = next(d.value for d in tab.dataframe if "Ward (pre-May-2024)" in d.value.columns)
     assert len(wards) == 26 == sql(full_store, "select count(*) from wards_2022")[0][0]
     high = wards.set_index("Ward (pre-May-2024)").loc["High Street"]
@@ -349,6 +353,19 @@ def test_domestic_abuse_by_ward_has_the_26_pre_2024_wards_table_6_values_and_the
     assert "Table 7 North row (3.8 / 4.2 per 1000, -9.3%) is not consistent" in flagged and "North Downs" in flagged
 
 
+def test_a_partner_block_draws_only_its_open_inner_tab(page):
+    """The partner block's inner tabs are lazy, as the priority tabs are: on arrival only the first one's
+    tables run and are sent; another is drawn when it is opened (and the first is then not)."""
+    first = _tab(page, "Domestic abuse")
+    columns = [c for d in first.dataframe for c in d.value.columns] + [c for t in first.table for c in t.value.columns]
+    assert "Domestic abuse crimes (para 53)" in columns
+    assert "Ward (pre-May-2024)" not in columns and "Period type" not in columns
+    by_ward = _tab(page, "Domestic abuse", pi_tabs_da="By ward (Tables 6 and 7)")
+    columns = [c for d in by_ward.dataframe for c in d.value.columns] + [c for t in by_ward.table
+                                                                          for c in t.value.columns]
+    assert "Ward (pre-May-2024)" in columns and "Domestic abuse crimes (para 53)" not in columns
+
+
 def test_needle_finds_spc_table_equals_the_csv_months_and_april_2021_is_a_gap(page):
     tab = _tab(page, "Substance misuse")
     table = next(d.value for d in tab.dataframe if "needle finds" in d.value.columns)
@@ -367,7 +384,7 @@ def test_needle_finds_spc_table_equals_the_csv_months_and_april_2021_is_a_gap(pa
 
 
 def test_youth_hub_shows_its_open_ended_period(page):
-    tab = _tab(page, "Children & young people")
+    tab = _tab(page, "Children & young people", pi_tabs_cyp="Youth Hub and other")
     table = next(t.value for t in tab.table if "Indicator" in t.value.columns
                  and t.value["Indicator"].str.startswith("326 Youth Hub").any())
     visits = table.set_index("Indicator").loc["326 Youth Hub: visits"]
@@ -393,9 +410,11 @@ def test_kent_rankings_table_shows_maidstone_ranks_from_the_csv(page):
     expected = _csv_value("kent_rankings.csv", indicator_id="asvc_rank_all_count", area_name="Maidstone")
     assert asvc.loc["Maidstone", "All · Count"] == expected == 4
     msvc_u18 = _csv_value("kent_rankings.csv", indicator_id="msvc_rank_u18_per_1000", area_name="Maidstone")
-    msvc = [t.value for t in tab.table if t.value.columns[0] == "District"][1].set_index("District")
+    msvc = _static_table(_tab(page, "Serious violence & organised crime", pi_tabs_vru="MSVC ranks"),
+                         "District").set_index("District")
     assert msvc.loc["Maidstone", "U18 · Per 1,000"] == msvc_u18
-    ranks = next(d.value for d in tab.dataframe if "Maidstone rank" in d.value.columns)
+    ranks_tab = _tab(page, "Serious violence & organised crime", pi_tabs_vru="Maidstone's ranks (chart)")
+    ranks = next(d.value for d in ranks_tab.dataframe if "Maidstone rank" in d.value.columns)
     assert len(ranks) == 24 and set(ranks["Districts ranked"]) == {13}
 
 
@@ -406,15 +425,18 @@ def test_asb_flags_the_cpw_total_that_does_not_add_up(page):
         _csv_value("community_protection_warnings_notices.csv", indicator_id="cpw_issued", period_start="2023-01-01"))
     flagged = "\n".join(w.value for w in tab.warning)
     assert "published Total 59 does not equal the sum of the five types (58)" in flagged
-    assert "para 87" in flagged
+    cpt = _tab(page, "Anti-social behaviour", pi_tabs_asb="CPT service requests (Appendix 5)")
+    assert "para 87" in "\n".join(w.value for w in cpt.warning)
 
 
 def test_every_partner_row_is_listed_with_its_period_as_published(page, full_store):
     """The "All figures" table of each theme lists every public partner row; a Dec–Nov (custom) period is
     never written as a calendar year."""
-    for label, theme in (("Domestic abuse", "domestic_abuse"), ("Anti-social behaviour", "asb"),
-                         ("Children & young people", "children_young_people")):
-        shown = next(d.value for d in _tab(page, label).dataframe if "Period type" in d.value.columns)
+    for label, theme, key in (("Domestic abuse", "domestic_abuse", "pi_tabs_da"),
+                              ("Anti-social behaviour", "asb", "pi_tabs_asb"),
+                              ("Children & young people", "children_young_people", "pi_tabs_cyp")):
+        tab = _tab(page, label, **{key: "All figures and notes"})
+        shown = next(d.value for d in tab.dataframe if "Period type" in d.value.columns)
         rows = sql(full_store, "select period_type, period_start, period_end, source_table, note "
                                "from partner_indicators_public where theme = $t", {"t": theme})
         assert len(shown) == len(rows)
