@@ -28,8 +28,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
 
 from analytics.periods import Period, format_month, month_label, parse_month, shift_months
 from analytics.rates import pct_change
@@ -41,10 +41,18 @@ from dashboard.charts import (  # noqa: F401  (delta_style re-exported for the p
     DECREASE,
     INCREASE,
     OKABE_ITO,
-    add_gap_bands,
-    base_layout,
     delta_style,
-    trend_figure,
+)
+from dashboard.vega import (
+    DASH_ARRAYS,
+    MONTH_FORMAT,
+    VegaFigure,
+    band_layer,
+    configure,
+    gap_layer,
+    segments,
+    trend_chart,
+    utc,
 )
 
 __all__ = [
@@ -536,113 +544,149 @@ def seasonal_display_table(series: pd.Series) -> pd.DataFrame:
 
 # --- figures --------------------------------------------------------------------------------------
 
-def _legend_below(fig: go.Figure) -> go.Figure:
-    """Legend under the plot, so it never runs into the title."""
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
-                      margin=dict(b=40))
-    return fig
+SIGNAL_SHAPES = {"diamond": "diamond", "square": "square", "triangle-up": "triangle-up",
+                 "triangle-down": "triangle-down"}  # Plotly's marker names -> Vega's symbol shapes (the same here)
+SPC_HEIGHT = 360  # the plot; each legend row adds 22 px
 
 
-def _band(fig: go.Figure, first: dt.date, last: dt.date, fill: str, text: str, position: str) -> None:
-    fig.add_vrect(x0=pd.Timestamp(first) - pd.Timedelta(days=15), x1=pd.Timestamp(last) + pd.Timedelta(days=15),
-                  fillcolor=fill, line_width=0, layer="below", annotation_text=text,
-                  annotation_position=position, annotation_font=dict(size=12, color=theme.OUTLINE))
+def _legend_scales(entries: list[tuple[str, str, str, list[int]]]) -> dict:
+    """One legend for several layers: (name, colour, shape, dash) per entry -> the colour, shape and dash
+    scales every layer encodes with the field ``series`` (Vega-Lite merges them into one legend)."""
+    names = [e[0] for e in entries]
+    return {"color": alt.Scale(domain=names, range=[e[1] for e in entries]),
+            "shape": alt.Scale(domain=names, range=[e[2] for e in entries]),
+            "strokeDash": alt.Scale(domain=names, range=[e[3] for e in entries])}
+
+
+def _legend_encoding(scales: dict) -> dict:
+    legend = alt.Legend(title=None, symbolStrokeWidth=2.5, symbolSize=160, symbolOpacity=1, columns=1)  # a phone
+    return {"color": alt.Color("series:N", scale=scales["color"], legend=legend),
+            "shape": alt.Shape("series:N", scale=scales["shape"], legend=legend),
+            "strokeDash": alt.StrokeDash("series:N", scale=scales["strokeDash"], legend=legend)}
 
 
 def spc_figure(chart: XmRChart, title: str, y_title: str, period: Period | None = None,
-               show_baseline: bool = True, value_name: str = "Monthly records") -> go.Figure:
-    """XmR chart: the monthly line (broken at gaps), centre line, control limits, signal markers.
+               show_baseline: bool = True, value_name: str = "Monthly records") -> VegaFigure:
+    """XmR chart (Vega-Lite): the monthly line (broken at gaps), centre line, control limits (dashed), signal
+    markers (a shape per kind, as well as a colour), missing months shaded "no data".
 
-    ``period`` (the selected period) is shaded orange; the baseline light blue when
-    ``show_baseline`` (leave it out when the baseline is every month: it would cover the chart).
-    ``value_name`` names the monthly line in the legend (e.g. "Monthly needle finds").
+    ``period`` (the selected period) is shaded orange; the baseline is a light-blue bar along the foot when
+    ``show_baseline`` (leave it out when the baseline is every month). ``value_name`` names the monthly line
+    in the legend (e.g. "Monthly needle finds").
 
     >>> s = pd.Series([10, 12, 11, 13, 12, 11, 10, 12, 11, 13, 40, 12],
     ...               index=[dt.date(2024, m, 1) for m in range(1, 13)])
     >>> fig = spc_figure(xmr_chart(s, Period(dt.date(2024, 1, 1), dt.date(2024, 10, 1))), "t", "Records")
-    >>> [tr.name for tr in fig.data if tr.showlegend is not False]
+    >>> fig.meta["legend"]
     ['Monthly records', 'Average of the baseline months', 'Usual range (dashed)', 'Above the usual range']
     """
     t, lim = chart.table, chart.limits
-    x = pd.to_datetime(pd.Series(list(t["month"])))
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=t["value"], name=value_name, mode="lines+markers", connectgaps=False,
-                             line=dict(color=VALUE_COLOUR, width=2.5), marker=dict(size=6),
-                             hovertemplate="%{x|%b %Y}: %{y:,}<extra></extra>"))
-    ends = [x.iloc[0], x.iloc[-1]]
-    fig.add_trace(go.Scatter(x=ends, y=[lim.centre] * 2, name="Average of the baseline months", mode="lines",
-                             line=dict(color=theme.BLACK, width=1.5),
-                             hovertemplate=f"Centre line: {lim.centre:,.1f}<extra></extra>"))
-    for i, (value, label) in enumerate(((lim.ucl, "Upper control limit"), (lim.lcl, "Lower control limit"))):
-        fig.add_trace(go.Scatter(x=ends, y=[value] * 2, name="Usual range (dashed)", mode="lines", showlegend=i == 0,
-                                 legendgroup="limits", line=dict(color=theme.AXIS, width=1.5, dash="dash"),
-                                 hovertemplate=f"{label}: {value:,.1f}<extra></extra>"))
+    months = list(t["month"])
     points = signal_points(chart)
-    for kind, label, symbol, colour in SIGNAL_KINDS:
-        sel = points[points["kind"] == kind]
-        if sel.empty:
-            continue
-        fig.add_trace(go.Scatter(
-            x=pd.to_datetime(pd.Series(list(sel["month"]))), y=sel["value"], name=label, mode="markers",
-            marker=dict(symbol=symbol, size=14, color=colour, line=dict(color=theme.WHITE, width=1.5)),
-            customdata=sel["signal"], hovertemplate="%{x|%b %Y}: %{y:,}<br>%{customdata}<extra></extra>"))
-    if show_baseline:  # a bar along the foot of the chart, so it never blends with the shaded bands
-        x0 = pd.Timestamp(lim.baseline.start) - pd.Timedelta(days=15)
-        x1 = pd.Timestamp(lim.baseline.end) + pd.Timedelta(days=15)
-        fig.add_shape(type="line", xref="x", yref="paper", x0=x0, x1=x1, y0=0.015, y1=0.015,
-                      line=dict(color=BASELINE_COLOUR, width=8))
-        fig.add_annotation(x=x0, y=0.04, xref="x", yref="paper", text="baseline", showarrow=False,
-                           xanchor="left", yanchor="bottom", font=dict(size=12, color=theme.OUTLINE))
+    kinds = [k for k in SIGNAL_KINDS if (points["kind"] == k[0]).any()]
+    entries = [(value_name, VALUE_COLOUR, "stroke", DASH_ARRAYS["solid"]),
+               ("Average of the baseline months", theme.BLACK, "stroke", DASH_ARRAYS["solid"]),
+               ("Usual range (dashed)", theme.AXIS, "stroke", DASH_ARRAYS["dash"])]
+    entries += [(label, colour, SIGNAL_SHAPES[symbol], DASH_ARRAYS["solid"]) for _, label, symbol, colour in kinds]
+    enc = _legend_encoding(_legend_scales(entries))
+    half = pd.Timedelta(days=15)  # half a month either side, so the bands of the first and last months fit
+    x = alt.X("month:T", title=None, scale=alt.Scale(type="utc", domain=[(utc([months[0]])[0] - half).isoformat(),
+                                                                         (utc([months[-1]])[0] + half).isoformat()]),
+              axis=alt.Axis(format=MONTH_FORMAT, labelAngle=0, labelOverlap=True, grid=False))
+    y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1), scale=alt.Scale(zero=True))
+    layers = []
     if period is not None:
-        _band(fig, period.start, period.end, PERIOD_FILL, "selected period", "top left")
-    add_gap_bands(fig, t["month"], ~t["is_missing"])
-    base_layout(fig, title, height=460, y_title=y_title)
-    fig.update_xaxes(tickformat="%b %Y")
-    return _legend_below(fig)
+        layers.append(band_layer(period.start, period.end, "selected period"))
+    if (gaps := gap_layer(months, list(~t["is_missing"]))) is not None:
+        layers.append(gaps)
+    if show_baseline:  # a bar along the foot of the chart, so it never blends with the shaded bands
+        base = pd.DataFrame({"from": utc([pd.Timestamp(lim.baseline.start) - pd.Timedelta(days=15)]),
+                             "to": utc([pd.Timestamp(lim.baseline.end) + pd.Timedelta(days=15)]),
+                             "label": ["baseline"]})
+        foot = alt.datum(0)  # the y axis starts at zero: the plot's foot
+        layers.append(alt.Chart(base).mark_rule(color=BASELINE_COLOUR, strokeWidth=8, yOffset=-4).encode(
+            x="from:T", x2="to:T", y=foot))
+        layers.append(alt.Chart(base).mark_text(align="left", baseline="bottom", dy=-10, fontSize=12,
+                                                color=theme.OUTLINE).encode(x="from:T", y=foot, text="label:N"))
+    ends = utc([months[0], months[-1]])
+    rules = pd.DataFrame({"month": list(ends) * 3, "value": [lim.centre] * 2 + [lim.ucl] * 2 + [lim.lcl] * 2,
+                          "series": ["Average of the baseline months"] * 2 + ["Usual range (dashed)"] * 4,
+                          "line": ["centre"] * 2 + ["ucl"] * 2 + ["lcl"] * 2,
+                          "what": ["Centre line"] * 2 + ["Upper control limit"] * 2 + ["Lower control limit"] * 2})
+    layers.append(alt.Chart(rules).mark_line(strokeWidth=1.5).encode(
+        x=x, y=y, detail="line:N", **enc,
+        tooltip=[alt.Tooltip("what:N", title="Line"), alt.Tooltip("value:Q", title=y_title, format=",.1f")]))
+    line = segments(pd.DataFrame({"series": value_name, "month": months, "value": t["value"].astype("float64")}),
+                    "series", "month", "value")
+    line = line.assign(month=utc(line["month"]), month_label=[month_label(m) for m in line["month"]])
+    tips = [alt.Tooltip("month_label:N", title="Month"), alt.Tooltip("value:Q", title=y_title, format=",")]
+    layers.append(alt.Chart(line).mark_line(strokeWidth=2.5).encode(x=x, y=y, detail="segment:N", **enc,
+                                                                    tooltip=tips))
+    layers.append(alt.Chart(line).mark_point(size=40, filled=True, opacity=1).encode(
+        x=x, y=y, color=enc["color"], tooltip=tips))
+    if kinds:
+        marks = points.merge(pd.DataFrame([(k, label) for k, label, *_ in kinds], columns=["kind", "series"]))
+        marks = marks.assign(month_label=[month_label(m) for m in marks["month"]], month=utc(marks["month"]))
+        layers.append(alt.Chart(marks).mark_point(size=170, filled=True, opacity=1, stroke=theme.WHITE,
+                                                  strokeWidth=1.5).encode(
+            x=x, y=y, color=enc["color"], shape=enc["shape"],
+            tooltip=[*tips, alt.Tooltip("signal:N", title="Why unusual")]))
+    # the legend (one entry per row, so that a phone shows every entry) shares the chart's height
+    fig = configure(alt.layer(*layers).properties(height=SPC_HEIGHT + 22 * len(entries), width="container"))
+    return VegaFigure(fig, title=title, description=f"{title}: control chart of {value_name.lower()} by month.",
+                      meta={"legend": [e[0] for e in entries]})
 
 
-def seasonal_figure(table: pd.DataFrame, title: str, y_title: str) -> go.Figure:
-    """One line per year over Jan–Dec (from :func:`seasonal_display_table`); gaps break the lines.
-
-    Years with no data at all are left out (the caption says which).
+def seasonal_figure(table: pd.DataFrame, title: str, y_title: str) -> VegaFigure:
+    """One line per year over Jan–Dec (from :func:`seasonal_display_table`), the latest solid and thickest, a
+    dash pattern per earlier year; gaps break the lines. Years with no data at all are left out (the caption
+    says which).
 
     >>> s = pd.Series([4.0, None, 6.0], index=[dt.date(2022, 1, 1), dt.date(2023, 1, 1), dt.date(2024, 1, 1)])
-    >>> [tr.name for tr in seasonal_figure(seasonal_display_table(s), "t", "Records").data]
+    >>> seasonal_figure(seasonal_display_table(s), "t", "Records").meta["years"]
     ['2022', '2024']
     """
-    fig = go.Figure()
     years = [c for c in table.columns if c != "month" and table[c].notna().any()]
     dashes = ("dot", "dash", "dashdot", "solid")
-    for i, year in enumerate(years):
-        last = i == len(years) - 1
-        fig.add_trace(go.Scatter(
-            x=table["month"], y=table[year].astype("float64"), name=year, mode="lines+markers", connectgaps=False,
-            line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], width=3 if last else 2,
-                      dash="solid" if last else dashes[i % len(dashes)]),
-            marker=dict(size=7), hovertemplate=f"%{{x}} {year}: %{{y:,}}<extra></extra>"))
-    base_layout(fig, title, height=400, y_title=y_title)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(table["month"]))
-    return _legend_below(fig)
+    long = pd.DataFrame({"month": [m for _ in years for m in table["month"]],
+                         "year": [y for y in years for _ in table["month"]],
+                         "value": [v for y in years for v in table[y].astype("float64")]})
+    order = {m: i for i, m in enumerate(table["month"])}
+    pts = segments(long.assign(pos=[order[m] for m in long["month"]]), "year", "pos", "value")
+    last = years[-1] if years else None
+    pts = pts.assign(latest=[y == last for y in pts["year"]])
+    colour = alt.Scale(domain=years, range=[theme.OKABE_ITO[i % len(theme.OKABE_ITO)] for i in range(len(years))])
+    dash = alt.Scale(domain=years, range=[DASH_ARRAYS["solid" if y == last else dashes[i % len(dashes)]]
+                                          for i, y in enumerate(years)])
+    legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=400, symbolOpacity=1)
+    base = alt.Chart(pts).encode(
+        x=alt.X("month:O", sort=list(table["month"]), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1), scale=alt.Scale(zero=True)),
+        color=alt.Color("year:N", scale=colour, legend=legend),
+        tooltip=[alt.Tooltip("year:N", title="Year"), alt.Tooltip("month:N", title="Month"),
+                 alt.Tooltip("value:Q", title=y_title, format=",")])
+    lines = base.mark_line().encode(detail="segment:N", strokeDash=alt.StrokeDash("year:N", scale=dash, legend=legend),
+                                    strokeWidth=alt.condition("datum.latest", alt.value(3), alt.value(2)))
+    dots = base.mark_point(filled=True, size=45, opacity=1)
+    fig = configure(alt.layer(lines, dots).properties(height=380, width="container"))
+    return VegaFigure(fig, title=title, description=f"{title}: one line per calendar year.", meta={"years": years})
 
 
 def components_figure(long: pd.DataFrame, months: Sequence[dt.date], present: Sequence[bool],
-                      period: Period, title: str) -> go.Figure:
+                      period: Period, title: str) -> VegaFigure:
     """What makes up the series: one line per crime type (or class), gaps shaded, selected period marked."""
-    fig = trend_figure(long, "month", "records", series="component", title=title, colours=CLASS_COLOURS)
-    fig.update_layout(height=420)
-    _band(fig, period.start, period.end, PERIOD_FILL, "selected period", "top left")
-    add_gap_bands(fig, months, present)
-    return _legend_below(fig)
+    chart = trend_chart(long, series="component", colours=CLASS_COLOURS, present=(list(months), list(present)),
+                        shade=(period.start, period.end, "selected period"), height=400, legend_columns=1)
+    return VegaFigure(chart, title=title, description=f"{title}: one line per part.")
 
 
-def context_figure(series: pd.Series, title: str, y_title: str) -> go.Figure:
-    """A context-only monthly line (e.g. all violence for domestic abuse), gaps shaded."""
-    df = pd.DataFrame({"month": list(series.index), "records": series.to_numpy()})
-    fig = trend_figure(df, "month", "records", title=title, y_title=y_title)
-    fig.data[0].line.color = theme.AXIS
-    fig.data[0].showlegend = True
-    add_gap_bands(fig, df["month"], df["records"].notna())
-    return _legend_below(fig)
+def context_figure(series: pd.Series, title: str, y_title: str) -> VegaFigure:
+    """A context-only monthly line (e.g. all violence for domestic abuse), grey, gaps shaded."""
+    df = pd.DataFrame({"month": list(series.index), "records": series.to_numpy(dtype="float64"),
+                       "series": y_title})
+    chart = trend_chart(df, series="series", colours={y_title: theme.AXIS}, y_title="Records",
+                        present=(list(series.index), list(series.notna())), legend_columns=1)
+    return VegaFigure(chart, title=title, description=f"{title}: a context line, by month.")
 
 
 def months_between(months: Sequence[dt.date], first: dt.date, last: dt.date) -> list[dt.date]:

@@ -30,7 +30,7 @@ import pandas as pd
 from dashboard import theme
 
 __all__ = ["VegaFigure", "DASH_ARRAYS", "configure", "gap_ranges", "segments", "trend_chart", "hbar_chart",
-           "month_grid_chart", "leaf_layers"]
+           "month_grid_chart", "leaf_layers", "band_layer", "gap_layer", "utc"]
 
 FONT = '"Source Sans 3", "Source Sans Pro", sans-serif'  # Streamlit's own font
 BAR_PX = 20  # a horizontal bar's thickness
@@ -149,17 +149,18 @@ def segments(df: pd.DataFrame, series: str, x: str, y: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _utc(values) -> pd.Series:
+def utc(values) -> pd.Series:
+    """Months (dates) as midnight UTC timestamps, as every Vega chart's time axis reads them."""
     return pd.to_datetime(pd.Series(list(values))).dt.tz_localize("UTC")
 
 
-def _gap_layer(months: Sequence[dt.date], present: Sequence[bool]) -> alt.LayerChart | None:
+def gap_layer(months: Sequence[dt.date], present: Sequence[bool]) -> alt.LayerChart | None:
     runs = gap_ranges(months, present)
     if not runs:
         return None
     bands = pd.DataFrame({
-        "from": _utc(pd.Timestamp(a) - pd.Timedelta(days=15) for a, _ in runs),
-        "to": _utc(pd.Timestamp(b) + pd.Timedelta(days=15) for _, b in runs),
+        "from": utc(pd.Timestamp(a) - pd.Timedelta(days=15) for a, _ in runs),
+        "to": utc(pd.Timestamp(b) + pd.Timedelta(days=15) for _, b in runs),
         "label": ["no data"] * len(runs),
     })
     base = alt.Chart(bands)
@@ -173,7 +174,9 @@ def _gap_layer(months: Sequence[dt.date], present: Sequence[bool]) -> alt.LayerC
 def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: str = "Records",
                 comparison: pd.DataFrame | None = None, height: int = 380, x: str = "month", y: str = "records",
                 present: tuple[Sequence[dt.date], Sequence[bool]] | None = None,
-                marker: tuple[dt.date, str] | None = None) -> alt.LayerChart:
+                marker: tuple[dt.date, str] | None = None,
+                shade: tuple[dt.date, dt.date, str] | None = None,
+                legend_columns: int | None = None) -> alt.LayerChart:
     """Monthly lines, one per ``series`` (its colour and line style from ``colours`` and
     :data:`dashboard.theme.CLASS_DASHES`), points on every month with data, and gaps as gaps.
 
@@ -181,6 +184,9 @@ def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: s
     ``series`` and ``comparison_month``), thin, faded and with open markers; hovering one names its own month.
     ``present``: (months, has data) of the x axis; runs of missing months are shaded and labelled "no data".
     ``marker``: (date, text): a dotted line at that date, labelled above the plot area (never over the data).
+    ``shade``: (first month, last month, text): those months shaded orange and labelled (the selected period).
+    ``legend_columns``: entries per legend row (default: one row; give 1 for long series names, which a phone
+    would cut off).
     """
     names = [n for n in dict.fromkeys(current[series].tolist())]
     if comparison is not None:
@@ -192,11 +198,12 @@ def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: s
                   axis=alt.Axis(format=MONTH_FORMAT, labelAngle=0, labelOverlap=True, grid=False))
     y_enc = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1), scale=alt.Scale(zero=True))
     legend = alt.Legend(title=None, symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=2.5, symbolSize=400,
-                        symbolFillColor=theme.TRANSPARENT)  # a line sample, dashed as its series
+                        symbolFillColor=theme.TRANSPARENT,  # a line sample, dashed as its series
+                        **({"columns": legend_columns} if legend_columns else {}))
 
     def lines(df: pd.DataFrame, faded: bool) -> list:
         pts = segments(df, series, x, y)
-        pts = pts.assign(**{x: _utc(pts[x]), "month_label": [pd.Timestamp(m).strftime(MONTH_FORMAT)
+        pts = pts.assign(**{x: utc(pts[x]), "month_label": [pd.Timestamp(m).strftime(MONTH_FORMAT)
                                                             for m in (pts["comparison_month"] if faded else pts[x])],
                             "series_label": [f"{s} (comparison)" if faded else str(s) for s in pts[series]]})
         base = alt.Chart(pts).encode(
@@ -212,7 +219,9 @@ def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: s
         return [line, point]
 
     layers = []
-    if present is not None and (gaps := _gap_layer(*present)) is not None:
+    if shade is not None:
+        layers.append(band_layer(*shade))
+    if present is not None and (gaps := gap_layer(*present)) is not None:
         layers.append(gaps)
     if comparison is not None and not comparison.empty:
         layers += lines(comparison, faded=True)
@@ -222,8 +231,20 @@ def trend_chart(current: pd.DataFrame, *, series: str, colours: dict, y_title: s
     return configure(alt.layer(*layers).properties(height=height, width="container"))
 
 
+def band_layer(first: dt.date, last: dt.date, text: str, fill: str = theme.PERIOD_FILL) -> alt.LayerChart:
+    """Months ``first`` to ``last`` shaded (half a month either side) and labelled at the top left."""
+    df = pd.DataFrame({"from": utc([pd.Timestamp(first) - pd.Timedelta(days=15)]),
+                       "to": utc([pd.Timestamp(last) + pd.Timedelta(days=15)]), "label": [text]})
+    rect = alt.Chart(df).mark_rect(color=fill).encode(x="from:T", x2="to:T")
+    # written from the band's right edge leftwards: a recent period ends at the chart's right edge, where
+    # a label written rightwards would be cut off on a phone
+    label = alt.Chart(df).mark_text(align="right", baseline="top", dx=-3, dy=16, fontSize=12,
+                                    color=theme.OUTLINE).encode(x="to:T", y=alt.value(0), text="label:N")
+    return alt.layer(rect, label)
+
+
 def _marker_layer(when: dt.date, text: str) -> alt.LayerChart:
-    df = pd.DataFrame({"at": _utc([when]), "label": [f"▼ {text}"]})
+    df = pd.DataFrame({"at": utc([when]), "label": [f"▼ {text}"]})
     rule = alt.Chart(df).mark_rule(color=theme.BLACK, strokeWidth=2, strokeDash=[2, 3]).encode(x="at:T")
     label = alt.Chart(df).mark_text(align="left", baseline="bottom", dx=-6, dy=-4, fontSize=12,
                                     color=theme.BLACK).encode(x="at:T", y=alt.value(0), text="label:N")

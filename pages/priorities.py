@@ -8,7 +8,7 @@ from analytics.periods import Period, coverage, month_label
 from analytics.rates import format_count
 from dashboard import explain, partner_sections
 from dashboard import priorities_view as pv
-from dashboard.charts import TABLE_LABEL, link_to_view, metric_delta, plotly_chart, show_table, table_expander
+from dashboard.charts import TABLE_LABEL, link_to_view, metric_delta, show_table, table_expander, vega_chart
 from dashboard.compare import SIGNIFICANCE_NOTE, change_text, comparison_for, comparison_sentence, period_columns
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
@@ -34,8 +34,9 @@ def _table(df, key: str, filename: str, placeholder: str = "no data", config: di
 
 
 def _chart(fig, table, key: str, filename: str, caption: str, placeholder: str = "no data") -> None:
-    """A chart, its caption, and its table alternative with a CSV of exactly the plotted numbers."""
-    plotly_chart(fig, key=f"fig_{key}")
+    """A chart (Vega-Lite: the page loads no Plotly), its caption, and its table alternative with a CSV of
+    exactly the plotted numbers."""
+    vega_chart(fig, key=f"fig_{key}")
     st.caption(caption)
     if (box := table_expander(TABLE_LABEL, key)) is not None:
         with box:

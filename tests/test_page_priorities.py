@@ -148,7 +148,7 @@ def test_renders_every_section(page, full_store):
         else:
             assert "What police.uk cannot measure" in text
             assert {"centre line", "2025"} <= {c for d in tab.dataframe for c in d.value.columns}
-            assert len(tab.get("plotly_chart")) >= 2  # SPC + seasonality (+ breakdown for several types)
+            assert len(tab.get("vega_lite_chart")) >= 2  # SPC + seasonality (+ breakdown for several types)
     summary = _summary(page)
     assert list(summary.index) == LABELS
     got = dict(zip(summary.index, summary["Measurable from police.uk"]))
@@ -351,6 +351,13 @@ def test_domestic_abuse_by_ward_has_the_26_pre_2024_wards_table_6_values_and_the
     flagged = "\n".join(w.value for w in tab.warning)
     assert "Table 7 North row (3.8 / 4.2 per 1000, -9.3%) is not consistent" in north_note
     assert "Table 7 North row (3.8 / 4.2 per 1000, -9.3%) is not consistent" in flagged and "North Downs" in flagged
+
+
+def test_the_page_as_first_opened_draws_its_charts_without_plotly(page):
+    """The open section's police.uk charts are Vega-Lite and its partner block opens on a table, so the page
+    as first opened never makes the browser load Plotly's bundle (bench/browser.py)."""
+    assert not page.default.get("plotly_chart")
+    assert len(page.default.get("vega_lite_chart")) >= 2
 
 
 def test_a_partner_block_draws_only_its_open_inner_tab(page):

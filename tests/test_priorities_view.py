@@ -16,6 +16,7 @@ import queries
 from analytics.periods import Period, month_range
 from analytics.spc import xmr_chart
 from dashboard import priorities_view as pv
+from dashboard.vega import leaf_layers
 
 D = dt.date
 TYPE_CLASSES = {"Drugs": "CAS", "Robbery": "VBC", "Violence and sexual offences": "VBC",
@@ -244,19 +245,44 @@ def test_signal_points_pick_one_marker_per_month_by_rule_order():
     assert set(points["kind"]) <= {k for k, *_ in pv.SIGNAL_KINDS}
 
 
+def _layers(fig):
+    spec = fig.spec()
+    return leaf_layers(spec), spec.get("datasets", {})
+
+
+def _rows(layer, datasets):
+    data = layer["data"]
+    return datasets[data["name"]] if "name" in data else data.get("values", [])
+
+
 def test_spc_figure_breaks_the_line_at_gaps_and_marks_signals_by_shape():
     s = pd.Series([10, 12, np.nan, 13, 12, 11, 10, 12, 11, 13, 40, 12],
                   index=pd.Index(month_range(D(2024, 1, 1), D(2024, 12, 1)), dtype=object))
     chart = xmr_chart(s, Period(D(2024, 1, 1), D(2024, 10, 1)))
     fig = pv.spc_figure(chart, "t", "Records", period=Period(D(2024, 7, 1), D(2024, 12, 1)))
-    line = fig.data[0]
-    assert line.connectgaps is False and math.isnan(line.y[2])
-    centre = next(tr for tr in fig.data if tr.name.startswith("Average of the baseline"))
-    assert centre.y[0] == pytest.approx(chart.limits.centre)
-    marker = next(tr for tr in fig.data if tr.name == "Above the usual range")
-    assert marker.marker.symbol == "diamond" and list(marker.y) == [40.0]
-    texts = [a.text for a in fig.layout.annotations]
-    assert "no data" in texts and "selected period" in texts and "baseline" in texts
+    layers, datasets = _layers(fig)
+    # the monthly line: March (no data) is not drawn, and the line starts a new segment after it
+    line = next(l for l in layers if _mark(l) == "line" and "segment" in str(l["encoding"].get("detail")))
+    rows = _rows(line, datasets)
+    assert [r["value"] for r in rows] == [10, 12, 13, 12, 11, 10, 12, 11, 13, 40, 12]
+    assert len({r["segment"] for r in rows[:2]}) == 1 and rows[1]["segment"] != rows[2]["segment"]
+    rules = next(_rows(l, datasets) for l in layers if _mark(l) == "line" and "line" in str(l["encoding"].get("detail")))
+    centre = [r["value"] for r in rules if r["line"] == "centre"]
+    assert centre == [pytest.approx(chart.limits.centre)] * 2
+    assert [r["value"] for r in rules if r["line"] == "ucl"] == [pytest.approx(chart.limits.ucl)] * 2
+    # the signal: a diamond at 40, coloured as an increase; the legend names it
+    marks = next(l for l in layers if _mark(l) == "point" and "shape" in l["encoding"])
+    assert [r["value"] for r in _rows(marks, datasets)] == [40.0]
+    scale = marks["encoding"]["shape"]["scale"]
+    assert scale["range"][scale["domain"].index("Above the usual range")] == "diamond"
+    assert "Above the usual range" in fig.meta["legend"]
+    texts = {r.get("label") for l in layers if _mark(l) == "text" for r in _rows(l, datasets)}
+    assert {"no data", "selected period", "baseline"} <= texts
+
+
+def _mark(layer):
+    m = layer["mark"]
+    return m["type"] if isinstance(m, dict) else m
 
 
 def test_seasonal_table_and_figure_keep_missing_months_as_gaps():
@@ -265,8 +291,12 @@ def test_seasonal_table_and_figure_keep_missing_months_as_gaps():
     assert list(table.columns) == ["month", "2022", "2023", "2024"]
     assert table.loc[0, "2022"] == 4 and pd.isna(table.loc[0, "2024"]) and table["2023"].isna().all()
     fig = pv.seasonal_figure(table, "t", "Records")
-    assert [tr.name for tr in fig.data] == ["2022", "2024"]  # 2023 has no data at all
-    assert math.isnan(fig.data[1].y[0]) and fig.data[1].y[1] == 7.0 and fig.data[1].connectgaps is False
+    assert fig.meta["years"] == ["2022", "2024"]  # 2023 has no data at all
+    layers, datasets = _layers(fig)
+    rows = _rows(next(l for l in layers if _mark(l) == "line"), datasets)
+    y2024 = [(r["month"], r["value"]) for r in rows if r["year"] == "2024"]
+    assert y2024 == [(table.loc[1, "month"], 7.0)]  # January 2024 (no data) is not drawn as a point or a zero
+    assert {r["year"] for r in rows} == {"2022", "2024"}
 
 
 def test_can_cannot_blocks_say_what_police_uk_cannot_do_first():
