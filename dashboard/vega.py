@@ -7,8 +7,9 @@ against 1.89 s with Vega-Lite, warm revisit 1.04 s against 0.86 s. Overview, War
 Patrol sheet, Town centre and About the data draw every chart with these builders or with Vega-Lite maps
 (layers on a Mercator projection fitted to the area: :func:`dashboard.maps.vega_choropleth`,
 :mod:`dashboard.clusters_view`, :mod:`dashboard.patrol_view`, :mod:`dashboard.ward_map_view`), so they never
-load Plotly; Find my area's result map and SMP priorities still use Plotly, Hotspots deck.gl; see the
-README's browser benchmark.
+load Plotly; SMP priorities draws its police.uk charts (:mod:`dashboard.priorities_view`) with them, so it
+loads Plotly only when a partner tab with a Plotly chart is opened; Find my area's result map still uses
+Plotly, Hotspots deck.gl; see the README's browser benchmark.
 
 The builders are pure (pandas in, :class:`VegaFigure` out; no Streamlit) and follow the Plotly charts'
 conventions (:mod:`dashboard.charts`): the colour-blind-safe colours of :mod:`dashboard.theme`, a line
