@@ -1,6 +1,7 @@
 """Data shaping for the Hotspots page: the recent window and its comparison, page
-parameters, map layers (LSOA shading and hexagon density), legends, the top-LSOA and
-top-location tables and the Getis-Ord Gi* table and map.
+parameters, the maps (LSOA shading and hexagon density, Gi* and emerging hot spot classes:
+Vega-Lite, drawn once per filter state), legends, the top-LSOA and top-location tables and the
+Getis-Ord Gi* table.
 
 Pure functions (tested without Streamlit), plus two cached wrappers at the end: the
 LSOA contiguity weights (``st.cache_resource``) and Gi* results (``st.cache_data``).
@@ -10,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from analytics.hotspots import (
@@ -26,6 +25,7 @@ from analytics.hotspots import (
     NOT_SIGNIFICANT,
     getis_ord_classes,
     hex_bin,
+    hexagon_vertices,
     natural_breaks,
     hex_index,
     queen_weights,
@@ -45,18 +45,19 @@ from analytics.emerging import method_statement as emerging_statement
 from analytics.periods import Period, month_label, shift_months
 from dashboard.filters import CLASS_LABELS, CLASSES, FilterContext, Filters
 from dashboard.maps import NO_DATA_COLOUR, SEQUENTIAL_COLOURS
-from dashboard.theme import EMERGING_PALETTE, GI_COLOURS, HEX_COLOURS, TEXT_MUTED  # ColorBrewer Oranges; Gi*: PuOr (orange hot, purple cold)
+from dashboard.theme import AREA_LINE, EMERGING_PALETTE, GI_COLOURS, HEX_COLOURS, HEX_LINE, OUTLINE_STRONG, TEXT_MUTED, TRANSPARENT  # ColorBrewer Oranges; Gi*: PuOr (orange hot, purple cold)
 
 __all__ = [
     "DEFAULT_RECENT", "MAX_RECENT", "MEASURES", "MEASURE_COLUMN", "HEX_RADIUS_M", "HEX_RADIUS_BY_AREA", "HEX_COLOURS",
-    "GI_COLOURS", "MAIDSTONE_VIEW", "LSOA_AREA_NOTE", "Window", "parse_recent", "parse_measure", "recent_window",
+    "GI_COLOURS", "LSOA_AREA_NOTE", "Window", "parse_recent", "parse_measure", "recent_window",
     "months_text", "active_filters_text", "repeat_rule_text", "gi_statement", "measure_note", "snap_points",
-    "hexagons", "colour_scale", "lsoa_layer", "legend_html", "fit_view", "area_view", "density_deck",
-    "top_lsoa_table", "top_locations_table", "gi_table", "gi_class_counts", "gi_deck", "geojson_bounds_view",
-    "lsoa_weights", "gi_results", "DeckJson", "deck_json", "compact_geojson", "EMERGING_MONTHS", "EMERGING_COLOURS",
-    "lsoa_month_counts", "emerging_table", "emerging_key", "emerging_counts", "emerging_deck", "deck_lsoa_geojson", "DensityMap",
-    "density_map", "gi_map", "emerging_results", "emerging_map", "MAP_VIEWS", "parse_map", "emerging_statement",
-    "frozen", "location_tables", "lsoa_tables", "emerging_plain",
+    "hexagons", "colour_scale", "LSOA_TIPS", "lsoa_layer", "legend_html", "MIN_SPAN_DEG", "fit_bounds",
+    "geojson_bounds", "area_bounds", "hexagon_shape", "area_map", "top_lsoa_table", "top_locations_table",
+    "gi_table", "gi_class_counts", "GI_TIPS", "gi_features", "lsoa_weights", "gi_results", "compact_geojson",
+    "EMERGING_MONTHS", "EMERGING_COLOURS", "lsoa_month_counts", "emerging_table", "emerging_key",
+    "emerging_counts", "EMERGING_TIPS", "emerging_features", "map_lsoa_geojson", "DensityMap", "density_map",
+    "gi_map", "emerging_results", "emerging_map", "MAP_VIEWS", "parse_map", "emerging_statement", "frozen",
+    "location_tables", "lsoa_tables", "emerging_plain",
 ]
 
 DEFAULT_RECENT, MAX_RECENT = 3, 12
@@ -64,7 +65,6 @@ MEASURES = {"records": "Records", "rate": "Rate per 1,000 residents"}
 MEASURE_COLUMN = {"records": "records", "rate": "rate_per_1000_residents"}
 HEX_RADIUS_M = 200  # centre to corner: hexagons about 350 m across (borough view)
 HEX_RADIUS_BY_AREA = {"borough": HEX_RADIUS_M, "cluster": 150, "ward": 100, "lsoa": 50}  # finer for small areas
-MAIDSTONE_VIEW = {"latitude": 51.24, "longitude": 0.57, "zoom": 10.3}  # deck.gl zoom: the borough fits
 LSOA_FILE = "maidstone_lsoa_2021.geojson"
 
 
@@ -345,15 +345,10 @@ def colour_scale(values, colours: list[str], k: int = 5, decimals: int = 0) -> t
     return out, list(zip(palette, labels))
 
 
-def _rgba(hex_colour: str, alpha: int) -> list[int]:
-    h = hex_colour.lstrip("#")
-    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
-
-
 def hexagons(snaps: pd.DataFrame, radius_m: float = HEX_RADIUS_M) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Hexagon totals of the snap points, with each hexagon's busiest place, fill colour and
-    tooltip; and the colour legend. (The map draws each hexagon from its centre and the grid's
-    radius, so no corners are computed or sent.)
+    """Hexagon totals of the snap points, with each hexagon's busiest place (and its text for the
+    tooltip), fill colour and the colour legend. (The map draws each hexagon from its centre and the
+    grid's radius, so no corners are computed or sent: :func:`hexagon_shape`.)
 
     >>> s = pd.DataFrame({"longitude": [0.55, 0.5501], "latitude": [51.27, 51.2701],
     ...                   "place": ["A", "B"], "records": [2, 5]})
@@ -361,7 +356,7 @@ def hexagons(snaps: pd.DataFrame, radius_m: float = HEX_RADIUS_M) -> tuple[pd.Da
     >>> h[["records", "busiest_place", "busiest_records"]].values.tolist()
     [[7, 'B', 5]]
     """
-    cols = ["lon", "lat", "records", "busiest_place", "busiest_records", "fill", "tip"]
+    cols = ["lon", "lat", "records", "busiest_place", "busiest_records", "fill", "busiest"]
     if snaps.empty:
         return pd.DataFrame(columns=["q", "r", *cols]), []
     out = hex_bin(snaps["longitude"], snaps["latitude"], snaps["records"], radius_m)
@@ -371,18 +366,21 @@ def hexagons(snaps: pd.DataFrame, radius_m: float = HEX_RADIUS_M) -> tuple[pd.Da
            .rename(columns={"place": "busiest_place", "records": "busiest_records"}))
     out = out.merge(top, on=["q", "r"], how="left")
     colours, legend = colour_scale(out["records"], HEX_COLOURS)
-    out["fill"] = [_rgba(c, 255)[:3] for c in colours]
-    out["tip"] = [f"{n:,} records · busiest point: {p} ({b:,})" for n, p, b in
-                  zip(out["records"], out["busiest_place"], out["busiest_records"])]
+    out["fill"] = colours
+    out["busiest"] = [f"{p} ({b:,} record{'s' if b != 1 else ''})"
+                      for p, b in zip(out["busiest_place"], out["busiest_records"])]
     return out[["q", "r", *cols]], legend
+
+
+LSOA_TIPS = ("LSOA", "Records", "Change vs comparison")  # the LSOA shading's tooltip, top to bottom
 
 
 def lsoa_layer(geojson: dict, lsoa: pd.DataFrame, measure: str, can_compare: bool,
                highlight: set[str] | None = None) -> tuple[dict, list[tuple[str, str]]]:
-    """The LSOA GeoJSON with a fill colour and tooltip per feature, and the legend.
+    """The LSOA GeoJSON with a fill colour, tooltip fields (``h0``, ``h1``... for :data:`LSOA_TIPS`; no
+    change without a comparison) and a ``strong`` outline flag per feature, and the legend.
 
-    LSOAs not in ``lsoa`` (outside the selected area) get no fill. ``highlight`` codes
-    get a thick outline.
+    LSOAs not in ``lsoa`` (outside the selected area) get no fill. ``highlight`` codes are outlined.
     """
     col = MEASURE_COLUMN[measure]
     data = lsoa.set_index("lsoa21_code")
@@ -391,20 +389,19 @@ def lsoa_layer(geojson: dict, lsoa: pd.DataFrame, measure: str, can_compare: boo
     features = []
     for feat in geojson["features"]:
         code = feat["properties"]["code"]
-        props = {"code": code, "name": feat["properties"]["name"]}
+        name = feat["properties"]["name"]
+        props = {"code": code, "name": name, "strong": bool(highlight) and code in highlight}
         if code in data.index:
             row = data.loc[code]
-            props["fill"] = _rgba(fill[code], 255)
-            change = (f"\nChange vs comparison: {int(row['change']):+,}".replace("-", "\u2212")
-                      if can_compare else "")
-            props["tip"] = (f"LSOA {props['name']} ({code}), {row['ward_name']} ward\n"
-                            f"Records: {int(row['records']):,} · {row['rate_per_1000_residents']:.1f} per 1,000 "
-                            f"residents{change}")
+            tips = [f"{name} ({code}), {row['ward_name']} ward",
+                    f"{int(row['records']):,} · {row['rate_per_1000_residents']:.1f} per 1,000 residents"]
+            if can_compare:
+                tips.append(f"{int(row['change']):+,}".replace("-", "\u2212"))
+            props["fill"] = fill[code]
         else:
-            props["fill"] = [0, 0, 0, 0]
-            props["tip"] = f"LSOA {props['name']} ({code}): outside the selected area"
-        props["line"] = [0, 0, 0, 255] if highlight and code in highlight else [90, 90, 90, 200]
-        props["line_width"] = 3 if highlight and code in highlight else 1
+            tips = [f"{name} ({code})", "outside the selected area"] + (["–"] if can_compare else [])
+            props["fill"] = TRANSPARENT
+        props.update({f"h{i}": t for i, t in enumerate(tips)})
         features.append({"type": "Feature", "geometry": feat["geometry"], "properties": props})
     return {"type": "FeatureCollection", "features": features}, legend
 
@@ -425,37 +422,51 @@ def legend_html(title: str, entries: list[tuple[str, str]], note: str = "") -> s
     return f'<div role="group" aria-label="{label}"><strong>{label}</strong>{rows}{extra}</div>'
 
 
-def fit_view(lons, lats, width_px: int = 880, height_px: int = 560) -> dict:
-    """Centre and deck.gl zoom that fit the points (deck.gl's web-mercator world is 512 px
-    wide at zoom 0), clamped to 10–16.
+MIN_SPAN_DEG = 0.004  # a fitted map shows at least ~300 m each way (one busy street is not a whole map)
 
-    >>> v = fit_view([0.52, 0.53], [51.27, 51.28])
-    >>> round(v["longitude"], 3), round(v["latitude"], 3), v["zoom"]
-    (0.525, 51.275, 14.1)
+
+def fit_bounds(lons, lats, pad: float = 0.12) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat) around the points, padded by ``pad`` of the span each side and at
+    least :data:`MIN_SPAN_DEG` across; None without a finite point.
+
+    >>> [round(v, 6) for v in fit_bounds([0.52, 0.53], [51.27, 51.28], pad=0)]
+    [0.52, 51.27, 0.53, 51.28]
+    >>> [round(v, 3) for v in fit_bounds([0.52], [51.27], pad=0)]
+    [0.518, 51.268, 0.522, 51.272]
+    >>> fit_bounds([np.nan], [np.nan]) is None
+    True
     """
     lons = np.asarray(lons, dtype="float64")
     lats = np.asarray(lats, dtype="float64")
     ok = np.isfinite(lons) & np.isfinite(lats)
     if not ok.any():
-        return dict(MAIDSTONE_VIEW)
-    lo0, lo1, la0, la1 = lons[ok].min(), lons[ok].max(), lats[ok].min(), lats[ok].max()
-
-    def merc(lat):
-        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
-
-    lon_span = max(lo1 - lo0, 0.002) * 1.4
-    lat_span = max(merc(la1) - merc(la0), 0.002) * 1.4
-    zoom = min(math.log2(width_px * 360 / (512 * lon_span)), math.log2(height_px * 360 / (512 * lat_span)))
-    return {"latitude": float((la0 + la1) / 2), "longitude": float((lo0 + lo1) / 2),
-            "zoom": float(min(16.0, max(10.0, round(zoom, 2))))}
+        return None
+    out = []
+    for lo, hi in ((lons[ok].min(), lons[ok].max()), (lats[ok].min(), lats[ok].max())):
+        half = max((hi - lo) * (1 + 2 * pad), MIN_SPAN_DEG) / 2
+        mid = (lo + hi) / 2
+        out.append((float(mid - half), float(mid + half)))
+    (x0, x1), (y0, y1) = out
+    return (x0, y0, x1, y1)
 
 
-def area_view(snaps: pd.DataFrame, geojson: dict | None = None, codes: set[str] | None = None) -> dict:
-    """The view for an area filter: fitted to its records and, when given, to the outlines of
-    the LSOAs in ``codes`` (so a single LSOA is shown whole, not just its busiest streets).
+def geojson_bounds(geojson: dict, codes: set[str] | None = None, pad: float = 0.02):
+    """The bounds of every feature of ``geojson`` (or of those in ``codes``)."""
+    lons, lats = [], []
+    for feat in geojson["features"]:
+        if codes is None or feat["properties"]["code"] in codes:
+            for ring in _outer_rings(feat["geometry"]):
+                lons += [pt[0] for pt in ring]
+                lats += [pt[1] for pt in ring]
+    return fit_bounds(lons, lats, pad)
+
+
+def area_bounds(snaps: pd.DataFrame, geojson: dict | None = None, codes: set[str] | None = None):
+    """The bounds for an area filter: fitted to its records and, when given, to the outlines of the LSOAs in
+    ``codes`` (so a single LSOA is shown whole, not just its busiest streets).
 
     >>> s = pd.DataFrame({"longitude": [0.52, 0.53], "latitude": [51.27, 51.28]})
-    >>> area_view(s) == fit_view([0.52, 0.53], [51.27, 51.28])
+    >>> area_bounds(s) == fit_bounds([0.52, 0.53], [51.27, 51.28])
     True
     """
     lons, lats = list(snaps["longitude"]), list(snaps["latitude"])
@@ -464,56 +475,76 @@ def area_view(snaps: pd.DataFrame, geojson: dict | None = None, codes: set[str] 
             for ring in _outer_rings(feat["geometry"]):
                 lons += [pt[0] for pt in ring]
                 lats += [pt[1] for pt in ring]
-    return fit_view(lons, lats)
+    return fit_bounds(lons, lats)
 
 
-def density_deck(lsoa_geojson: dict, hexes: pd.DataFrame, view: dict, radius_m: float = HEX_RADIUS_M,
-                 height: int = 560) -> pdk.Deck:
-    """LSOA shading with the hexagon density on top; no basemap tiles (works offline).
+def hexagon_shape(radius_m: float) -> str:
+    """A Vega expression that draws the grid hexagon centred at ``datum.lon``, ``datum.lat`` as a GeoJSON
+    polygon, so each hexagon is sent as its centre only (a compact Arrow row) and its six corners, those
+    :func:`analytics.hotspots.hexagon_vertices` gives, are worked out in the browser (clockwise, as d3-geo
+    reads a polygon's inside).
 
-    Hexagons are deck.gl ``ColumnLayer`` disks with six sides (flat, not extruded), turned 30
-    degrees so they are pointy-topped like the grid: each hexagon is sent as its centre, colour
-    and tooltip only (compact rows with short keys), not as six corners.
+    >>> hexagon_shape(200)[:90]  # the south corner (200 m south), then the south-west one
+    "{type:'Polygon',coordinates:[[[datum.lon+0.000000,datum.lat-0.001797],[datum.lon-0.002487,"
     """
-    rows = [{"p": [round(float(lo), 5), round(float(la), 5)], "c": c, "t": t}
-            for lo, la, c, t in zip(hexes["lon"], hexes["lat"], hexes["fill"], hexes["tip"])]
-    layers = [
-        pdk.Layer("GeoJsonLayer", lsoa_geojson, id="lsoa", pickable=True, stroked=True, filled=True,
-                  get_fill_color="properties.fill", get_line_color="properties.line",
-                  get_line_width="properties.line_width", line_width_units="'pixels'", line_width_min_pixels=1),
-        pdk.Layer("ColumnLayer", rows, id="hexagons", pickable=True, extruded=False, stroked=True, filled=True,
-                  disk_resolution=6, angle=30, radius=radius_m, get_position="p", get_fill_color="c",
-                  get_line_color=[80, 40, 10, 220], line_width_min_pixels=0.6),
-    ]
-    return pdk.Deck(layers=layers, map_style=None, initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
-                    tooltip={"text": "{t}"}, height=height)
+    corners = hexagon_vertices(0.0, 0.0, radius_m)[::-1]  # anticlockwise from the south-east corner -> clockwise
+    points = [f"[datum.lon{round(dx, 6) + 0.0:+.6f},datum.lat{round(dy, 6) + 0.0:+.6f}]" for dx, dy in (*corners, corners[0])]
+    return "{type:'Polygon',coordinates:[[" + ",".join(points) + "]]}"
 
 
-class DeckJson:
-    """A deck.gl map already serialised: ``st.pydeck_chart`` calls ``to_json()`` on every run, which for
-    a ``pydeck.Deck`` re-encodes every layer; this returns the cached text instead.
+TOPOLOGY_GRID = 10_000  # TopoJSON quantisation: ~3 m steps across the borough
+TOPOLOGY_SIMPLIFY_DEG = 0.0003  # ~20-30 m: under a pixel at the borough view (~40 m)
 
-    >>> d = deck_json(pdk.Deck(layers=[], map_style=None, tooltip={"text": "{t}"}))
-    >>> d.to_json().startswith("{"), d._tooltip
-    (True, {'text': '{t}'})
+
+def topology(features: list[dict]) -> dict:
+    """The areas as one TopoJSON object named ``areas`` (each shared boundary stored once, simplified without
+    opening gaps between neighbours, coordinates quantised): about a third of the GeoJSON's bytes, which the
+    browser receives on every visit. Vega's TopoJSON reader gives d3-geo the rings as it expects them.
+
+    >>> sq = lambda x: {"type": "Polygon", "coordinates": [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]}
+    >>> t = topology([{"type": "Feature", "properties": {"code": c}, "geometry": sq(i)} for i, c in enumerate("AB")])
+    >>> [g["properties"]["code"] for g in t["objects"]["areas"]["geometries"]], len(t["arcs"]) < 8
+    (['A', 'B'], True)
     """
+    import topojson  # noqa: PLC0415
 
-    layers = ()  # nothing for Streamlit's pandas-3 DataFrame conversion to touch
-
-    def __init__(self, spec: str, tooltip: dict | None = None):
-        self._spec, self._tooltip = spec, tooltip
-
-    def to_json(self) -> str:
-        return self._spec
+    collection = {"type": "FeatureCollection", "features": features}
+    return topojson.Topology(collection, prequantize=TOPOLOGY_GRID, toposimplify=TOPOLOGY_SIMPLIFY_DEG,
+                             object_name="areas").to_dict()
 
 
-def deck_json(deck: pdk.Deck) -> DeckJson:
-    """Serialise a deck once (compact separators) for :class:`DeckJson`."""
-    import json
+def area_map(features: list[dict], tips: tuple[str, ...], bounds, *, description: str, height: int = 560,
+             hexes: pd.DataFrame | None = None, radius_m: float | None = None):
+    """A Vega-Lite map of LSOAs filled with their ``fill`` colour (each feature's ``h0``, ``h1``... shown
+    under the ``tips`` titles on hover; ``strong`` ones outlined in black), on a Mercator projection fitted
+    to ``bounds``, optionally with the density hexagons on top. No web map (works offline); Streamlit's light
+    chart library, not deck.gl (a 3 MB bundle drawn with WebGL). The legends are the page's own."""
+    import altair as alt  # noqa: PLC0415
 
-    spec = json.dumps(json.loads(deck.to_json()), separators=(",", ":"))
-    tooltip = getattr(deck, "_tooltip", None)
-    return DeckJson(spec, tooltip if isinstance(tooltip, dict) else None)
+    from dashboard.maps import fit_extent, mercator_aspect  # noqa: PLC0415
+    from dashboard.vega import VegaFigure, configure  # noqa: PLC0415
+
+    areas = alt.Data(values=topology(features), format=alt.DataFormat(type="topojson", feature="areas"))
+    tooltip = [alt.Tooltip(f"properties.h{i}:N", title=t) for i, t in enumerate(tips)]
+    layers = [alt.Chart(areas, name="areas").mark_geoshape(stroke=AREA_LINE, strokeWidth=0.7)
+              .encode(fill=alt.Fill("properties.fill:N", scale=None), tooltip=tooltip)]
+    if hexes is not None and len(hexes):
+        rows = pd.DataFrame({"lon": hexes["lon"].astype(float).round(5), "lat": hexes["lat"].astype(float).round(5),
+                             "records": hexes["records"].astype("int64"), "fill": hexes["fill"],
+                             "busiest": hexes["busiest"]})
+        layers.append(alt.Chart(rows, name="hexagons").mark_geoshape(stroke=HEX_LINE, strokeWidth=0.6)
+                      .transform_calculate(hexagon=hexagon_shape(radius_m or HEX_RADIUS_M))
+                      .encode(shape="hexagon:G", fill=alt.Fill("fill:N", scale=None),
+                              tooltip=[alt.Tooltip("records:Q", title="Records", format=","),
+                                       alt.Tooltip("busiest:N", title="Busiest point")]))
+    if any(f["properties"].get("strong") for f in features):  # the same shapes again, outlined, on top
+        layers.append(alt.Chart(areas, name="selected").transform_filter("datum.properties.strong")
+                      .mark_geoshape(filled=False, stroke=OUTLINE_STRONG, strokeWidth=3, aria=False))
+    x0, y0, x1, y1 = bounds
+    chart = (alt.layer(*layers).project(type="mercator", fit=fit_extent(x0, x1, y0, y1))
+             .properties(height=height, width="container"))
+    return VegaFigure(configure(chart), description=description,
+                      meta={"bounds": tuple(bounds), "aspect": mercator_aspect(bounds)})
 
 
 def compact_geojson(geojson: dict, tolerance: float = 0.0003, decimals: int = 4) -> dict:
@@ -646,16 +677,6 @@ def gi_class_counts(gi: pd.DataFrame) -> list[tuple[str, str]]:
             for c in GI_CLASSES]
 
 
-def geojson_bounds_view(geojson: dict, width_px: int = 640, height_px: int = 560) -> dict:
-    """The deck.gl view that fits every feature of ``geojson``."""
-    lons, lats = [], []
-    for feat in geojson["features"]:
-        for ring in _outer_rings(feat["geometry"]):
-            lons += [pt[0] for pt in ring]
-            lats += [pt[1] for pt in ring]
-    return fit_view(lons, lats, width_px, height_px)
-
-
 def _outer_rings(geometry: dict) -> list:
     if geometry["type"] == "Polygon":
         return [geometry["coordinates"][0]]
@@ -664,10 +685,12 @@ def _outer_rings(geometry: dict) -> list:
     return []
 
 
-def gi_deck(geojson: dict, table: pd.DataFrame, measure: str, view: dict, highlight: set[str] | None = None,
-            height: int = 560) -> pdk.Deck:
-    """A categorical map of the Gi* classes (orange hot, purple cold, grey not significant),
-    drawn with deck.gl like the density map, so it needs no base map or network."""
+GI_TIPS = ("LSOA", "Hot/cold spot", "Value", "Getis-Ord Gi*")
+
+
+def gi_features(geojson: dict, table: pd.DataFrame, measure: str, highlight: set[str] | None = None) -> list[dict]:
+    """The LSOAs of the Gi* table as map features: filled with their class's colour (orange hot, purple cold,
+    grey not significant), with their tooltip fields (:data:`GI_TIPS`)."""
     rows = table.set_index("LSOA code")
     label = MEASURES[measure]
     features = []
@@ -677,19 +700,12 @@ def gi_deck(geojson: dict, table: pd.DataFrame, measure: str, view: dict, highli
             continue
         row = rows.loc[code]
         value = f"{row[label]:,.1f}" if measure == "rate" else f"{int(row[label]):,}"
-        selected = bool(highlight) and code in highlight
+        tips = (f"{row['LSOA']} ({code}), {row['Ward (best fit)']} ward", row["Hot/cold spot"], f"{label}: {value}",
+                f"z = {row['Gi* z-score']:.2f}, p = {row['p-value (folded)']:.3f}")
         features.append({"type": "Feature", "geometry": feat["geometry"], "properties": {
-            "fill": _rgba(GI_COLOURS[row["Hot/cold spot"]], 255),
-            "line": [0, 0, 0, 255] if selected else [70, 70, 70, 220],
-            "line_width": 3 if selected else 1,
-            "tip": (f"LSOA {row['LSOA']} ({code}), {row['Ward (best fit)']} ward\n{row['Hot/cold spot']}\n"
-                    f"{label}: {value} · Gi* z = {row['Gi* z-score']:.2f}, p = {row['p-value (folded)']:.3f}"),
-        }})
-    layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="gi", pickable=True,
-                      stroked=True, filled=True, get_fill_color="properties.fill", get_line_color="properties.line",
-                      get_line_width="properties.line_width", line_width_units="'pixels'", line_width_min_pixels=1)
-    return pdk.Deck(layers=[layer], map_style=None, initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
-                    tooltip={"text": "{tip}"}, height=height)
+            "code": code, "fill": GI_COLOURS[row["Hot/cold spot"]], "strong": bool(highlight) and code in highlight,
+            **{f"h{i}": t for i, t in enumerate(tips)}}})
+    return features
 
 
 # ---------------------------------------------------------------- cached spatial statistics
@@ -793,9 +809,11 @@ def emerging_counts(result: pd.DataFrame) -> list[tuple[str, str]]:
             for c in EMERGING_CATEGORIES]
 
 
-def emerging_deck(geojson: dict, table: pd.DataFrame, view: dict, highlight: set[str] | None = None,
-                  height: int = 520) -> pdk.Deck:
-    """A categorical map of the emerging-hot-spot classes (no basemap)."""
+EMERGING_TIPS = ("LSOA", "Pattern", "What it means")
+
+
+def emerging_features(geojson: dict, table: pd.DataFrame, highlight: set[str] | None = None) -> list[dict]:
+    """The LSOAs of the emerging-hot-spot table as map features, filled with their pattern's colour."""
     rows = table.set_index("LSOA code")
     features = []
     for feat in geojson["features"]:
@@ -803,25 +821,18 @@ def emerging_deck(geojson: dict, table: pd.DataFrame, view: dict, highlight: set
         if code not in rows.index:
             continue
         row = rows.loc[code]
-        selected = bool(highlight) and code in highlight
+        tips = (f"{row['LSOA']} ({code}), {row['Ward (best fit)']} ward", row["Pattern"], row["What it means"])
         features.append({"type": "Feature", "geometry": feat["geometry"], "properties": {
-            "fill": _rgba(EMERGING_COLOURS[row["Pattern"]], 255),
-            "line": [0, 0, 0, 255] if selected else [70, 70, 70, 220], "line_width": 3 if selected else 1,
-            "tip": f"LSOA {row['LSOA']} ({code}), {row['Ward (best fit)']} ward\n{row['Pattern']}: {row['What it means']}",
-        }})
-    layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="emerging",
-                      pickable=True, stroked=True, filled=True, get_fill_color="properties.fill",
-                      get_line_color="properties.line", get_line_width="properties.line_width",
-                      line_width_units="'pixels'", line_width_min_pixels=1)
-    return pdk.Deck(layers=[layer], map_style=None, initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
-                    tooltip={"text": "{tip}"}, height=height)
+            "code": code, "fill": EMERGING_COLOURS[row["Pattern"]], "strong": bool(highlight) and code in highlight,
+            **{f"h{i}": t for i, t in enumerate(tips)}}})
+    return features
 
 
 # ---------------------------------------------------------------- cached maps (one computation per filter state)
 @st.cache_data(max_entries=4, show_spinner=False)
-def deck_lsoa_geojson() -> dict:
-    """The LSOA boundaries for the deck maps: the display layer simplified to ~20-30 m and rounded to
-    4 decimals (about 86 kB instead of 128 kB; invisible at the borough view, where a pixel is ~100 m)."""
+def map_lsoa_geojson() -> dict:
+    """The LSOA boundaries for the hotspot maps: the display layer simplified to ~20-30 m and rounded to
+    4 decimals (about 86 kB instead of 128 kB; invisible at the borough view, where a pixel is ~40 m)."""
     from dashboard.maps import display_geojson
 
     return compact_geojson(display_geojson("lsoa21"))
@@ -829,9 +840,9 @@ def deck_lsoa_geojson() -> dict:
 
 @dataclass(frozen=True)
 class DensityMap:
-    """The density map for one filter state: its serialised deck, legends and table alternative."""
+    """The density map for one filter state: its figure, legends and table alternative."""
 
-    deck: DeckJson
+    figure: object  # dashboard.vega.VegaFigure (read-only: shared by every session)
     hex_legend: list
     lsoa_legend: list
     hexes: pd.DataFrame  # lon, lat, records, busiest_place, busiest_records
@@ -839,11 +850,12 @@ class DensityMap:
     placed_records: int
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def density_map(months: tuple, comparison_months: tuple, filters: tuple, measure: str, can_compare: bool,
                 version: str) -> DensityMap:
-    """Hexagons and LSOA shading computed and serialised once per filter state (``filters``: the
-    ``Filters.query_args()`` items; ``version``: the store version)."""
+    """Hexagons and LSOA shading computed, drawn and converted for the browser once per filter state
+    (``filters``: the ``Filters.query_args()`` items; ``version``: the store version), then shared read-only."""
+    from analytics.periods import months_label
     from dashboard.data import query
 
     args = dict(filters)
@@ -853,18 +865,30 @@ def density_map(months: tuple, comparison_months: tuple, filters: tuple, measure
     hexes, hex_legend = hexagons(snaps, radius)
     in_area = set(lsoa.loc[lsoa["has_records_in_area"], "lsoa21_code"])
     outline = in_area if args["area_type"] == "lsoa" else None
-    geo, lsoa_legend = lsoa_layer(deck_lsoa_geojson(), lsoa, measure, can_compare, outline)
-    view = MAIDSTONE_VIEW if args["area_type"] == "borough" else area_view(snaps, geo, outline)
-    return DensityMap(deck_json(density_deck(geo, hexes, view, radius)), hex_legend, lsoa_legend,
+    geo, lsoa_legend = lsoa_layer(map_lsoa_geojson(), lsoa, measure, can_compare, outline)
+    bounds = (geojson_bounds(geo) if args["area_type"] == "borough"
+              else area_bounds(snaps, geo, outline) or geojson_bounds(geo))
+    description = (f"Map of where records concentrate in {months_label(months)}: {len(hexes):,} hexagons about "
+                   f"{round(radius * 3 ** 0.5, -1):.0f} m across, darker for more records, over the LSOAs shaded by "
+                   f"{MEASURES[measure].lower()}. The tables under the map list every LSOA and hexagon.")
+    figure = area_map(geo["features"], LSOA_TIPS[:3 if can_compare else 2], bounds, description=description,
+                      hexes=hexes, radius_m=radius)
+    figure.payload()
+    return DensityMap(figure, hex_legend, lsoa_legend,
                       hexes[["lon", "lat", "records", "busiest_place", "busiest_records"]], radius,
                       int(snaps["records"].sum()))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def gi_map(table: pd.DataFrame, measure: str, highlight: tuple[str, ...]) -> DeckJson:
-    """The Gi* class map, serialised once per result."""
-    geo = deck_lsoa_geojson()
-    return deck_json(gi_deck(geo, table, measure, geojson_bounds_view(geo, 520), set(highlight) or None))
+@st.cache_resource(max_entries=64, show_spinner=False)
+def gi_map(table: pd.DataFrame, measure: str, highlight: tuple[str, ...]):
+    """The Gi* class map, drawn and converted once per result."""
+    geo = map_lsoa_geojson()
+    figure = area_map(gi_features(geo, table, measure, set(highlight) or None), GI_TIPS, geojson_bounds(geo),
+                      height=520, description=(
+                          f"Map of hot and cold spots across the borough's {len(table)} LSOAs: orange hot, purple "
+                          "cold, grey no clear pattern. The table under the map lists every LSOA."))
+    figure.payload()
+    return figure
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -879,11 +903,16 @@ def emerging_results(months: tuple, ward_set: str, classes: tuple, crime_types: 
     return emerging_hot_spots(lsoa_month_counts(rows, w.id_order, months), w)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def emerging_map(table: pd.DataFrame, highlight: tuple[str, ...]) -> DeckJson:
-    """The emerging-hot-spot class map, serialised once per result."""
-    geo = deck_lsoa_geojson()
-    return deck_json(emerging_deck(geo, table, geojson_bounds_view(geo, 520), set(highlight) or None))
+@st.cache_resource(max_entries=32, show_spinner=False)
+def emerging_map(table: pd.DataFrame, highlight: tuple[str, ...]):
+    """The emerging-hot-spot class map, drawn and converted once per result."""
+    geo = map_lsoa_geojson()
+    figure = area_map(emerging_features(geo, table, set(highlight) or None), EMERGING_TIPS, geojson_bounds(geo),
+                      height=520, description=(
+                          f"Map of the emerging hot spot pattern of each of the borough's {len(table)} LSOAs. The "
+                          "table under the map lists every LSOA with a pattern."))
+    figure.payload()
+    return figure
 
 
 def frozen(args: dict) -> tuple:

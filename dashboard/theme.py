@@ -21,7 +21,7 @@ __all__ = [
     "NO_DATA_COLOUR", "HEX_COLOURS", "GI_COLOURS", "SUB_GROUP_COLOURS", "OTHER_WARD_COLOUR", "WARD_PALETTE",
     "PRESENT_COLOUR", "MISSING_COLOUR", "BAND_FILL", "COMPARISON_LINE", "SNAP_POINT_FILL", "VALUE_COLOUR", "BASELINE_COLOUR", "PERIOD_FILL", "AREA_COLOURS",
     "MAIDSTONE_COLOUR", "DISTRICT_COLOUR", "HIGHLIGHT_ROW", "HIGHLIGHT_ROW_CSS", "TEXT", "TEXT_MUTED", "AXIS",
-    "GRID", "OUTLINE", "OUTLINE_STRONG", "LEGEND_BG", "BLACK", "WHITE", "TRANSPARENT", "OTHER_WARD_LINE", "HIGHLIGHT_FILL", "FOCUS", "CAPTION", "NARROW_PX", "APP_CSS", "PRINT_CSS",
+    "GRID", "OUTLINE", "OUTLINE_STRONG", "LEGEND_BG", "BLACK", "WHITE", "TRANSPARENT", "OTHER_WARD_LINE", "AREA_LINE", "HEX_LINE", "HIGHLIGHT_FILL", "FOCUS", "CAPTION", "NARROW_PX", "APP_CSS", "PRINT_CSS",
     "PRINT_SCREEN_CSS", "apply_theme", "contrast_ratio", "EMERGING_PALETTE", "REPEAT_COLOUR", "OTHER_PLACE_COLOUR",
 ]
 
@@ -37,6 +37,8 @@ LEGEND_BG = "rgba(255,255,255,0.9)"
 BLACK, WHITE = "#000000", "#FFFFFF"
 TRANSPARENT = "rgba(0,0,0,0)"
 OTHER_WARD_LINE = "#9A9A9A"  # boundaries of the wards outside the cluster shown
+AREA_LINE = "#5A5A5A"  # LSOA outlines under the hotspot maps
+HEX_LINE = "#50280A"  # hexagon edges on the density map (dark brown, seen on every orange)
 HIGHLIGHT_FILL = "#fdb863"  # an area picked on a boundary map (light orange, with its name in the legend)
 FOCUS = "#0B5CAD"  # keyboard focus ring: 6.7:1 on white, 6.0:1 on the sidebar grey
 

@@ -4,15 +4,14 @@ sent; ``?map=gi|emerging`` opens the others): a hexagon density map over LSOA sh
 Gi* hot and cold spots across the borough's 99 LSOAs (SA paras 35-37), and emerging hot spots
 (new, intensifying, persistent, diminishing, sporadic over the last 12 months with data); then the
 top LSOAs and "on or near" locations with REPEAT locations flagged, and a link to the patrol sheet.
-Maps are computed and serialised once per filter state (cached)."""
+Maps are computed, drawn (Vega-Lite) and converted for the browser once per filter state (cached)."""
 
 import streamlit as st
 
 from analytics.periods import Period, months_label
-from dashboard import explain
+from dashboard import explain, lsoa_codes
 from dashboard import hotspots_view as hv
-from dashboard import lsoa_codes
-from dashboard.charts import download_context, download_csv, number_columns, show_table, table_expander
+from dashboard.charts import download_context, download_csv, number_columns, show_table, table_expander, vega_map
 from dashboard.compare import period_headings
 from dashboard.data import query, store_version
 from dashboard.safe_text import md_escape
@@ -75,7 +74,7 @@ in_area = set(lsoa.loc[lsoa["has_records_in_area"], "lsoa21_code"]) if f.area_ty
 
 
 def render_density_map() -> None:
-    st.pydeck_chart(density.deck, key="hs_density", height=560)
+    vega_map(density.figure, key="hs_density")
     across = round(density.radius_m * 3 ** 0.5, -1)
     c1, c2 = st.columns(2)
     c1.markdown(hv.legend_html(f"Hexagons: records (each about {across:.0f} m across)", density.hex_legend,
@@ -159,7 +158,8 @@ def render_gi() -> None:
         st.caption("Hot and cold spots are always worked out for the whole borough (a hot spot is defined against "
                    "the borough); LSOAs with records in your selected area are outlined in black.")
     c1, c2 = st.columns([5, 2])
-    c1.pydeck_chart(hv.gi_map(table, measure, tuple(sorted(in_area))), key="hs_gi", height=520)
+    with c1:
+        vega_map(hv.gi_map(table, measure, tuple(sorted(in_area))), key="hs_gi")
     c2.markdown(hv.legend_html(explain.HOT_SPOTS_LEGEND, hv.gi_class_counts(gi),
                                "Orange: high values cluster (hot); purple: low values cluster (cold); grey: no "
                                "clear pattern." + (" Thick black outline: your selected area." if in_area else "")),
@@ -189,7 +189,8 @@ def render_emerging() -> None:
     explain.how_worked_out(hv.emerging_statement(slices.n, slices.label, len(table)) + " The trend test is "
                            "Mann-Kendall's, on each LSOA's monthly Getis-Ord Gi* z-scores.")
     c1, c2 = st.columns([5, 2])
-    c1.pydeck_chart(hv.emerging_map(table, tuple(sorted(in_area))), key="hs_emerging", height=520)
+    with c1:
+        vega_map(hv.emerging_map(table, tuple(sorted(in_area))), key="hs_emerging")
     c2.markdown(hv.legend_html("Emerging hot spot pattern", hv.emerging_counts(result),
                                "Each LSOA's pattern over the months above; grey: no emerging pattern."
                                + (" Thick black outline: your selected area." if in_area else "")),

@@ -1,6 +1,7 @@
 """dashboard.hotspots_view: the window, page parameters, map layers, legends and tables (no store)."""
 
 import datetime as dt
+import itertools
 import json
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from analytics.periods import Period
 from dashboard import hotspots_view as hv
 from dashboard.filters import FilterContext, Filters
+from dashboard.theme import OUTLINE_STRONG, TRANSPARENT
 
 pytestmark = pytest.mark.filterwarnings("ignore:No runtime found", "ignore:Numba not installed")
 
@@ -147,8 +149,8 @@ def test_hexagons_keep_every_record_and_name_the_busiest_point(points):
     assert hexes["records"].sum() == len(points)
     top = hexes.iloc[0]
     assert (top["records"], top["busiest_place"], top["busiest_records"]) == (4, "Week Street", 3)
-    assert "4 records" in top["tip"] and "Week Street (3)" in top["tip"]
-    assert len(top["fill"]) == 3 and "polygon" not in hexes.columns  # centres only: the map draws the hexagons
+    assert top["busiest"] == "Week Street (3 records)"
+    assert top["fill"] == hv.HEX_COLOURS[-1] and "polygon" not in hexes.columns  # centres only: the map draws them
     assert [label for _, label in legend] == ["2", "over 2 – 4"]
 
 
@@ -189,57 +191,131 @@ def _lsoa(codes=("A", "B"), records=(10, 40)):
 def test_lsoa_layer_colours_lsoas_in_the_data_and_leaves_the_others_unfilled():
     geo, legend = hv.lsoa_layer(_geojson(), _lsoa(), "records", True, highlight={"B"})
     props = {f["properties"]["code"]: f["properties"] for f in geo["features"]}
-    assert props["A"]["fill"][3] == 255 and props["C"]["fill"] == [0, 0, 0, 0]
-    assert "outside the selected area" in props["C"]["tip"]
-    assert "Records: 40" in props["B"]["tip"] and "Change vs comparison: +10" in props["B"]["tip"]
-    assert "\u22122" in props["A"]["tip"]  # a true minus sign
-    assert props["B"]["line_width"] == 3 and props["A"]["line_width"] == 1
+    assert props["A"]["fill"] == hv.SEQUENTIAL_COLOURS[5][0] and props["B"]["fill"] == hv.SEQUENTIAL_COLOURS[5][-1]
+    assert props["C"]["fill"] == TRANSPARENT and props["C"]["h1"] == "outside the selected area"
+    assert props["B"]["h0"] == "Maidstone B (B), High Street ward"
+    assert props["B"]["h1"].startswith("40 · 26.7 per 1,000") and props["B"]["h2"] == "+10"
+    assert props["A"]["h2"] == "\u22122"  # a true minus sign
+    assert props["B"]["strong"] and not props["A"]["strong"]
     assert [label for _, label in legend] == ["10", "over 10 – 40"]
+    no_change, _ = hv.lsoa_layer(_geojson(), _lsoa(), "records", False)
+    assert all("h2" not in f["properties"] for f in no_change["features"])  # no comparison: no change to show
 
 
-def test_fit_view_centres_on_the_points_and_zooms_in_for_a_small_area():
-    small = hv.fit_view([0.52, 0.525], [51.27, 51.275])
-    large = hv.fit_view([0.38, 0.80], [51.13, 51.34])
-    assert small["longitude"] == pytest.approx(0.5225) and small["latitude"] == pytest.approx(51.2725)
-    assert small["zoom"] > large["zoom"] >= 10
-    assert hv.fit_view([np.nan], [np.nan]) == hv.MAIDSTONE_VIEW
+def test_fit_bounds_pads_the_points_and_keeps_a_small_area_a_few_streets_wide():
+    small = hv.fit_bounds([0.52, 0.521], [51.27, 51.2705])
+    large = hv.fit_bounds([0.38, 0.80], [51.13, 51.34])
+    assert small[2] - small[0] == pytest.approx(hv.MIN_SPAN_DEG) and small[3] - small[1] == pytest.approx(hv.MIN_SPAN_DEG)
+    assert (small[0] + small[2]) / 2 == pytest.approx(0.5205)
+    assert large[0] < 0.38 and large[2] > 0.80 and large[2] - large[0] == pytest.approx(0.42 * 1.24)
+    assert hv.fit_bounds([np.nan], [np.nan]) is None
+    s = pd.DataFrame({"longitude": [0.505], "latitude": [51.205]})
+    whole = hv.area_bounds(s, _geojson(), {"C"})  # the outlined LSOA C (0.52-0.53) is shown whole, with the point
+    assert whole[0] < 0.505 and whole[2] > 0.53
 
 
-def test_density_deck_has_both_layers_no_basemap_and_the_view():
-    hexes, _ = hv.hexagons(hv.snap_points(pd.DataFrame({"longitude": [0.52], "latitude": [51.27],
-                                                        "location": ["On or near X"]})))
-    geo, _ = hv.lsoa_layer(_geojson(), _lsoa(), "records", False)
-    spec = hv.density_deck(geo, hexes, hv.MAIDSTONE_VIEW, radius_m=150).to_json()
-    assert '"GeoJsonLayer"' in spec and '"ColumnLayer"' in spec and '"mapStyle"' not in spec
-    assert '"lineWidthUnits": "pixels"' in spec  # a plain string, not a JavaScript expression
-    assert '"zoom": 10.3' in spec
-    layer = json.loads(spec)["layers"][1]
-    # flat six-sided disks of the grid's radius, turned to be pointy-topped, one compact row per hexagon
-    assert (layer["diskResolution"], layer["angle"], layer["radius"], layer["extruded"]) == (6, 30, 150, False)
-    assert layer["data"] == [{"p": [round(hexes["lon"][0], 5), round(hexes["lat"][0], 5)], "c": hexes["fill"][0],
-                              "t": hexes["tip"][0]}]
+def _density_figure(radius=150, highlight=None):
+    snaps = hv.snap_points(pd.DataFrame({"longitude": [0.52, 0.52, 0.527], "latitude": [51.27, 51.27, 51.205],
+                                         "location": ["On or near X", "On or near X", "On or near <b>Y</b>"]}))
+    hexes, _ = hv.hexagons(snaps, radius)
+    geo, _ = hv.lsoa_layer(_geojson(), _lsoa(), "records", True, highlight)
+    return hexes, hv.area_map(geo["features"], hv.LSOA_TIPS, hv.geojson_bounds(geo), description="d", hexes=hexes,
+                              radius_m=radius)
 
 
-def test_column_layer_hexagons_tile_like_the_grid():
-    """deck.gl's ColumnLayer puts its first corner at angle 0 (east) and turns the disk by ``angle`` degrees
-    anticlockwise: at 30 degrees the corners are at 30, 90, ... 330 degrees, the corners hexagon_vertices gives."""
-    import math
+def test_the_density_map_draws_lsoas_then_hexagons_sent_as_centres_with_no_web_map():
+    from dashboard.vega import leaf_layers
+
+    hexes, fig = _density_figure()
+    spec, datasets = fig.payload()
+    layers = leaf_layers(spec)
+    assert [(layer["name"], layer["mark"]["type"]) for layer in layers] == [("areas", "geoshape"),
+                                                                            ("hexagons", "geoshape")]
+    assert layers[0]["data"]["format"] == {"type": "topojson", "feature": "areas"}
+    assert [t["title"] for t in layers[0]["encoding"]["tooltip"]] == list(hv.LSOA_TIPS)
+    assert layers[1]["encoding"]["shape"] == {"field": "hexagon", "type": "geojson"}
+    assert layers[1]["transform"] == [{"calculate": hv.hexagon_shape(150), "as": "hexagon"}]
+    assert spec["projection"]["type"] == "mercator" and "tiles" not in json.dumps(spec)
+    import pyarrow as pa
+
+    (rows,) = [pa.ipc.open_stream(b).read_all().to_pandas() for b in datasets.values()]
+    assert sorted(rows.columns) == ["busiest", "fill", "lat", "lon", "records"]  # compact: a centre per hexagon
+    assert sorted(rows["records"]) == [1, 2] and len(rows) == len(hexes)
+    assert "<b>Y</b> (1 record)" in set(rows["busiest"])  # data, escaped by the tooltip when shown
+    assert fig.meta["bounds"][0] < 0.5 and fig.meta["bounds"][2] > 0.53
+
+
+def test_an_outlined_lsoa_is_drawn_again_on_top_in_black():
+    from dashboard.vega import leaf_layers
+
+    _, fig = _density_figure(highlight={"B"})
+    top = leaf_layers(fig.spec())[-1]
+    assert top["name"] == "selected" and top["transform"] == [{"filter": "datum.properties.strong"}]
+    assert top["mark"]["filled"] is False and top["mark"]["stroke"] == OUTLINE_STRONG
+
+
+def test_hexagon_shape_draws_the_grid_hexagon_clockwise():
+    """The browser works out each hexagon's corners from its centre: the same six corners hexagon_vertices
+    gives (so hexagons tile like the grid the records were counted in), wound clockwise as d3-geo expects."""
+    import re
 
     from analytics.hotspots import hexagon_vertices
 
     lon, lat, r = 0.55, 51.27, 200
-    corners = hexagon_vertices(lon, lat, r)
-    mx, my = 111_320.0 * math.cos(math.radians(51.27)), 111_320.0
-    angles = sorted(round(math.degrees(math.atan2((y - lat) * my, (x - lon) * mx))) % 360 for x, y in corners)
-    assert angles == [30, 90, 150, 210, 270, 330]
+    expr = hv.hexagon_shape(r)
+    offsets = [(float(a), float(b)) for a, b in re.findall(r"\[datum\.lon([+-][\d.]+),datum\.lat([+-][\d.]+)\]", expr)]
+    ring = [(lon + dx, lat + dy) for dx, dy in offsets]
+    assert ring[0] == ring[-1] and len(ring) == 7
+    expected = {(round(x, 6), round(y, 6)) for x, y in hexagon_vertices(lon, lat, r)}
+    assert {(round(x, 6), round(y, 6)) for x, y in ring} == expected
+    signed = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
+    assert signed < 0  # clockwise
 
 
-def test_a_cached_deck_is_sent_as_is():
-    deck = hv.deck_json(hv.density_deck(_geojson(), hv.hexagons(hv.snap_points(pd.DataFrame(
-        {"longitude": [0.52], "latitude": [51.27], "location": ["On or near X"]})))[0], hv.MAIDSTONE_VIEW))
-    assert deck.to_json() == deck.to_json() and ", " not in deck.to_json()[:200]  # compact separators
-    assert deck._tooltip == {"text": "{t}"} and deck.layers == ()
-    assert json.loads(deck.to_json())["layers"][1]["@@type"] == "ColumnLayer"
+def _decoded(topology: dict) -> dict:
+    """TopoJSON back to {code: shapely geometry}, as the browser's reader does (delta-coded, quantised arcs)."""
+    from shapely.geometry import MultiPolygon, Polygon
+
+    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
+    arcs = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        points = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            points.append((x * sx + tx, y * sy + ty))
+        arcs.append(points)
+
+    def ring(indexes):
+        out = []
+        for i in indexes:
+            points = arcs[i] if i >= 0 else arcs[~i][::-1]
+            out += points if not out else points[1:]
+        return out
+
+    shapes = {}
+    for g in topology["objects"]["areas"]["geometries"]:
+        polys = [g["arcs"]] if g["type"] == "Polygon" else g["arcs"]
+        shapes[g["properties"]["code"]] = MultiPolygon([Polygon(ring(p[0]), [ring(h) for h in p[1:]]) for p in polys])
+    return shapes
+
+
+def test_the_topology_keeps_every_lsoa_its_shape_and_properties_in_a_fraction_of_the_bytes():
+    from shapely.geometry import shape
+
+    from dashboard.maps import display_geojson
+
+    full = display_geojson("lsoa21")
+    features = [{**f, "properties": {**f["properties"], "fill": "#123456"}} for f in full["features"]]
+    topology = hv.topology(features)
+    shapes = _decoded(topology)
+    assert list(shapes) == [f["properties"]["code"] for f in full["features"]]
+    assert {g["properties"]["fill"] for g in topology["objects"]["areas"]["geometries"]} == {"#123456"}
+    for f in full["features"]:  # each LSOA keeps its shape: its area within 5%, its outline within ~35 m
+        original, drawn = shape(f["geometry"]), shapes[f["properties"]["code"]]
+        assert drawn.area == pytest.approx(original.area, rel=0.05)
+        assert original.hausdorff_distance(drawn) < 0.0005
+    assert len(json.dumps(topology)) < 0.45 * len(json.dumps(full))
 
 
 def test_compact_geojson_is_lighter_and_keeps_every_feature():
@@ -298,16 +374,16 @@ def test_gi_table_orders_hot_to_cold_and_marks_the_selected_area():
     assert counts["Cold spot 99% confidence"].endswith(": 0 LSOAs")
 
 
-def test_gi_deck_colours_each_class():
+def test_gi_features_colour_each_class():
     gi = pd.DataFrame({"area_id": ["A", "B", "C"], "value": [1.0, 9.0, 0.0], "gi_z": [0.1, 3.2, -2.5],
                        "p_sim": [0.6, 0.001, 0.02],
                        "gi_class": ["Not significant", "Hot spot 99% confidence", "Cold spot 95% confidence"]})
     names = pd.DataFrame({"lsoa21_code": ["A", "B", "C"], "lsoa21_name": ["A", "B", "C"], "ward_name": "W"})
     table = hv.gi_table(gi, names, "records")
-    deck = hv.gi_deck(_geojson(), table, "records", hv.geojson_bounds_view(_geojson()))
-    fills = {f["properties"]["tip"].split(" ")[1]: f["properties"]["fill"] for f in deck.layers[0].data["features"]}
-    assert fills["B"] == [0xb3, 0x58, 0x06, 255] and fills["C"] == [0x80, 0x73, 0xac, 255]
-    assert fills["A"] == [0xd9, 0xd9, 0xd9, 255]
+    props = {f["properties"]["code"]: f["properties"] for f in hv.gi_features(_geojson(), table, "records", {"C"})}
+    assert (props["B"]["fill"], props["C"]["fill"], props["A"]["fill"]) == ("#b35806", "#8073ac", "#d9d9d9")
+    assert props["B"]["h1"] == "Hot spot 99% confidence" and props["B"]["h3"] == "z = 3.20, p = 0.001"
+    assert props["C"]["strong"] and not props["A"]["strong"]
 
 
 # --------------------------------------------------------------------------- cached Gi* on the real boundaries

@@ -5,7 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from tests.apptest_helpers import open_page, rerun, sql, texts
+from dashboard.vega import leaf_layers
+from tests.apptest_helpers import open_page, rerun, sql, texts, vega_charts
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:Numba not installed")]
 
@@ -102,17 +103,20 @@ def test_renders_maps_tables_and_explains_the_window(default_page, full_store):
     assert "Filters in use" in shown and "SMP priority: none" in shown
     assert [s.value for s in at.main.subheader] == ["Top LSOAs", 'Top "on or near" locations']
     assert [t.label for t in at.tabs] == ["Where records concentrate", "Hot and cold spots", "Emerging hot spots"]
-    decks = at.get("deck_gl_json_chart")
-    assert len(decks) == 1  # only the open tab's map is built and sent
-    spec = json.loads(decks[0].proto.json)
-    assert [layer["@@type"] for layer in spec["layers"]] == ["GeoJsonLayer", "ColumnLayer"]
-    assert len(decks[0].proto.json) < 200_000
-    hexes = spec["layers"][1]["data"]
-    assert sum(int(h["t"].split(" records")[0].replace(",", "")) for h in hexes) == sql_total(
+    maps = vega_charts(at)
+    assert len(maps) == 2  # only the open tab's map is built and sent (as wide as the page, and a phone copy)
+    assert maps[0][0]["layer"] == maps[1][0]["layer"] and maps[0][0]["height"] > maps[1][0]["height"]
+    spec, data = maps[0]
+    marks = [(layer["name"], layer["mark"]["type"]) for layer in leaf_layers(spec)]
+    assert marks == [("areas", "geoshape"), ("hexagons", "geoshape")]
+    assert leaf_layers(spec)[0]["data"]["format"] == {"type": "topojson", "feature": "areas"}
+    assert len(json.dumps(spec)) + sum(len(d.to_csv()) for d in data.values()) < 150_000  # ~110 kB a copy
+    (hexes,) = data.values()
+    assert hexes["records"].sum() == sql_total(
         full_store, OCT_DEC_2025, "longitude is not null")  # every placed record is in one hexagon
-    assert spec["initialViewState"]["latitude"] == pytest.approx(51.27, abs=0.05)
-    assert spec["initialViewState"]["longitude"] == pytest.approx(0.55, abs=0.05)
-    assert "mapStyle" not in spec or spec["mapStyle"] in (None, "")
+    (x0, y0), (x1, y1) = spec["projection"]["fit"]["geometry"]["coordinates"]
+    assert x0 < 0.45 and x1 > 0.75 and y0 < 51.15 and y1 > 51.33  # the whole borough, no web map underneath
+    assert "tiles" not in json.dumps(spec)
     assert "Hexagons: records" in shown and "LSOA shading: records" in shown  # legends
     assert at.selectbox(key="hs_recent").value == 3
 
@@ -146,7 +150,9 @@ def test_top_lsoas_equal_direct_sql(default_page, full_store):
 
 def test_gi_table_lists_all_99_lsoas_with_sql_counts_and_a_confidence_statement(gi_page, full_store):
     at = gi_page
-    assert not at.exception and len(at.get("deck_gl_json_chart")) == 1
+    assert not at.exception
+    maps = vega_charts(at)
+    assert len(maps) == 2 and [layer["name"] for layer in leaf_layers(maps[0][0])] == ["areas"]  # no hexagons
     table = gi_table(at)
     assert len(table) == 99 and table["LSOA code"].is_unique
     counts = dict(sql(full_store, f"""
@@ -231,8 +237,10 @@ def test_an_lsoa_area_keeps_gi_borough_wide_and_highlights_the_lsoa(full_store):
     assert len(table) == 99
     assert table.loc[table["In selected area"] == "yes", "LSOA code"].tolist() == ["E01034991"]
     density = open_page(PAGE, full_store, {"area": "lsoa:E01034991"})
-    view = json.loads(density.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
-    assert view["zoom"] > 12  # fitted to the LSOA's records, not the whole borough
+    spec, _ = vega_charts(density)[0]
+    (x0, y0), (x1, y1) = spec["projection"]["fit"]["geometry"]["coordinates"]
+    assert x1 - x0 < 0.05 and y1 - y0 < 0.05  # fitted to the LSOA and its records, not the whole borough
+    assert [layer["name"] for layer in leaf_layers(spec)] == ["areas", "hexagons", "selected"]  # outlined
 
 
 def test_fewer_months_with_data_than_asked_for_is_explained(full_store):
@@ -249,7 +257,7 @@ def test_a_period_inside_the_gap_shows_a_message(full_store):
     assert not at.exception
     assert "No month of Feb 2023 – Oct 2023 has police.uk data" in texts(at)
     assert "Choose a period that has police.uk data" in "\n".join(i.value for i in at.info)
-    assert not at.get("deck_gl_json_chart") and not at.dataframe
+    assert not at.get("vega_lite_chart") and not at.dataframe
 
 
 def test_no_records_in_the_window_shows_a_message(full_store):
@@ -261,7 +269,7 @@ def test_no_records_in_the_window_shows_a_message(full_store):
     at = open_page(PAGE, full_store, {"area": f"lsoa:{code}", "type": "Bicycle theft", "recent": "1"})
     assert not at.exception
     assert "No records match these filters in Dec 2025" in "\n".join(i.value for i in at.info)
-    assert not at.get("deck_gl_json_chart")
+    assert not at.get("vega_lite_chart")
 
 
 def test_emerging_hot_spots_tab_classifies_every_lsoa_from_sql_monthly_counts(full_store):
@@ -274,7 +282,7 @@ def test_emerging_hot_spots_tab_classifies_every_lsoa_from_sql_monthly_counts(fu
     assert not at.exception
     shown = texts(at)
     assert "Each of the 12 months with data (Jan 2025 – Dec 2025)" in shown and "gaps, not zeros" in shown
-    assert len(at.get("deck_gl_json_chart")) == 1
+    assert len(at.get("vega_lite_chart")) == 2
     table = table_with(at, "Pattern")
     months = [f"2025-{m:02d}-01" for m in range(1, 13)]
     rows = sql(full_store, f"""
