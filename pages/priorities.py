@@ -8,7 +8,7 @@ from analytics.periods import Period, coverage, month_label
 from analytics.rates import format_count
 from dashboard import explain, partner_sections
 from dashboard import priorities_view as pv
-from dashboard.charts import TABLE_LABEL, link_to_view, metric_delta, show_table, table_expander, vega_chart
+from dashboard.charts import TABLE_LABEL, cached_figure, link_to_view, metric_delta, show_table, table_expander, vega_chart
 from dashboard.compare import SIGNIFICANCE_NOTE, change_text, comparison_for, comparison_sentence, period_columns
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
@@ -34,8 +34,8 @@ def _table(df, key: str, filename: str, placeholder: str = "no data", config: di
 
 
 def _chart(fig, table, key: str, filename: str, caption: str, placeholder: str = "no data") -> None:
-    """A chart (Vega-Lite: the page loads no Plotly), its caption, and its table alternative with a CSV of
-    exactly the plotted numbers."""
+    """A chart (Vega-Lite: the page loads no Plotly; built once per distinct data by ``cached_figure``), its
+    caption, and its table alternative with a CSV of exactly the plotted numbers."""
     vega_chart(fig, key=f"fig_{key}")
     st.caption(caption)
     if (box := table_expander(TABLE_LABEL, key)) is not None:
@@ -108,7 +108,7 @@ def render_context(p) -> None:
     series = pv.priority_series(monthly, p.priority_id, MONTHS, role="context")
     st.markdown(f"**Context only, not {what}:** every police.uk *{label}* record in {AREA}. {p.short_name} is "
                 "part of it, but most of it is not, and police.uk cannot say which part.")
-    _chart(pv.context_figure(series, f"Context only: all {label} (not {what})", f"All {label}"),
+    _chart(cached_figure(pv.context_figure, series, f"Context only: all {label} (not {what})", f"All {label}"),
            series.rename(f"all {label} (context, not {what})").reset_index(), f"ctx_{p.priority_id}",
            f"{p.priority_id}_context.csv",
            f"Grey line: every {label} record, a context measure only. Shaded bands: no police.uk data (gaps).")
@@ -168,7 +168,7 @@ def render_section(p, s: dict) -> None:
     if len(s["types"]) > 1:
         by = "crime_type" if len(s["types"]) <= 5 else "crime_class"
         parts = pv.components_long(monthly, p.priority_id, MONTHS, by)
-        _chart(pv.components_figure(parts, MONTHS, [m in ctx.present_months for m in MONTHS], f.period,
+        _chart(cached_figure(pv.components_figure, parts, MONTHS, [m in ctx.present_months for m in MONTHS], f.period,
                                     "What the series is made of, per month"),
                parts.pivot(index="month", columns="component", values="records").reset_index(),
                f"parts_{p.priority_id}", f"{p.priority_id}_components.csv",
@@ -184,7 +184,7 @@ def render_spc(p, s: dict) -> None:
     if s["chart"] is None:
         return
     lim = s["chart"].limits
-    _chart(pv.spc_figure(s["chart"], explain.CONTROL_CHART_TITLE, "Records per month", f.period,
+    _chart(cached_figure(pv.spc_figure, s["chart"], explain.CONTROL_CHART_TITLE, "Records per month", f.period,
                          show_baseline=baseline is not None),
            pv.xmr_display_table(s["chart"]), f"spc_{p.priority_id}", f"{p.priority_id}_xmr.csv",
            f"Average {lim.centre:,.1f} a month; usual range {max(lim.lcl, 0):,.1f} to {lim.ucl:,.1f}. "
@@ -197,7 +197,7 @@ def render_spc(p, s: dict) -> None:
 def render_seasonality(p, s: dict) -> None:
     table = pv.seasonal_display_table(s["series"])
     empty = [y for y in table.columns[1:] if table[y].isna().all()]
-    _chart(pv.seasonal_figure(table, "Same month across years (seasonality)", "Records per month"), table,
+    _chart(cached_figure(pv.seasonal_figure, table, "Same month across years (seasonality)", "Records per month"), table,
            f"season_{p.priority_id}", f"{p.priority_id}_seasonality.csv",
            "One line per calendar year (the latest solid and thickest); a missing month breaks its line."
            + (f" No data at all for {', '.join(empty)}." if empty else ""))
