@@ -403,11 +403,16 @@ def _view_link(**overrides) -> str:
     return url + (f"?{urlencode(params)}" if params else "")
 
 
-def link_to_view(label: str = "Link to this view", **params) -> None:
+def link_to_view(label: str = "Link to this view", key: str = "link", **params) -> None:
     """A copy-link control: the address of this view (with ``params``) in a box with a copy button, so a
-    reader can share or bookmark exactly what they see, without editing the address by hand."""
-    st.caption(f"{label}: copy it to share or bookmark it (the copy button is at the right of the box).")
-    st.code(_view_link(**params), language=None, wrap_lines=True)
+    reader can share or bookmark exactly what they see, without editing the address by hand. The box is in a
+    lazy expander (``key``): ``st.code`` makes the browser load and run a syntax highlighter (about 0.2 s of
+    every visit otherwise), so it is sent only when a reader opens it."""
+    box = st.expander(label, icon=":material/link:", key=f"x_{key}", on_change="rerun")
+    if box.open:
+        with box:
+            st.caption("Copy it to share or bookmark this view (the copy button is at the right of the box).")
+            st.code(_view_link(**params), language=None, wrap_lines=True)
 
 
 def download_details(filename: str, key: str, filtered: bool | None = None) -> tuple[str, list[str]]:

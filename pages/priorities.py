@@ -143,7 +143,7 @@ def render_numbers(s: dict) -> None:
 def render_section(p, s: dict) -> None:
     st.subheader(p.name)
     st.caption(f"{pv.KIND_LABELS[p.kind]} · measurable from police.uk: {pv.MEASURABLE_LABELS[p.measurable]}")
-    link_to_view("Link to this section", view=p.priority_id)
+    link_to_view("Link to this section", key=f"link_{p.priority_id}", view=p.priority_id)
     for kind, text in pv.can_cannot_blocks(p):
         getattr(st, kind)(text)
     render_partner_indicators(p.priority_id)

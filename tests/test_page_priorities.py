@@ -481,3 +481,12 @@ def test_public_health_shows_the_hospital_admission_rows_filed_under_other_theme
                                "where indicator_id like 'hospital_admissions_%'")
     assert sorted(table["Indicator"]) == sorted(i for (i,) in expected) and len(expected) == 2
     assert re.search(r"filed under other themes", _tab_text(_tab(page, "Public health")))
+
+
+def test_the_link_to_a_section_is_sent_only_once_its_box_is_opened(full_store, page):
+    """st.code makes the browser load a syntax highlighter on every visit, so the link box is a lazy expander."""
+    assert not page.exception and not page.code  # closed: no code box sent
+    at = open_page(PAGE, full_store, {"view": "asb"}, session_state={"x_link_asb": True})
+    assert not at.exception
+    (box,) = at.code
+    assert box.value.endswith("view=asb")
