@@ -113,7 +113,9 @@ def test_the_ward_map_names_its_colour_method_in_the_help(full_store):
 
 
 def test_a_section_link_is_a_copy_link_control(full_store):
-    at = open_page("pages/priorities.py", full_store, query_params={"view": "domestic_abuse"})
+    at = open_page("pages/priorities.py", full_store, query_params={"view": "domestic_abuse"},
+                   session_state={"x_link_domestic_abuse": True})  # its box opened (a lazy expander)
+    assert [e.label for e in at.expander if e.label == "Link to this section"] == ["Link to this section"]
     codes = [c.value for c in at.code]
     assert any(c.endswith("view=domestic_abuse") for c in codes), codes
     assert not any("to the address" in m.value for m in [*at.caption, *at.markdown])
