@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -376,15 +377,28 @@ def test_a_full_disk_during_a_refresh_says_so_and_leaves_the_store_intact(tmp_pa
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
-def _bytes_written() -> int:
-    """Bytes this process (every thread, DuckDB's included) has passed to write()/pwrite() so far."""
+_MEASURED_REFRESH = """
+import datetime as dt, json, sys
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from smp_data import refresh as rf, settings
+
+def wchar():
     with open("/proc/self/io") as fh:
         return int(next(line for line in fh if line.startswith("wchar:")).split()[1])
 
+w0 = wchar()
+r = rf.refresh(Path({db!r}), settings.boundaries_dir(), base_url={url!r}, progress=lambda _l: None,
+               today=dt.date.fromisoformat({today!r}), month={month!r}, http=rf.Http(retry_wait=0.01))
+print(json.dumps({{"written": wchar() - w0, "applied": r.applied, "changes": [c.change for c in r.changes]}}))
+"""
 
-def _refresh_measured(db: Path, archive: Path) -> tuple[rf.RefreshReport, int, dict[str, int]]:
-    """Refresh ``db`` from a one-month archive; the bytes the refresh wrote and the largest size each file
-    beside the store reached while it ran (a watcher samples the folder)."""
+
+def _refresh_measured(db: Path, archive: Path) -> tuple[SimpleNamespace, int, dict[str, int]]:
+    """Refresh ``db`` from a one-month archive in a process of its own; the bytes that process wrote (every
+    thread, DuckDB's included: a test worker's own threads cannot add to it) and the largest size each file
+    beside the store reached while it ran (a watcher here samples the folder)."""
+    import json
     import threading
 
     biggest: dict[str, int] = {}
@@ -402,14 +416,18 @@ def _refresh_measured(db: Path, archive: Path) -> tuple[rf.RefreshReport, int, d
 
     watcher = threading.Thread(target=watch, daemon=True)
     with FakePoliceArchive({NEW_MONTH: archive}) as server:
-        written = _bytes_written()
+        code = _MEASURED_REFRESH.format(repo=str(REPO_ROOT), db=str(db), url=server.base_url,
+                                        today=TODAY.isoformat(), month=NEW_MONTH)
         watcher.start()
         try:
-            report = _refresh(db, server, month=NEW_MONTH)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
         finally:
             stop.set()
             watcher.join()
-        return report, _bytes_written() - written, biggest
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return SimpleNamespace(applied=result["applied"], changes=[SimpleNamespace(change=c) for c in result["changes"]]), \
+        result["written"], biggest
 
 
 def test_a_refresh_of_one_month_does_not_copy_the_store(store_before, tiny_store, tmp_path):
