@@ -53,7 +53,7 @@ __all__ = [
     "months_text", "active_filters_text", "repeat_rule_text", "gi_statement", "measure_note", "snap_points",
     "hexagons", "colour_scale", "LSOA_TIPS", "lsoa_layer", "legend_html", "MIN_SPAN_DEG", "fit_bounds",
     "geojson_bounds", "area_bounds", "hexagon_shape", "area_map", "top_lsoa_table", "top_locations_table",
-    "gi_table", "gi_class_counts", "GI_TIPS", "gi_features", "lsoa_weights", "gi_results", "compact_geojson",
+    "gi_table", "gi_class_counts", "GI_TIPS", "gi_features", "lsoa_weights", "gi_results",
     "EMERGING_MONTHS", "EMERGING_COLOURS", "lsoa_month_counts", "emerging_table", "emerging_key",
     "emerging_counts", "EMERGING_TIPS", "emerging_features", "map_lsoa_geojson", "DensityMap", "density_map",
     "gi_map", "emerging_results", "emerging_map", "MAP_VIEWS", "parse_map", "emerging_statement", "frozen",
@@ -526,7 +526,8 @@ def area_map(features: list[dict], tips: tuple[str, ...], bounds, *, description
 
     areas = alt.Data(values=topology(features), format=alt.DataFormat(type="topojson", feature="areas"))
     tooltip = [alt.Tooltip(f"properties.h{i}:N", title=t) for i, t in enumerate(tips)]
-    layers = [alt.Chart(areas, name="areas").mark_geoshape(stroke=AREA_LINE, strokeWidth=0.7)
+    # the areas are the layer's data, sent once: the outline layer on top filters the same shapes
+    layers = [alt.Chart(name="areas").mark_geoshape(stroke=AREA_LINE, strokeWidth=0.7)
               .encode(fill=alt.Fill("properties.fill:N", scale=None), tooltip=tooltip)]
     if hexes is not None and len(hexes):
         rows = pd.DataFrame({"lon": hexes["lon"].astype(float).round(5), "lat": hexes["lat"].astype(float).round(5),
@@ -538,41 +539,13 @@ def area_map(features: list[dict], tips: tuple[str, ...], bounds, *, description
                               tooltip=[alt.Tooltip("records:Q", title="Records", format=","),
                                        alt.Tooltip("busiest:N", title="Busiest point")]))
     if any(f["properties"].get("strong") for f in features):  # the same shapes again, outlined, on top
-        layers.append(alt.Chart(areas, name="selected").transform_filter("datum.properties.strong")
+        layers.append(alt.Chart(name="selected").transform_filter("datum.properties.strong")
                       .mark_geoshape(filled=False, stroke=OUTLINE_STRONG, strokeWidth=3, aria=False))
     x0, y0, x1, y1 = bounds
-    chart = (alt.layer(*layers).project(type="mercator", fit=fit_extent(x0, x1, y0, y1))
+    chart = (alt.layer(*layers, data=areas).project(type="mercator", fit=fit_extent(x0, x1, y0, y1))
              .properties(height=height, width="container"))
     return VegaFigure(configure(chart), description=description,
                       meta={"bounds": tuple(bounds), "aspect": mercator_aspect(bounds)})
-
-
-def compact_geojson(geojson: dict, tolerance: float = 0.0003, decimals: int = 4) -> dict:
-    """A lighter copy of a display GeoJSON for the deck maps: simplified (topology kept) and rounded.
-
-    >>> sq = {"type": "Polygon", "coordinates": [[[0.123456, 51.0], [0.123456, 51.01], [0.133, 51.01],
-    ...                                           [0.13, 51.005], [0.133, 51.0], [0.123456, 51.0]]]}
-    >>> out = compact_geojson({"type": "FeatureCollection", "features": [
-    ...     {"type": "Feature", "properties": {"code": "A"}, "geometry": sq}]}, tolerance=0.004)
-    >>> ring = out["features"][0]["geometry"]["coordinates"][0]
-    >>> [0.1235, 51.0] in ring, len(ring)  # rounded to 4 decimals; the dent at 0.13 simplified away
-    (True, 5)
-    """
-    import shapely
-    from shapely.geometry import mapping, shape
-
-    def rounded(coords):
-        if coords and isinstance(coords[0], (int, float)):
-            return [round(float(c), decimals) for c in coords]
-        return [rounded(c) for c in coords]
-
-    features = []
-    for feat in geojson["features"]:
-        geom = shapely.set_precision(shapely.simplify(shape(feat["geometry"]), tolerance, preserve_topology=True),
-                                     10 ** -decimals)
-        features.append({"type": "Feature", "properties": feat["properties"],
-                         "geometry": {"type": geom.geom_type, "coordinates": rounded(mapping(geom)["coordinates"])}})
-    return {"type": "FeatureCollection", "features": features}
 
 
 # ---------------------------------------------------------------- tables
@@ -831,11 +804,11 @@ def emerging_features(geojson: dict, table: pd.DataFrame, highlight: set[str] | 
 # ---------------------------------------------------------------- cached maps (one computation per filter state)
 @st.cache_data(max_entries=4, show_spinner=False)
 def map_lsoa_geojson() -> dict:
-    """The LSOA boundaries for the hotspot maps: the display layer simplified to ~20-30 m and rounded to
-    4 decimals (about 86 kB instead of 128 kB; invisible at the borough view, where a pixel is ~40 m)."""
+    """The LSOA boundaries for the hotspot maps: the display layer, simplified once, when it becomes a
+    topology (:func:`topology`: neighbours keep their shared edges, so no slivers open between them)."""
     from dashboard.maps import display_geojson
 
-    return compact_geojson(display_geojson("lsoa21"))
+    return display_geojson("lsoa21")
 
 
 @dataclass(frozen=True)
