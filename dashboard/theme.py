@@ -61,6 +61,8 @@ BAND_FILL = "rgba(120,120,120,0.16)"  # a reference band (e.g. "close to the Ken
 COMPARISON_LINE = "#777777"  # the legend key of faded comparison lines
 SNAP_POINT_FILL = "rgba(255,255,255,0.35)"  # snap points over a filled map (their black ring carries them)
 HIGHLIGHT_ROW = "#DCEBF7"  # the selected row of a static table (with bold text, never colour alone)
+TABLE_LINE = "#D6D8DD"  # cell borders of a static table (decoration; the text carries the meaning)
+TABLE_HEAD = "#F4F5F7"  # its header row (body text on it: 16.1:1)
 HIGHLIGHT_ROW_CSS = f"background-color: {HIGHLIGHT_ROW}; font-weight: bold"
 
 # ---------------------------------------------------------------- change (PuOr: orange = more, purple = fewer)
@@ -131,6 +133,17 @@ APP_CSS = f"""
 [role="tab"]:focus-visible, [role="radio"]:focus-visible, input:focus-visible {{
   outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
 [data-testid="stSidebarNavLink"]:focus-visible {{ background: #ffffff !important; }}
+/* static tables (safe_text.table_html): plain HTML, drawn at once (st.table rendered each cell as Markdown) */
+.smp-table-wrap {{ overflow-x: auto; border: 1px solid {TABLE_LINE}; border-radius: 0.5rem; max-width: 100%; }}
+.smp-table {{ border-collapse: separate; border-spacing: 0; min-width: 100%; font-size: 0.875rem; line-height: 1.5;
+  color: {TEXT}; margin: 0; }}
+.smp-table :is(th, td) {{ padding: 0.25rem 0.5rem; text-align: left; vertical-align: top;
+  border-bottom: 1px solid {TABLE_LINE}; border-right: 1px solid {TABLE_LINE}; }}
+.smp-table td.nw {{ white-space: nowrap; }}
+.smp-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.smp-table thead th {{ font-weight: 600; background: {TABLE_HEAD}; }}
+.smp-table tbody tr:last-child :is(th, td) {{ border-bottom: none; }}
+.smp-table tr :is(th, td):last-child {{ border-right: none; }}
 /* the filter summary is for narrow screens only; the compact tables replace the full ones there */
 .st-key-phone_filters, [class*="st-key-tblnarrow_"], [class*="st-key-mapnarrow_"] {{ display: none; }}
 @media (max-width: {NARROW_PX}px) {{
@@ -144,11 +157,11 @@ APP_CSS = f"""
   /* static tables fit the screen: smaller text, wrapping cells, columns sharing the width (fixed layout: an
      automatic one kept some 6-column tables 40 px too wide), no sideways scrolling */
   /* (tables written in Markdown too, e.g. About's sources) */
-  :is([data-testid="stTable"], [data-testid="stMarkdownContainer"]) table {{ font-size: 0.78rem; width: 100%;
+  :is(.smp-table-wrap, [data-testid="stMarkdownContainer"]) table {{ font-size: 0.78rem; width: 100%;
     table-layout: fixed; }}
-  :is([data-testid="stTable"], [data-testid="stMarkdownContainer"]) :is(th, td) {{ padding: 0.2rem 0.3rem !important;
+  :is(.smp-table-wrap, [data-testid="stMarkdownContainer"]) :is(th, td) {{ padding: 0.2rem 0.3rem !important;
     white-space: normal !important; overflow-wrap: anywhere; word-break: normal; min-width: 0 !important; }}
-  :is([data-testid="stTable"], [data-testid="stMarkdownContainer"]) :is(th, td) * {{
+  :is(.smp-table-wrap, [data-testid="stMarkdownContainer"]) :is(th, td) * {{
     overflow-wrap: anywhere !important; hyphens: auto; }}
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem !important; padding-right: 0.75rem !important; }}
   h1 {{ font-size: 2rem !important; }}

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import streamlit.testing.v1.app_test as _app_test_module
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -115,3 +117,57 @@ def vega_charts(at: AppTest) -> list[tuple[dict, dict]]:
         data = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets}
         out.append((json.loads(chart.proto.spec), data))
     return out
+
+
+class _TableParser(HTMLParser):
+    """The header and body cells of the ``<table class="smp-table">`` in a ``safe_table`` body, as text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.head: list[str] = []
+        self.rows: list[list[str]] = []
+        self._section = ""
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("thead", "tbody"):
+            self._section = tag
+        elif tag == "tr" and self._section == "tbody":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._cell is not None:
+            text = "".join(self._cell).strip()
+            (self.head if self._section == "thead" else self.rows[-1]).append(text)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse_table(body: str) -> pd.DataFrame:
+    """A ``safe_table`` HTML body as the reader sees it: a DataFrame of cell text (entities decoded)."""
+    parser = _TableParser()
+    parser.feed(body)
+    return pd.DataFrame(parser.rows, columns=parser.head, dtype=object)
+
+
+def shown_tables(node) -> list[pd.DataFrame]:
+    """Each static table (``dashboard.safe_text.safe_table``) in a page or block, in page order, as cell text."""
+    return [parse_table(h.value) for h in node.get("html") if 'class="smp-table"' in h.value]
+
+
+def as_number(text: str):
+    """A number shown in a table ("1,234", "−5", "12.5") as a number; blank is None.
+
+    >>> [as_number(t) for t in ("1,234", "-5", "−5", "12.5", "")]
+    [1234, -5, -5, 12.5, None]
+    """
+    text = text.replace(",", "").replace("\u2212", "-").strip()
+    if not text:
+        return None
+    value = float(text)
+    return int(value) if value.is_integer() and "." not in text else value

@@ -121,14 +121,14 @@ _LAYOUT_JS = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
     const wide = [];
     for (const e of document.querySelectorAll('[data-testid="stMain"] :is(.stPlotlyChart, ' +
-            '[data-testid="stDataFrame"], [data-testid="stTable"], [data-testid="stDeckGlJsonChart"], ' +
+            '[data-testid="stDataFrame"], .smp-table-wrap, [data-testid="stDeckGlJsonChart"], ' +
             '[data-testid="stVegaLiteChart"], [data-testid="stImage"], table)')) {
         if (!visible(e)) continue;
         const r = e.getBoundingClientRect();
         if (r.left < -1 || r.right > vw + 1) wide.push(`${name(e)}: ${Math.round(r.left)}..${Math.round(r.right)}`);
     }
     // a static table must show all its columns: no sideways scrolling inside it either
-    for (const e of document.querySelectorAll('[data-testid="stMain"] :is([data-testid="stTable"], [data-testid="stTable"] > div)')) {
+    for (const e of document.querySelectorAll('[data-testid="stMain"] .smp-table-wrap')) {
         if (visible(e) && e.scrollWidth > e.clientWidth + 1) wide.push(`${name(e)} scrolls: ${e.scrollWidth} > ${e.clientWidth}`);
     }
     const maps = [];

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from smp_data.build import build_store
-from tests.apptest_helpers import open_page, sql, texts
+from tests.apptest_helpers import open_page, shown_tables, sql, texts
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ def about(full_store):
 
 
 def _table(at, first_column):
-    return next(t.value for t in at.table if t.value.columns[0] == first_column)
+    return next(t for t in shown_tables(at) if t.columns[0] == first_column)
 
 
 def _metric(at, label):

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.apptest_helpers import open_page, sql, texts
+from tests.apptest_helpers import open_page, shown_tables, sql, texts
 
 pytestmark = pytest.mark.integration
 
@@ -12,10 +12,10 @@ MINUS = "\u2212"
 
 
 def _table(at, first_column: str):
-    """The st.table whose first column is ``first_column`` (Tables 3-5 start with VBC / CAS / ASB)."""
-    for t in at.table:
-        if t.value.columns[0] == first_column:
-            return t.value
+    """The static table whose first column is ``first_column`` (Tables 3-5 start with VBC / CAS / ASB)."""
+    for t in shown_tables(at):
+        if t.columns[0] == first_column:
+            return t
     raise AssertionError(f"no table starting with column {first_column!r}")
 
 
@@ -35,7 +35,7 @@ def test_default_page_renders_map_tables_shares_trend_and_derivation(full_store)
     at = open_page(PAGE, full_store)
     assert not at.exception
     assert at.selectbox(key="cl_cluster").value == "Cluster 1"  # borough area filter -> Cluster 1
-    assert [t.value.columns[0] for t in at.table] == ["Ward", "VBC", "CAS", "ASB"]  # change by ward, Tables 3-5
+    assert [t.columns[0] for t in shown_tables(at)] == ["Ward", "VBC", "CAS", "ASB"]  # change by ward, Tables 3-5
     # map (zoomed on the small cluster, with the whole borough above it), ward shares, trend: all Vega-Lite,
     # so the page never loads Plotly's bundle
     assert len(at.get("vega_lite_chart")) == 4 and not at.get("plotly_chart")
@@ -73,7 +73,7 @@ def test_pre_2024_clusters_follow_the_area_filter_and_class_filter(full_store):
     at = open_page(PAGE, full_store, {"wards": "2022", "area": "cluster:Cluster 6", "class": "VBC,CAS"})
     assert not at.exception
     assert at.selectbox(key="cl_cluster").value == "Cluster 6"
-    assert [t.value.columns[0] for t in at.table] == ["Ward", "VBC", "CAS"]  # no ASB table
+    assert [t.columns[0] for t in shown_tables(at)] == ["Ward", "VBC", "CAS"]  # no ASB table
     cas = _table(at, "CAS").set_index("CAS")
     expected = _count(full_store, "cluster_2022 = 'Cluster 6' and crime_class = 'CAS' and year(month) = 2022")
     assert cas.loc["Cluster 6", "2022 (Jan–Nov only)"] == f"{expected:,}"
@@ -118,13 +118,12 @@ def test_a_period_inside_the_gap_says_so_but_keeps_the_yearly_tables(full_store)
     assert not at.exception
     assert "No police.uk data for any month of Feb 2023 – Oct 2023" in texts(at)
     assert not at.metric
-    assert len(at.table) == 3  # Tables 3-5 only: no change by ward without months to compare
+    assert len(shown_tables(at)) == 3  # Tables 3-5 only: no change by ward without months to compare
 
 
 def _ward_changes(at):
-    """The change-by-ward table as read (st.table cells are Markdown-escaped by safe_table: '\\+3' shows '+3')."""
-    table = next(t.value for t in at.table if t.value.columns[0] == "Ward")
-    return table.apply(lambda col: col.map(lambda x: x.replace("\\", "") if isinstance(x, str) else x))
+    """The change-by-ward table as read."""
+    return next(t for t in shown_tables(at) if t.columns[0] == "Ward")
 
 
 @pytest.mark.parametrize("ward_set, cluster", [("2022", "Cluster 7"), ("2024", "Cluster 8"), ("2022", "Cluster 6")])

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from smp_data import settings
-from tests.apptest_helpers import open_page, rerun, sql, texts
+from tests.apptest_helpers import open_page, rerun, shown_tables, sql, texts
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ def test_a_postcode_from_the_url_shows_its_wards_and_figures(full_store):
     at = open_page(PAGE, full_store, {"q": "me16 8hb", "cmp": "none"})
     assert not at.exception, at.exception
     assert [h.value for h in at.header] == ["ME16 8HB"]
-    where = at.table[0].value.to_string().replace("\\", "")
+    where = shown_tables(at)[0].to_string()
     assert "Fant & Oakwood" in where and "Fant" in where
     card = _metric(at, "All crime")
     assert card.value == f"{_crime_2025(full_store, f'ward_2024_code = {FANT_OAKWOOD!r}'):,}"

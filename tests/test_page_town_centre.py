@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.apptest_helpers import open_page, sql, texts, vega_charts
+from tests.apptest_helpers import open_page, shown_tables, sql, texts, vega_charts
 
 pytestmark = pytest.mark.integration
 
@@ -12,9 +12,9 @@ MINUS = "\u2212"
 
 
 def _table(at, first_column_start: str = "Reported"):
-    for t in at.table:
-        if str(t.value.columns[0]).startswith(first_column_start):
-            return t.value.set_index(t.value.columns[0])
+    for t in shown_tables(at):
+        if str(t.columns[0]).startswith(first_column_start):
+            return t.set_index(t.columns[0])
     raise AssertionError(f"no table starting with a column {first_column_start!r}")
 
 

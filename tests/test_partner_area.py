@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from streamlit.testing.v1.element_tree import Dataframe, Table
+from streamlit.testing.v1.element_tree import Dataframe
 
 import queries
 from smp_data import partner, uploads
@@ -28,7 +28,7 @@ from smp_data.auth_config import AuthConfigError, load_auth_config
 from smp_data.build import build_store
 from smp_data.partner import LONG_COLUMNS
 from smp_data.settings import REPO_ROOT
-from tests.apptest_helpers import open_page, rerun, sql, texts
+from tests.apptest_helpers import open_page, rerun, shown_tables, sql, texts
 
 POLICE_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "police_uk"
 USER, PASSWORD, NAME = "tester", "correct horse battery", "Test Partner"
@@ -93,8 +93,9 @@ def _everything_rendered(at) -> str:
         proto = getattr(node, "proto", None)
         if proto is not None:
             parts.append(str(proto))
-        if isinstance(node, (Dataframe, Table)):
+        if isinstance(node, Dataframe):
             parts.append(node.value.to_csv())
+    parts += [t.to_csv() for t in shown_tables(at)]  # static tables as read (their HTML escapes & < > ")
     return "\n".join(parts)
 
 

@@ -10,7 +10,7 @@ import pytest
 import queries
 from dashboard import reconciliation as rc
 from smp_data import settings
-from tests.apptest_helpers import open_page, sql
+from tests.apptest_helpers import open_page, shown_tables, sql
 
 pytestmark = pytest.mark.integration
 
@@ -150,16 +150,13 @@ def test_the_numbers_the_kent_reasons_quote(full_store):
 def test_about_the_data_shows_the_table_and_the_reports_lsoas(full_store):
     at = open_page("pages/about.py", full_store)
     assert not at.exception
-    def plain(frame):  # st.table cells are Markdown-escaped by safe_table ('0\\.83' shows '0.83')
-        return frame.apply(lambda col: col.map(lambda x: x.replace("\\", "") if isinstance(x, str) else x))
-
-    table = plain(next(t.value for t in at.table if "Ratio" in t.value.columns)).set_index("Figure")
+    table = next(t for t in shown_tables(at) if "Ratio" in t.columns).set_index("Figure")
     row = table.loc["Fant ward: all crime (VBC + CAS), 2022"]
     assert (row["Published, Jan–Dec 2022"], row["Dashboard (police.uk), Jan–Nov 2022"], row["Ratio"]) == (
         "1,069", "887", "0.83")
     rank = table.loc[next(i for i in table.index if i.startswith("Maidstone's rank"))]
     assert (rank["Published, Jan–Dec 2022"], rank["Dashboard (police.uk), Jan–Nov 2022"]) == ("7th", "9th")
-    lsoas = plain(next(t.value for t in at.table if "2011 code (as in the report)" in t.value.columns))
+    lsoas = next(t for t in shown_tables(at) if "2011 code (as in the report)" in t.columns)
     lsoas = lsoas.set_index("2011 code (as in the report)")
     assert "E01034991" in lsoas.loc["E01033090", "2021 LSOA(s) in this dashboard"]
     assert "E01034992" in lsoas.loc["E01033090", "2021 LSOA(s) in this dashboard"]

@@ -175,11 +175,11 @@ def test_refresh_adds_the_new_month_replaces_the_revised_one_in_place_and_keeps_
                     (NEW_MONTH, "new", None, len(_rows(NEW_MONTH)), len(_rows(NEW_MONTH)), 0, 0,
                      f"{server.base_url}2025-12.zip")]
     # About the data shows the report (and a store never refreshed says so)
-    from tests.apptest_helpers import open_page, texts
+    from tests.apptest_helpers import open_page, shown_tables, texts
 
     at = open_page("pages/about.py", db)
     assert not at.exception
-    shown = next(t.value for t in at.table if "Outcomes revised" in t.value.columns)
+    shown = next(t for t in shown_tables(at) if "Outcomes revised" in t.columns)
     assert shown[["Month", "Change", "Rows before", "Rows now", "Rows added", "Rows removed",
                   "Outcomes revised"]].values.tolist() == [
         ["Dec 2025", "New month", "", f"{len(_rows(NEW_MONTH)):,}", f"{len(_rows(NEW_MONTH)):,}", "0", "0"],

@@ -15,13 +15,12 @@ import re
 import duckdb
 import pandas as pd
 import pytest
-from streamlit.testing.v1.element_tree import Table
 
 from dashboard.downloads import FORMULA_START, csv_bytes, csv_filename, neutralise_cell
-from dashboard.safe_text import WORD_JOINER, escape_frame, escape_styler, md_escape, plotly_text, sanitize_figure
+from dashboard.safe_text import WORD_JOINER, md_escape, plotly_text, sanitize_figure, table_html
 from smp_data import partner, uploads
 from smp_data.partner import LONG_COLUMNS
-from tests.apptest_helpers import open_page, texts
+from tests.apptest_helpers import open_page, parse_table, texts
 
 LINK = "[Sign in here](https://evil.example/login)"
 IMAGE = "![x](http://evil.example/x.png)"
@@ -51,13 +50,37 @@ def test_md_escape_leaves_no_markup_and_shows_the_same_characters(payload):
     assert _unescape(out).replace(WORD_JOINER, "") == payload  # nothing lost: the reader sees what was sent
 
 
-def test_escape_styler_escapes_what_is_shown_and_keeps_the_styles():
-    df = pd.DataFrame({"Ward": [HTML, "Maidstone"], "n": [1, 2]})
-    styler = df.style.apply(lambda r: ["font-weight: bold" if r["Ward"] == "Maidstone" else "" for _ in r], axis=1)
-    html = escape_styler(styler).to_html()
-    assert md_escape(HTML) in html and HTML not in html
-    assert "font-weight: bold" in html  # the style still matched the raw value
-    assert escape_frame(df)["Ward"].tolist() == [md_escape(HTML), "Maidstone"]
+TABLE_TAGS = {"div", "style", "table", "thead", "tbody", "tr", "th", "td"}  # all a static table's HTML may hold
+
+
+def _tags(html_body: str) -> set[str]:
+    """Every element the browser would build from ``html_body``."""
+    from html.parser import HTMLParser
+
+    found = set()
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.add(tag)
+
+    Tags().feed(html_body)
+    return found
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_a_static_table_shows_hostile_text_as_written_and_keeps_the_styles(payload):
+    df = pd.DataFrame({"Ward": [payload, "Maidstone"], "n": [1234, 2]}, index=pd.Index([payload, "x"], name="Area"))
+    styler = df.reset_index().style.hide(axis="index").apply(
+        lambda r: ["font-weight: bold" if r["Ward"] == "Maidstone" else "" for _ in r], axis=1)
+    for data in (df, styler):
+        out = table_html(data)
+        assert _tags(out) <= TABLE_TAGS, _tags(out) - TABLE_TAGS  # no element comes out of the data
+        shown = parse_table(out)
+        assert shown["Ward"].tolist() == [payload.strip(), "Maidstone"]  # read exactly as written
+        assert shown["Area"].tolist() == [payload.strip(), "x"]  # a named index is shown, escaped too
+        assert shown["n"].tolist() == ["1,234", "2"]
+    assert "font-weight: bold" in table_html(styler)  # the style still matched the raw value
+    assert table_html(styler) == table_html(styler)  # a (cached) Styler drawn again is escaped once, not twice
 
 
 def test_plotly_labels_cannot_carry_plotly_html():
@@ -118,17 +141,13 @@ def test_csv_file_names_say_page_view_area_and_period():
 # ---- the pages ----------------------------------------------------------------------------------------------
 
 def _markdown_bodies(at) -> list[str]:
-    """Everything the page hands to Streamlit's Markdown renderer (text elements and st.table cells)."""
-    from streamlit import dataframe_util
+    """Everything the page hands to Streamlit's Markdown renderer (text elements)."""
+    return texts(at).split("\n")
 
-    parts = texts(at).split("\n")
-    for node in at._tree:
-        if isinstance(node, Table):
-            styler = node.proto.arrow_data.styler  # a Styler's cells show its display values
-            shown = (dataframe_util.convert_arrow_bytes_to_pandas_df(styler.display_values)
-                     if styler.display_values else node.value)
-            parts += [str(v) for v in shown.to_numpy().ravel()] + [str(c) for c in shown.columns]
-    return parts
+
+def _table_tags(at) -> set[str]:
+    """Every element the page's static tables would build in the browser."""
+    return set().union(*(_tags(h.value) for h in at.get("html") if 'class="smp-table"' in h.value))
 
 
 def _raw_markup(parts: list[str]) -> list[str]:
@@ -212,3 +231,4 @@ def test_public_partner_upload_text_is_shown_as_written(full_store, tmp_path, mo
     assert md_escape("[Sign in here]") in joined  # the uploaded label is shown (escaped), so this test can fail
     assert md_escape("[file]") in joined  # the uploaded file's name, in a source caption
     assert not _raw_markup(parts), _raw_markup(parts)
+    assert _table_tags(at) <= TABLE_TAGS, _table_tags(at) - TABLE_TAGS
