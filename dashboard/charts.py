@@ -32,6 +32,8 @@ __all__ = [
     "add_gap_bands",
     "show_chart",
     "show_table",
+    "shown_numbers",
+    "static_table",
     "download_csv",
     "download_context",
     "link_to_view",
@@ -577,6 +579,62 @@ def show_table(df: pd.DataFrame, key: str, filename: str, height: int | None = N
             narrow = {c: _with_width(config.get(c), c, w, df[c]) for c, w in widths.items()}
             st.dataframe(df[columns], hide_index=True, column_config=narrow, key=f"tbln_{key}",
                          height=height or "auto", placeholder=placeholder)
+            st.caption(f"On a small screen: {len(columns)} of {len(df.columns)} columns. Turn the phone or "
+                       "download the CSV for them all.")
+    download_csv(df, filename, key, filtered=filtered)
+
+
+def shown_numbers(df: pd.DataFrame, placeholder: str = "no data", formats: dict | None = None) -> pd.DataFrame:
+    """``df`` as the text a static table shows, with :func:`number_columns`' formats: counts with thousands
+    separators, rates to one decimal, percentages with a % sign; ``formats`` gives a column its own
+    ``%``-style format. A missing value reads ``placeholder`` (never blank or 0).
+
+    >>> shown_numbers(pd.DataFrame({"Ward": ["A", None], "n": pd.array([1234, None], "Int64"), "% change": [5.25, -1.0],
+    ...                             "p": [0.01234, 0.5]}), "—", {"p": "%.3f"}).values.tolist()
+    [['A', '1,234', '5.2%', '0.012'], ['—', '—', '-1.0%', '0.500']]
+    """
+    formats = formats or {}
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        values = df[col]
+        if col in formats:
+            fmt = formats[col]
+            out[col] = values.map(lambda x, fmt=fmt: placeholder if pd.isna(x) else fmt % x)
+        elif pd.api.types.is_bool_dtype(values):
+            out[col] = values.map(lambda x: placeholder if pd.isna(x) else ("Yes" if x else "No"))
+        elif pd.api.types.is_numeric_dtype(values):
+            as_float = pd.to_numeric(values, errors="coerce").astype("float64")
+            if pd.api.types.is_integer_dtype(values):
+                out[col] = as_float.map(lambda x: placeholder if pd.isna(x) else f"{int(x):,}")
+            else:
+                pct = "pct" in str(col) or str(col).startswith("%") or str(col).endswith("%")
+                out[col] = as_float.map(lambda x, pct=pct: placeholder if pd.isna(x) else f"{x:.1f}" + ("%" if pct else ""))
+        else:
+            out[col] = values.map(lambda x: placeholder if x is None or (not isinstance(x, str) and pd.isna(x))
+                                  else str(x))
+    return out
+
+
+def static_table(df: pd.DataFrame, key: str, filename: str, placeholder: str | None = "no data", *,
+                 filtered: bool | None = None, formats: dict | None = None, compact: list | None = None) -> None:
+    """A small table drawn as a static HTML table (:func:`dashboard.safe_text.safe_table`), with the numbers
+    formatted as :func:`show_table` formats them, a compact copy on a narrow screen when the table is too
+    wide for it, and a CSV download of the same rows.
+
+    For tables shown on arrival that nobody needs to sort or scroll (a handful of rows): the data grid of
+    :func:`show_table` loads and paints a canvas on every visit (0.2-0.4 s of a warm visit in a browser).
+    """
+    from dashboard.safe_text import safe_table  # noqa: PLC0415
+
+    shown = shown_numbers(df, placeholder or "", formats)
+    columns, _ = compact_columns(df, first=compact)
+    if not columns:
+        safe_table(shown, hide_index=True)
+    else:
+        with st.container(key=f"tblwide_{key}"):
+            safe_table(shown, hide_index=True)
+        with st.container(key=f"tblnarrow_{key}"):
+            safe_table(shown[columns], hide_index=True)
             st.caption(f"On a small screen: {len(columns)} of {len(df.columns)} columns. Turn the phone or "
                        "download the CSV for them all.")
     download_csv(df, filename, key, filtered=filtered)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.periods import month_range
 from dashboard import clusters_view as v
-from dashboard.charts import (cached_figure, download_context, download_csv, show_cards, show_chart, show_table,
+from dashboard.charts import (cached_figure, download_context, download_csv, show_cards, show_chart, static_table,
                               vega_chart)
 from dashboard.compare import (ALL_CRIME, SIGNIFICANCE_NOTE, comparison_for, comparison_sentence, headline_cards,
                                headline_table, rate_context_caption, rate_context_table)
@@ -100,8 +100,8 @@ def render_context(d: dict, cluster: str) -> None:
     if "context" not in d:
         return
     st.markdown(f"**{cluster} beside the whole borough**, {cmp.period_label}")
-    show_table(rate_context_table(d["context"], f.classes, cmp.period_label, LABELS), "cl_context",
-               "cluster_vs_borough.csv")
+    static_table(rate_context_table(d["context"], f.classes, cmp.period_label, LABELS), "cl_context",
+                 "cluster_vs_borough.csv")
     st.caption(rate_context_caption(d["context"], cluster, cmp.period_label, len(cmp.period_months)))
 
 
@@ -171,7 +171,7 @@ def render_about_cluster(d: dict, cluster: str) -> None:
 def render_derivation(d: dict, cluster: str) -> None:
     st.subheader(f"How May-2024 {cluster} was derived")
     st.markdown(md_escape(d["info"]["note"]))  # from the editable clusters file: shown as written
-    show_table(v.derivation_table(d["derivation"], cluster), "cl_deriv", "cluster_derivation.csv")
+    static_table(v.derivation_table(d["derivation"], cluster), "cl_deriv", "cluster_derivation.csv")
 
 
 def render_print(d: dict, cluster: str) -> None:

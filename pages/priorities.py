@@ -8,7 +8,8 @@ from analytics.periods import Period, coverage, month_label
 from analytics.rates import format_count
 from dashboard import explain, partner_sections
 from dashboard import priorities_view as pv
-from dashboard.charts import TABLE_LABEL, cached_figure, link_to_view, metric_delta, show_table, table_expander, vega_chart
+from dashboard.charts import (TABLE_LABEL, cached_figure, link_to_view, metric_delta, show_table, static_table,
+                              table_expander, vega_chart)
 from dashboard.compare import SIGNIFICANCE_NOTE, change_text, comparison_for, comparison_sentence, period_columns
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
@@ -79,21 +80,16 @@ def choose_baseline() -> Period | None:
 
 def render_summary(sections: dict) -> None:
     st.subheader("Summary")
-    _table(pv.summary_table(prios, sections, period_columns(cmp)), "prio_summary", "smp_priorities_summary.csv",
-           placeholder="—",
-           config={"p-value": st.column_config.NumberColumn(format="%.3f", help=(
-                       "The chance of a change at least this big if nothing had changed (exact test for two "
-                       "counts); below 0.05 is called significant.")),
-                   "Priority or theme": st.column_config.TextColumn(pinned=True),
-                   pv.SIGNAL_COLUMN: st.column_config.TextColumn(help=(
-                       "Whether the latest month is outside its usual range, or part of a run or trend "
-                       "(the SPC chart's signal rules)."))})
+    # a static table: ten rows, seen on arrival (a data grid cost 0.2-0.4 s of each visit in the browser)
+    static_table(pv.summary_table(prios, sections, period_columns(cmp)), "prio_summary",
+                 "smp_priorities_summary.csv", placeholder="—", formats={"p-value": "%.3f"})
     month = next((s["signal_month"] for s in sections.values() if s.get("signal_month")), None)
     st.caption(f"{AREA}. Each heading names the months it counts ({coverage(f.period, ctx.present_months).describe()}"
                f" in {f.period.label}). {comparison_sentence(cmp)} {SIGNIFICANCE_NOTE} "
                f"Unusual month: whether {month_label(month) if month else 'the latest month with data'} is outside "
-               "the usual range of its chart (below). '—' = not measurable from police.uk (no proxy count is shown "
-               "for those).")
+               "the usual range of its chart (below), or part of a run or trend there. p-value: the chance of a "
+               "change at least this big if nothing had changed; below 0.05 is called significant. '—' = not "
+               "measurable from police.uk (no proxy count is shown for those).")
     if not cmp.has_data:
         st.warning("There is no police.uk data for any month of the selected period, so there are no counts; "
                    "the charts in each section still use every loaded month.")

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.apptest_helpers import open_page, shown_tables, sql, texts
+from tests.apptest_helpers import as_number, open_page, shown_tables, sql, texts
 
 pytestmark = pytest.mark.integration
 
@@ -17,6 +17,12 @@ def _table(at, first_column: str):
         if t.columns[0] == first_column:
             return t
     raise AssertionError(f"no table starting with column {first_column!r}")
+
+
+def _yearly_and_ward_tables(at) -> list[str]:
+    """The first columns of the change-by-ward table and Tables 3-5, in page order (the static tables beside
+    them, the cluster against the borough and the derivation, start with "Measure" / "May-2024 ward")."""
+    return [t.columns[0] for t in shown_tables(at) if t.columns[0] in ("Ward", "VBC", "CAS", "ASB")]
 
 
 def _count(store, where: str, params: dict | None = None) -> int:
@@ -35,7 +41,7 @@ def test_default_page_renders_map_tables_shares_trend_and_derivation(full_store)
     at = open_page(PAGE, full_store)
     assert not at.exception
     assert at.selectbox(key="cl_cluster").value == "Cluster 1"  # borough area filter -> Cluster 1
-    assert [t.columns[0] for t in shown_tables(at)] == ["Ward", "VBC", "CAS", "ASB"]  # change by ward, Tables 3-5
+    assert _yearly_and_ward_tables(at) == ["Ward", "VBC", "CAS", "ASB"]  # change by ward, Tables 3-5
     # map (zoomed on the small cluster, with the whole borough above it), ward shares, trend: all Vega-Lite,
     # so the page never loads Plotly's bundle
     assert len(at.get("vega_lite_chart")) == 4 and not at.get("plotly_chart")
@@ -73,7 +79,7 @@ def test_pre_2024_clusters_follow_the_area_filter_and_class_filter(full_store):
     at = open_page(PAGE, full_store, {"wards": "2022", "area": "cluster:Cluster 6", "class": "VBC,CAS"})
     assert not at.exception
     assert at.selectbox(key="cl_cluster").value == "Cluster 6"
-    assert [t.columns[0] for t in shown_tables(at)] == ["Ward", "VBC", "CAS"]  # no ASB table
+    assert _yearly_and_ward_tables(at) == ["Ward", "VBC", "CAS"]  # no ASB table
     cas = _table(at, "CAS").set_index("CAS")
     expected = _count(full_store, "cluster_2022 = 'Cluster 6' and crime_class = 'CAS' and year(month) = 2022")
     assert cas.loc["Cluster 6", "2022 (Jan–Nov only)"] == f"{expected:,}"
@@ -118,7 +124,7 @@ def test_a_period_inside_the_gap_says_so_but_keeps_the_yearly_tables(full_store)
     assert not at.exception
     assert "No police.uk data for any month of Feb 2023 – Oct 2023" in texts(at)
     assert not at.metric
-    assert len(shown_tables(at)) == 3  # Tables 3-5 only: no change by ward without months to compare
+    assert _yearly_and_ward_tables(at) == ["VBC", "CAS", "ASB"]  # Tables 3-5 only: no change by ward without months to compare
 
 
 def _ward_changes(at):
@@ -176,7 +182,9 @@ def test_the_picker_names_its_wards_and_opens_on_the_chosen_wards_cluster(full_s
 
 def test_the_cluster_is_shown_beside_the_borough_on_the_same_basis(full_store):
     at = open_page(PAGE, full_store, {"wards": "2022", "cluster": "Cluster 5", "class": "ASB"})
-    ctx = next(d.value for d in at.dataframe if "Borough per 1,000 residents" in d.value.columns).set_index("Measure")
+    ctx = next(t for t in shown_tables(at) if "Borough per 1,000 residents" in t.columns).set_index("Measure")
+    for col in ("Records, Jan–Dec 2025", "Per 1,000 residents", "Borough per 1,000 residents"):
+        ctx[col] = ctx[col].map(as_number)  # as shown: "1,036", "62.9"
     asb = _count(full_store, "cluster_2022 = 'Cluster 5' and crime_class = 'ASB' and year(month) = 2025")
     borough = _count(full_store, "crime_class = 'ASB' and year(month) = 2025")
     (pop,), = sql(full_store, "select sum(population) from wards_2022 where cluster_2022 = 'Cluster 5'")
