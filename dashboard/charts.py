@@ -4,6 +4,7 @@ its table alternative and a CSV download of exactly the numbers plotted."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import math
 import re
@@ -567,7 +568,7 @@ def show_table(df: pd.DataFrame, key: str, filename: str, height: int | None = N
     the CSV always has every column. ``compact`` names the columns to keep first on a phone.
     """
     config = {**number_columns(df), **_capped_headers(df), **(column_config or {})}
-    columns, widths = compact_columns(df, first=compact)
+    columns, _ = compact_columns(df, first=compact)
     if not columns:
         st.dataframe(df, hide_index=True, column_config=config, key=f"tbl_{key}",
                      height=height or "auto", placeholder=placeholder)
@@ -576,9 +577,11 @@ def show_table(df: pd.DataFrame, key: str, filename: str, height: int | None = N
             st.dataframe(df, hide_index=True, column_config=config, key=f"tbl_{key}",
                          height=height or "auto", placeholder=placeholder)
         with st.container(key=f"tblnarrow_{key}"):
-            narrow = {c: _with_width(config.get(c), c, w, df[c]) for c, w in widths.items()}
-            st.dataframe(df[columns], hide_index=True, column_config=narrow, key=f"tbln_{key}",
-                         height=height or "auto", placeholder=placeholder)
+            # the phone copy is a static table: its few columns fit the screen, and a data grid hidden by CSS
+            # on a wide screen would still load and paint on every visit
+            from dashboard.safe_text import safe_table  # noqa: PLC0415
+
+            safe_table(shown_numbers(df[columns], placeholder or ""), hide_index=True, key=f"tbln_{key}")
             st.caption(f"On a small screen: {len(columns)} of {len(df.columns)} columns. Turn the phone or "
                        "download the CSV for them all.")
     download_csv(df, filename, key, filtered=filtered)
@@ -602,6 +605,8 @@ def shown_numbers(df: pd.DataFrame, placeholder: str = "no data", formats: dict 
             out[col] = values.map(lambda x, fmt=fmt: placeholder if pd.isna(x) else fmt % x)
         elif pd.api.types.is_bool_dtype(values):
             out[col] = values.map(lambda x: placeholder if pd.isna(x) else ("Yes" if x else "No"))
+        elif pd.api.types.is_datetime64_any_dtype(values) or values.map(lambda x: isinstance(x, dt.date)).any():
+            out[col] = values.map(lambda x: placeholder if x is None or pd.isna(x) else _date_text(x))
         elif pd.api.types.is_numeric_dtype(values):
             as_float = pd.to_numeric(values, errors="coerce").astype("float64")
             if pd.api.types.is_integer_dtype(values):
@@ -613,6 +618,17 @@ def shown_numbers(df: pd.DataFrame, placeholder: str = "no data", formats: dict 
             out[col] = values.map(lambda x: placeholder if x is None or (not isinstance(x, str) and pd.isna(x))
                                   else str(x))
     return out
+
+
+def _date_text(value) -> str:
+    """A date as a table shows it: "Jan 2025" for a month (the first of it), else "3 Jan 2025".
+
+    >>> _date_text(dt.date(2025, 1, 1)), _date_text(pd.Timestamp("2025-01-03"))
+    ('Jan 2025', '3 Jan 2025')
+    """
+    if not isinstance(value, dt.date):
+        return str(value)
+    return f"{value:%b %Y}" if value.day == 1 else f"{value.day} {value:%b %Y}"
 
 
 def static_table(df: pd.DataFrame, key: str, filename: str, placeholder: str | None = "no data", *,
@@ -629,12 +645,12 @@ def static_table(df: pd.DataFrame, key: str, filename: str, placeholder: str | N
     shown = shown_numbers(df, placeholder or "", formats)
     columns, _ = compact_columns(df, first=compact)
     if not columns:
-        safe_table(shown, hide_index=True)
+        safe_table(shown, hide_index=True, key=f"tbl_{key}")
     else:
         with st.container(key=f"tblwide_{key}"):
-            safe_table(shown, hide_index=True)
+            safe_table(shown, hide_index=True, key=f"tbl_{key}")
         with st.container(key=f"tblnarrow_{key}"):
-            safe_table(shown[columns], hide_index=True)
+            safe_table(shown[columns], hide_index=True, key=f"tbln_{key}")
             st.caption(f"On a small screen: {len(columns)} of {len(df.columns)} columns. Turn the phone or "
                        "download the CSV for them all.")
     download_csv(df, filename, key, filtered=filtered)
@@ -651,14 +667,6 @@ def _capped_headers(df: pd.DataFrame) -> dict:
         if len(str(col)) > LONG_HEADER:
             out[col] = {**cfg, "width": 180, "help": str(col)}
     return out
-
-
-def _with_width(config, column, width: int, values: pd.Series):
-    if config is None:
-        return st.column_config.Column(width=width)
-    config = dict(config)  # column_config entries are dicts
-    config["width"] = width
-    return config
 
 
 TABLES_OPEN_KEY = "tables_open"  # the sidebar's "open every table" preference (dashboard.state.filter_bar)

@@ -11,7 +11,8 @@ import streamlit as st
 from analytics.periods import Period, months_label
 from dashboard import explain, lsoa_codes
 from dashboard import hotspots_view as hv
-from dashboard.charts import download_context, download_csv, number_columns, show_table, table_expander, vega_map
+from dashboard.charts import (download_context, download_csv, number_columns, show_table, static_table, table_expander,
+                              vega_map)
 from dashboard.compare import period_headings
 from dashboard.data import query, store_version
 from dashboard.safe_text import md_escape
@@ -108,7 +109,7 @@ def lsoa_table(which: str = "top"):
 
 def render_top_lsoas() -> None:
     st.subheader("Top LSOAs")
-    show_table(lsoa_table(), "hs_top_lsoas", "top_lsoas.csv")
+    static_table(lsoa_table(), "hs_top_lsoas", "top_lsoas.csv")
     st.caption(f"Ranked by {hv.MEASURES[measure].lower()} in {win.label}. Rates are per 1,000 usual residents "
                "(Census 2021) over the window, not per year; the town centre has few residents and many visitors, "
                "so its rate is high. The 2011 code is the one older reports use (the Strategic Assessment's hotspot "
@@ -123,7 +124,7 @@ def render_top_locations() -> None:
     st.markdown(f"**{n_repeat:,} REPEAT location{'s' if n_repeat != 1 else ''}** among {tables['locations']:,} "
                 f"locations with records in {win.label}. {hv.repeat_rule_text(win.n)}")
     top = with_months(tables["top"])
-    show_table(top, "hs_top_locations", "top_locations.csv", height=35 * (len(top) + 1) + 3)
+    static_table(top, "hs_top_locations", "top_locations.csv")
     download_csv(with_months(tables["all"]), "all_locations.csv", "hs_all_locations",
                  label="Download all locations (CSV)")
     st.caption("Locations are police.uk snap points: each stands for several nearby addresses. "

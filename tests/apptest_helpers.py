@@ -155,9 +155,12 @@ def parse_table(body: str) -> pd.DataFrame:
     return pd.DataFrame(parser.rows, columns=parser.head, dtype=object)
 
 
-def shown_tables(node) -> list[pd.DataFrame]:
-    """Each static table (``dashboard.safe_text.safe_table``) in a page or block, in page order, as cell text."""
-    return [parse_table(h.value) for h in node.get("html") if 'class="smp-table"' in h.value]
+def shown_tables(node, key: str | None = None) -> list[pd.DataFrame]:
+    """Each static table (``dashboard.safe_text.safe_table``) in a page or block, in page order, as cell text;
+    with ``key``, only the tables drawn with that key (``static_table(..., key)`` draws ``tbl_<key>`` and, on
+    a phone, ``tbln_<key>``)."""
+    mark = f'data-table="{key}"' if key else 'class="smp-table"'
+    return [parse_table(h.value) for h in node.get("html") if 'class="smp-table"' in h.value and mark in h.value]
 
 
 def as_number(text: str):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard.vega import leaf_layers
-from tests.apptest_helpers import open_page, rerun, sql, texts, vega_charts
+from tests.apptest_helpers import as_number, open_page, rerun, shown_tables, sql, texts, vega_charts
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:Numba not installed")]
 
@@ -47,14 +47,21 @@ def table_with(at, column):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
+def read_numbers(table):
+    """A static table as read, with its columns of numbers ("1,234", "+22", "−7", "12.5") as numbers."""
+    out = table.copy()
+    for col in out.columns:
+        try:
+            out[col] = out[col].map(lambda x: None if x in ("", "no data") else as_number(x.rstrip("%")))
+        except ValueError:  # a column of text
+            pass
+    return out
+
+
 def top_lsoas_table(at):
-    """The compact top-10 table: its LSOA column carries the code in brackets (the map's table alternative, with a
-    separate LSOA code column, and the Gi* table's phone-width copy have the name only), with
-    its month-labelled columns read back as Records / Comparison / Rate."""
-    table = next(d.value for d in at.dataframe
-                 if any(str(c).startswith("Per 1,000 residents, ") for c in d.value.columns)
-                 and "LSOA code" not in d.value.columns)
-    return _generic(table)
+    """The compact top-10 table (a static table: its LSOA column carries the code in brackets), with its
+    month-labelled columns read back as Records / Comparison / Rate."""
+    return _generic(read_numbers(shown_tables(at, "tbl_hs_top_lsoas")[0]))
 
 
 def _generic(table):
@@ -66,7 +73,7 @@ def _generic(table):
 
 
 def locations_table(at):
-    return _generic(table_with(at, "Place (on or near)"))
+    return _generic(read_numbers(shown_tables(at, "tbl_hs_top_locations")[0]))
 
 
 def gi_table(at):
@@ -257,7 +264,7 @@ def test_a_period_inside_the_gap_shows_a_message(full_store):
     assert not at.exception
     assert "No month of Feb 2023 – Oct 2023 has police.uk data" in texts(at)
     assert "Choose a period that has police.uk data" in "\n".join(i.value for i in at.info)
-    assert not at.get("vega_lite_chart") and not at.dataframe
+    assert not at.get("vega_lite_chart") and not at.dataframe and not shown_tables(at)
 
 
 def test_no_records_in_the_window_shows_a_message(full_store):
@@ -301,10 +308,11 @@ def test_emerging_hot_spots_tab_classifies_every_lsoa_from_sql_monthly_counts(fu
 
 
 def test_table_headings_say_the_window_and_comparison_months(default_page):
-    raw = table_with(default_page, "Place (on or near)")
+    raw = shown_tables(default_page, "tbl_hs_top_locations")[0]
     assert {"Records, Oct–Dec 2025", "Records, Jul–Sep 2025", "Change"} <= set(raw.columns)
     assert "Records" not in raw.columns and "Comparison" not in raw.columns
-    lsoas = next(d.value for d in default_page.dataframe if "Per 1,000 residents, Oct–Dec 2025" in d.value.columns)
+    lsoas = shown_tables(default_page, "tbl_hs_top_lsoas")[0]
+    assert "Per 1,000 residents, Oct–Dec 2025" in lsoas.columns
     assert "Records, Oct–Dec 2025" in lsoas.columns and "Records, Jul–Sep 2025" in lsoas.columns
 
 
