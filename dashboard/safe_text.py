@@ -144,11 +144,12 @@ _NUMBERISH = re.compile(r"[+\-\u2212]?[\d,]*\.?\d+ ?%?|no data|not published|n/a
 
 def _cell_classes(frame: pd.DataFrame) -> pd.DataFrame:
     """Per cell: ``num`` in a column of numbers (numbers, or text that reads as one, such as "+12" or
-    "−5.0%", with gap words allowed), aligned right; ``nw`` for a short value (numbers, "no data", a ward's
-    name), kept on one line on a wide screen. Long text wraps.
+    "−5.0%", with gap words allowed), aligned right; ``nw`` for a short value in such a column or in the
+    first (a number, "no data", a ward's name), kept on one line on a wide screen. Other text wraps.
 
-    >>> _cell_classes(pd.DataFrame({"a": ["x", "a long piece of text"], "n": [1, 2], "c": ["+1 ", "no data"]})).values.tolist()
-    [['nw', 'num nw', 'num nw'], ['', 'num nw', 'num nw']]
+    >>> _cell_classes(pd.DataFrame({"a": ["x", "a long piece of text"], "n": [1, 2], "c": ["+1 ", "no data"],
+    ...                             "t": ["Yes", "No"]})).values.tolist()
+    [['nw', 'num nw', 'num nw', ''], ['', 'num nw', 'num nw', '']]
     """
     out = pd.DataFrame("", index=frame.index, columns=frame.columns)
     for i in range(frame.shape[1]):
@@ -157,6 +158,8 @@ def _cell_classes(frame: pd.DataFrame) -> pd.DataFrame:
         numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
         if numeric or (text.str.strip().str.fullmatch(_NUMBERISH).all() and (text.str.strip() != "").any()):
             out.iloc[:, i] = "num "
+        elif i > 0:
+            continue
         out.iloc[:, i] = (out.iloc[:, i] + text.str.len().le(_NO_WRAP).map({True: "nw", False: ""})).str.strip()
     return out
 

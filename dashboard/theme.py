@@ -137,7 +137,7 @@ APP_CSS = f"""
 .smp-table-wrap {{ overflow-x: auto; border: 1px solid {TABLE_LINE}; border-radius: 0.5rem; max-width: 100%; }}
 .smp-table {{ border-collapse: separate; border-spacing: 0; min-width: 100%; font-size: 0.875rem; line-height: 1.5;
   color: {TEXT}; margin: 0; }}
-.smp-table :is(th, td) {{ padding: 0.25rem 0.5rem; text-align: left; vertical-align: top;
+.smp-table :is(th, td) {{ padding: 0.25rem 0.45rem; text-align: left; vertical-align: top;
   border-bottom: 1px solid {TABLE_LINE}; border-right: 1px solid {TABLE_LINE}; }}
 .smp-table td.nw {{ white-space: nowrap; }}
 .smp-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}

@@ -7,8 +7,8 @@ from analytics.periods import calendar_year, coverage
 from analytics.rates import format_count
 from dashboard import explain, lsoa_codes
 from dashboard import ward_map_view as v
-from dashboard.charts import (delta_style, metric_delta, plotly_chart, show_chart, show_table, table_expander,
-                              vega_map)
+from dashboard.charts import (delta_style, metric_delta, plotly_chart, show_chart, show_table, static_table,
+                              table_expander, vega_map)
 from dashboard.compare import (ALL_CRIME, change_text, comparison_for, period_columns, rate_context_caption,
                                rate_context_table)
 from dashboard.filters import CLASS_LABELS
@@ -167,7 +167,7 @@ def render_years() -> None:
         cur, prev = v.like_for_like_years(later, earlier, ctx.present_months)
         changes.append(v.YearChange(later, earlier, counts(cur + prev) if cur else None, cur))
     table = v.yearly_table(counts([m for y in years for m in calendar_year(y).months]), choice, cov, *changes)
-    show_table(table, "wm_years", f"ward_records_by_year_{f.ward_set}.csv")
+    static_table(table, "wm_years", f"ward_records_by_year_{f.ward_set}.csv")
     st.caption("Calendar years. 'no data': police.uk published no files for that year in this archive (a gap, not "
                "zero); a partial year's heading says which months it covers. Changes compare only the months "
                "with data in both years.")
@@ -192,7 +192,7 @@ def render_boundaries(profile: str) -> None:
         st.markdown("**May-2024 wards (22)**")
         show_chart(new_fig, v.overlap_summary(parts), "wm_new", "new_wards.csv")
     st.markdown("**New ward ← old wards (share of residents)**")
-    show_table(v.overlap_summary(overlap), "wm_overlap", "new_ward_from_old_wards.csv")
+    static_table(v.overlap_summary(overlap), "wm_overlap", "new_ward_from_old_wards.csv")
     st.caption("Shares of residents are estimates (Census 2021 LSOA counts spread by area over the ONS ward "
                "boundaries, derived by this project); old-ward pieces under 1% of either ward's area are left out.")
 

@@ -174,3 +174,17 @@ def as_number(text: str):
         return None
     value = float(text)
     return int(value) if value.is_integer() and "." not in text else value
+
+
+def read_numbers(table: pd.DataFrame, gaps: tuple = ("", "no data", "—")) -> pd.DataFrame:
+    """A static table as read, each column of numbers ("1,234", "+22", "−7", "12.5%") as numbers (a gap word
+    as None); columns of text stay text."""
+    out = table.copy()
+    for col in out.columns:
+        try:
+            numbers = out[col].map(lambda x: None if x in gaps else as_number(x.rstrip("%")))
+        except ValueError:  # a column of text
+            continue
+        if numbers.notna().any():
+            out[col] = numbers
+    return out

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard.vega import leaf_layers
-from tests.apptest_helpers import as_number, open_page, rerun, shown_tables, sql, texts, vega_charts
+from tests.apptest_helpers import open_page, read_numbers, rerun, shown_tables, sql, texts, vega_charts
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:Numba not installed")]
 
@@ -45,17 +45,6 @@ def sql_total(store, months, where="true") -> int:
 
 def table_with(at, column):
     return next(d.value for d in at.dataframe if column in d.value.columns)
-
-
-def read_numbers(table):
-    """A static table as read, with its columns of numbers ("1,234", "+22", "−7", "12.5") as numbers."""
-    out = table.copy()
-    for col in out.columns:
-        try:
-            out[col] = out[col].map(lambda x: None if x in ("", "no data") else as_number(x.rstrip("%")))
-        except ValueError:  # a column of text
-            pass
-    return out
 
 
 def top_lsoas_table(at):
