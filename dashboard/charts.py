@@ -613,7 +613,8 @@ def shown_numbers(df: pd.DataFrame, placeholder: str = "no data", formats: dict 
                 out[col] = as_float.map(lambda x: placeholder if pd.isna(x) else f"{int(x):,}")
             else:
                 pct = "pct" in str(col) or str(col).startswith("%") or str(col).endswith("%")
-                out[col] = as_float.map(lambda x, pct=pct: placeholder if pd.isna(x) else f"{x:.1f}" + ("%" if pct else ""))
+                suffix = "%" if pct else ""
+                out[col] = as_float.map(lambda x, s=suffix: placeholder if pd.isna(x) else f"{x:.1f}{s}")
         else:
             out[col] = values.map(lambda x: placeholder if x is None or (not isinstance(x, str) and pd.isna(x))
                                   else str(x))

@@ -181,9 +181,9 @@ def table_html(data, hide_index: bool = False, key: str | None = None) -> str:
 
     Every shown value, index entry and column label is HTML-escaped after its own formatting, so text from a
     data file shows as written. A DataFrame's named index becomes its first column (unless ``hide_index``);
-    an unnamed one is not shown (row numbers mean nothing to a reader). Column headings carry ``scope="col"``. The ids pandas gives the cells
-    are a hash of the table, so the same table gives the same HTML on every rerun (the browser keeps it).
-    ``key`` names the table in a ``data-table`` attribute (tests and page scripts find it by that).
+    an unnamed one is not shown (row numbers mean nothing to a reader). Column headings carry ``scope="col"``.
+    The ids pandas gives the cells are a hash of the table, so the same table gives the same HTML on every
+    rerun (the browser keeps it). ``key`` names the table in a ``data-table`` attribute (tests and page scripts find it by that).
 
     >>> out = table_html(pd.DataFrame({"Ward": ["<b>A</b>"], "n": [1234]}))
     >>> "&lt;b&gt;A&lt;/b&gt;" in out and "<b>" not in out and ">1,234<" in out and 'scope="col"' in out

@@ -87,7 +87,7 @@ def render_density_map() -> None:
                 unsafe_allow_html=True)
     st.caption(f"{win.label}. Hexagons sum police.uk snap points (anonymised points on or near a street, not exact "
                "addresses). No background map is drawn (works offline); LSOA outlines give the geography. Hover "
-               "for numbers; the tables below are the accessible alternative.")
+               "over (or tap) a hexagon or an area for its numbers; the tables below are the accessible alternative.")
     if (box := table_expander("Table and download for this map", "hs_map_tables")) is not None:
         with box:  # built only when opened (the hexagon table has hundreds of rows)
             show_table(lsoa_table("all"), "hs_map_lsoa", "hotspot_lsoas.csv")

@@ -369,7 +369,8 @@ def test_a_partner_block_draws_only_its_open_inner_tab(page):
     """The partner block's inner tabs are lazy, as the priority tabs are: on arrival only the first one's
     tables run and are sent; another is drawn when it is opened (and the first is then not)."""
     first = _tab(page, "Domestic abuse")
-    columns = [c for d in first.dataframe for c in d.value.columns] + [c for t in shown_tables(first) for c in t.columns]
+    columns = [c for d in first.dataframe for c in d.value.columns] + [c for t in shown_tables(first)
+                                                                        for c in t.columns]
     assert "Domestic abuse crimes (para 53)" in columns
     assert "Ward (pre-May-2024)" not in columns and "Period type" not in columns
     by_ward = _tab(page, "Domestic abuse", pi_tabs_da="By ward (Tables 6 and 7)")

@@ -69,7 +69,8 @@ def test_shown_numbers_follow_the_grid_formats():
     df = pd.DataFrame({"n": pd.array([1234567, None], "Int64"), "rate": [0.05, 10.0], "pct change": [1.25, -3.0],
                        "when": [pd.Timestamp("2025-01-01"), pd.NaT], "text": ["a", None]})
     shown = shown_numbers(df, "—")
-    assert shown.values.tolist() == [["1,234,567", "0.1", "1.2%", "Jan 2025", "a"], ["—", "10.0", "-3.0%", "—", "—"]]
+    assert shown.values.tolist() == [["1,234,567", "0.1", "1.2%", "Jan 2025", "a"],
+                                     ["—", "10.0", "-3.0%", "—", "—"]]
 
 
 def test_a_table_body_parses_back_to_what_was_sent():
