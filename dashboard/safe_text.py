@@ -139,7 +139,8 @@ def cell_text(value) -> str:
     return str(value)
 
 
-_NUMBERISH = re.compile(r"[+\-\u2212]?[\d,]*\.?\d+ ?%?|no data|not published|n/a|[\u2013\u2014-]?")
+_NUM = r"[+\-\u2212]?[\d,]*\.?\d+ ?%?"
+_NUMBERISH = re.compile(rf"{_NUM}( \({_NUM}\))?|no data|not published|n/a|[\u2013\u2014-]?")  # "−32 (−8.3%)" too
 
 
 def _cell_classes(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,8 +149,8 @@ def _cell_classes(frame: pd.DataFrame) -> pd.DataFrame:
     first (a number, "no data", a ward's name), kept on one line on a wide screen. Other text wraps.
 
     >>> _cell_classes(pd.DataFrame({"a": ["x", "a long piece of text"], "n": [1, 2], "c": ["+1 ", "no data"],
-    ...                             "t": ["Yes", "No"]})).values.tolist()
-    [['nw', 'num nw', 'num nw', ''], ['', 'num nw', 'num nw', '']]
+    ...                             "t": ["Yes", "No"], "d": ["\u221232 (\u22128.3%)", "+6 (+18.2%)"]})).values.tolist()
+    [['nw', 'num nw', 'num nw', '', 'num nw'], ['', 'num nw', 'num nw', '', 'num nw']]
     """
     out = pd.DataFrame("", index=frame.index, columns=frame.columns)
     for i in range(frame.shape[1]):

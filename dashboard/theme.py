@@ -183,9 +183,11 @@ PRINT_CSS = """<style>
   [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; }
   html { font-size: 11px !important; }
   h1 { font-size: 1.6rem !important; padding: 0 !important; }
-  [data-testid="stVerticalBlock"] { gap: 0.3rem !important; }
+  [data-testid="stVerticalBlock"] { gap: 0.2rem !important; }
   [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 0.95rem !important; }
-  table { font-size: 0.9rem !important; }
+  table { font-size: 0.85rem !important; }
+  .smp-table { line-height: 1.2 !important; }
+  hr { margin: 0.2rem 0 !important; }
   table td, table th { padding: 0.15rem 0.35rem !important; }
   @page { size: A4 landscape; margin: 7mm; }
 }

@@ -176,7 +176,7 @@ def render_derivation(d: dict, cluster: str) -> None:
 
 def render_print(d: dict, cluster: str) -> None:
     st.markdown(v.PRINT_SCREEN_CSS, unsafe_allow_html=True)
-    left, right = st.columns([1, 1])
+    left, right = st.columns([3, 2])  # the tables get the width (fewer wrapped lines: one A4 page)
     with left:
         if cmp.has_data:
             st.markdown(f"**Key figures, {cmp.label}**" + (f" vs {cmp.comparison_label}" if cmp.can_compare else ""))
@@ -188,8 +188,8 @@ def render_print(d: dict, cluster: str) -> None:
         safe_table(v.style_table(v.cluster_rows(d["tables"], cluster), cluster))
         st.caption(v.tables_caption(d["plan"], f.ward_set, f.crime_types, f.priority, short=True))
     with right:
-        render_map(d, cluster, height=200)
-        render_trend(d, cluster, height=180, caption=None)  # the bands are labelled "no data"
+        render_map(d, cluster, height=160)
+        render_trend(d, cluster, height=140, caption=None)  # the bands are labelled "no data" (one A4 page)
 
 
 view, view_note = v.resolve_view(st.query_params.get("view"))

