@@ -124,7 +124,10 @@ def render_top_locations() -> None:
     st.markdown(f"**{n_repeat:,} REPEAT location{'s' if n_repeat != 1 else ''}** among {tables['locations']:,} "
                 f"locations with records in {win.label}. {hv.repeat_rule_text(win.n)}")
     top = with_months(tables["top"])
-    static_table(top, "hs_top_locations", "top_locations.csv")
+    # on a phone: the place, its records and its ward (which tells same-named places apart: "Parking Area")
+    records = next((c for c in top.columns if str(c).startswith("Records, ")), None)
+    static_table(top, "hs_top_locations", "top_locations.csv",
+                 compact=["Place (on or near)", *([records] if records else []), "Ward"])
     download_csv(with_months(tables["all"]), "all_locations.csv", "hs_all_locations",
                  label="Download all locations (CSV)")
     st.caption("Locations are police.uk snap points: each stands for several nearby addresses. "

@@ -315,3 +315,13 @@ def test_top_lsoas_show_the_2011_code_older_reports_use(default_page, full_store
             assert code11 in old[new] and (change != "S" or old[new] == f"{code11} (split)")
     # the Strategic Assessment's para 35 LSOA, E01033090, is split into two 2021 LSOAs in the town centre
     assert "E01033090 (split)" in set(old.values())
+
+
+def test_the_phone_list_of_top_locations_keeps_records_and_the_ward(default_page):
+    """On a phone the top locations keep their records and their ward, which tells same-named snap points apart
+    ("Parking Area" in Shepway and in High Street), in the same rows as the full table."""
+    (phone,) = shown_tables(default_page, "tbln_hs_top_locations")
+    (full,) = shown_tables(default_page, "tbl_hs_top_locations")
+    assert list(phone.columns) == ["Place (on or near)", "Records, Oct–Dec 2025", "Ward"]
+    assert phone.values.tolist() == full[list(phone.columns)].values.tolist()
+    assert len(full) > len(set(full["Place (on or near)"]))  # same-named places are listed: the ward is needed
