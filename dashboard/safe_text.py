@@ -184,7 +184,7 @@ def table_html(data, hide_index: bool = False, key: str | None = None) -> str:
     data file shows as written. A DataFrame's named index becomes its first column (unless ``hide_index``);
     an unnamed one is not shown (row numbers mean nothing to a reader). Column headings carry ``scope="col"``.
     The ids pandas gives the cells are a hash of the table, so the same table gives the same HTML on every
-    rerun (the browser keeps it). ``key`` names the table in a ``data-table`` attribute (tests and page scripts find it by that).
+    rerun (the browser keeps it). ``key`` names the table in a ``data-table`` attribute (tests find it by it).
 
     >>> out = table_html(pd.DataFrame({"Ward": ["<b>A</b>"], "n": [1234]}))
     >>> "&lt;b&gt;A&lt;/b&gt;" in out and "<b>" not in out and ">1,234<" in out and 'scope="col"' in out
@@ -219,8 +219,8 @@ def table_html(data, hide_index: bool = False, key: str | None = None) -> str:
     body = _INDENT.sub("\n", styler.to_html())  # pandas indents its HTML: a fifth of the bytes
     body = _COLUMN_HEADING.sub('<th scope="col" ', body)  # (data is escaped: no "<th" comes from it)
     digest = hashlib.blake2b(body.encode(), digest_size=6).hexdigest()
-    named = f' data-table="{html.escape(key, quote=True)}"' if key else ""
-    return f'<div class="smp-table-wrap"{named}>{body.replace(_PLACEHOLDER, "t" + digest)}</div>'
+    key_attr = f' data-table="{html.escape(key, quote=True)}"' if key else ""
+    return f'<div class="smp-table-wrap"{key_attr}>{body.replace(_PLACEHOLDER, "t" + digest)}</div>'
 
 
 def safe_table(data, hide_index: bool = False, key: str | None = None) -> None:
