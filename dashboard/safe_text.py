@@ -177,7 +177,7 @@ _COLUMN_HEADING = re.compile(r'<th (?=[^>]*class="col_heading)')
 _PLACEHOLDER = "smp0table0placeholder"  # the Styler's id while the table is drawn, replaced by a content hash
 
 
-def table_html(data, hide_index: bool = False, key: str | None = None) -> str:
+def table_html(data, hide_index: bool = False, key: str | None = None, scroll: bool = False) -> str:
     """A static table as escaped HTML (``data``: a DataFrame, or a pandas Styler whose styles are kept).
 
     Every shown value, index entry and column label is HTML-escaped after its own formatting, so text from a
@@ -185,6 +185,8 @@ def table_html(data, hide_index: bool = False, key: str | None = None) -> str:
     an unnamed one is not shown (row numbers mean nothing to a reader). Column headings carry ``scope="col"``.
     The ids pandas gives the cells are a hash of the table, so the same table gives the same HTML on every
     rerun (the browser keeps it). ``key`` names the table in a ``data-table`` attribute (tests find it by it).
+    ``scroll``: a wide table that keeps its columns' widths on a phone and scrolls sideways, its first two
+    columns pinned (``.smp-scroll`` in the theme), instead of squeezing every column into the screen.
 
     >>> out = table_html(pd.DataFrame({"Ward": ["<b>A</b>"], "n": [1234]}))
     >>> "&lt;b&gt;A&lt;/b&gt;" in out and "<b>" not in out and ">1,234<" in out and 'scope="col"' in out
@@ -220,10 +222,11 @@ def table_html(data, hide_index: bool = False, key: str | None = None) -> str:
     body = _COLUMN_HEADING.sub('<th scope="col" ', body)  # (data is escaped: no "<th" comes from it)
     digest = hashlib.blake2b(body.encode(), digest_size=6).hexdigest()
     key_attr = f' data-table="{html.escape(key, quote=True)}"' if key else ""
-    return f'<div class="smp-table-wrap"{key_attr}>{body.replace(_PLACEHOLDER, "t" + digest)}</div>'
+    wrap = "smp-table-wrap smp-scroll" if scroll else "smp-table-wrap"
+    return f'<div class="{wrap}"{key_attr}>{body.replace(_PLACEHOLDER, "t" + digest)}</div>'
 
 
-def safe_table(data, hide_index: bool = False, key: str | None = None) -> None:
+def safe_table(data, hide_index: bool = False, key: str | None = None, scroll: bool = False) -> None:
     """A static table whose text shows as written: escaped HTML (:func:`table_html`) drawn by ``st.html``.
 
     ``st.table`` would render every cell as Markdown in the browser, which cost Town centre's five tables
@@ -231,7 +234,7 @@ def safe_table(data, hide_index: bool = False, key: str | None = None) -> None:
     """
     import streamlit as st
 
-    st.html(table_html(data, hide_index=hide_index, key=key))
+    st.html(table_html(data, hide_index=hide_index, key=key, scroll=scroll))
 
 
 _PLOTLY_TAG = re.compile(r"<(?!br\s*/?>)", re.IGNORECASE)

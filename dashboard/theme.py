@@ -119,6 +119,7 @@ def contrast_ratio(foreground: str, background: str) -> float:
 
 
 # ---------------------------------------------------------------- CSS
+PIN_FIRST_REM = 2.6  # the width of a scrolling table's pinned first column (a row number)
 NARROW_PX = 700  # below this width (phones, and 200 % zoom on small laptops) the narrow layout applies
 
 APP_CSS = f"""
@@ -144,6 +145,13 @@ APP_CSS = f"""
 .smp-table thead th {{ font-weight: 600; background: {TABLE_HEAD}; }}
 .smp-table tbody tr:last-child :is(th, td) {{ border-bottom: none; }}
 .smp-table tr :is(th, td):last-child {{ border-right: none; }}
+/* a wide table that scrolls sideways (safe_text.table_html(scroll=True), the patrol sheet): its first two
+   columns (number and place) stay in view while the reader swipes */
+.smp-scroll :is(th, td):first-child {{ position: sticky; left: 0; z-index: 1; box-sizing: border-box;
+  width: {PIN_FIRST_REM}rem; min-width: {PIN_FIRST_REM}rem; max-width: {PIN_FIRST_REM}rem; }}
+.smp-scroll :is(th, td):nth-child(2) {{ position: sticky; left: {PIN_FIRST_REM}rem; z-index: 1;
+  box-shadow: 2px 0 0 {TABLE_LINE}; }}
+.smp-scroll td:is(:first-child, :nth-child(2)) {{ background: {WHITE}; }}
 /* the filter summary is for narrow screens only; the compact tables replace the full ones there */
 .st-key-phone_filters, [class*="st-key-tblnarrow_"], [class*="st-key-mapnarrow_"] {{ display: none; }}
 @media (max-width: {NARROW_PX}px) {{
@@ -163,6 +171,12 @@ APP_CSS = f"""
     white-space: normal !important; overflow-wrap: anywhere; word-break: normal; min-width: 0 !important; }}
   :is(.smp-table-wrap, [data-testid="stMarkdownContainer"]) :is(th, td) * {{
     overflow-wrap: anywhere !important; hyphens: auto; }}
+  /* ...except a table meant to scroll: its columns keep their widths, the place wraps, the rest does not */
+  .smp-table-wrap.smp-scroll table {{ width: auto; min-width: 100%; table-layout: auto; }}
+  .smp-table-wrap.smp-scroll :is(th, td) {{ white-space: nowrap !important; overflow-wrap: normal !important; }}
+  .smp-table-wrap.smp-scroll :is(th, td):first-child {{ min-width: {PIN_FIRST_REM}rem !important; }}
+  .smp-table-wrap.smp-scroll :is(th, td):nth-child(2) {{ white-space: normal !important;
+    min-width: 7.5rem !important; max-width: 9.5rem; }}
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem !important; padding-right: 0.75rem !important; }}
   h1 {{ font-size: 2rem !important; }}
   [data-testid="stMetricValue"] {{ font-size: 1.9rem !important; }}

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import hotspots_view as hv
 from dashboard import patrol_view as pv
-from dashboard.charts import download_context, download_csv, number_columns, vega_chart
+from dashboard.charts import download_context, download_csv, vega_chart
 from dashboard.data import query, store_version
 from dashboard.priorities_view import SHORT_NAMES
 from dashboard.safe_text import md_escape, safe_table
@@ -135,9 +135,9 @@ centre = tuple(point.points) if point is not None else ()
 
 
 def render_full() -> None:
-    st.dataframe(shown, hide_index=True, key="tbl_patrol", height=35 * (len(shown) + 1) + 3, column_config={
-        **number_columns(shown), "No.": st.column_config.NumberColumn(pinned=True, width=40),
-        "Place (on or near)": st.column_config.TextColumn(pinned=True)})  # stay in view when swiping on a phone
+    # a static table (a data grid costs a canvas on every visit); on a phone it scrolls sideways with the
+    # number and place pinned. Place names are data: shown as written.
+    safe_table(shown, hide_index=True, key="tbl_patrol", scroll=True)
     with st.container(key="patrol_screen_only", horizontal=True):
         download_csv(pv.csv_table(table, columns, win.can_compare), pv.csv_view_name(columns), "patrol",
                      label="Download this sheet (CSV)")
@@ -163,7 +163,7 @@ def render_print() -> None:
         st.caption("Print with your browser's print command (Ctrl+P, or ⌘+P on a Mac): one A4 page, landscape.")
     left, right = st.columns([5, 2])
     with left:
-        safe_table(shown.style.hide(axis="index"))  # place names are data: shown as written
+        safe_table(shown, hide_index=True, key="tbl_patrol_print")  # place names are data: shown as written
     with right:
         vega_chart(pv.cached_map_figure(table, f.ward_set, map_highlight, 360, 16, centre), key="fig_patrol_map_print")
         st.caption("Numbers as in the table; orange: REPEAT location, blue: other; outlines: wards.")

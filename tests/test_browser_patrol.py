@@ -131,9 +131,36 @@ def test_the_full_view_on_desktop_and_phone(server):
                     wait_idle(pg)
                 assert pg.get_by_role("button", name="Download this sheet (CSV)").is_visible()
                 assert not overlapping_numbers(pg), (name, overlapping_numbers(pg))
+                sheet = pg.locator('[data-table="tbl_patrol"]')
+                assert sheet.locator("tbody tr").count() == 20
+                if name == "patrol_phone":
+                    assert pinned_after_swipe(pg) == {"No.": True, "Place (on or near)": True, "last column": True}
                 screenshot(pg, SHOTS / f"{name}.png")
 
     in_own_thread(flow)
+
+
+SWIPE_JS = """() => {
+    const wrap = document.querySelector('[data-table="tbl_patrol"]');
+    const box = () => wrap.getBoundingClientRect();
+    const heads = () => Object.fromEntries([...wrap.querySelectorAll('thead th')].map(
+        th => [th.textContent.trim(), th.getBoundingClientRect()]));
+    const wider = wrap.scrollWidth > wrap.clientWidth + 1;
+    const lastHidden = Object.values(heads()).at(-1).right > box().right + 1;
+    wrap.scrollLeft = wrap.scrollWidth;  // swipe to the last column
+    const h = heads(), b = box();
+    const inView = r => r.left >= b.left - 1 && r.right <= b.right + 1;
+    return {wider, lastHidden, no: inView(h['No.']) && h['No.'].left <= b.left + 2,
+            place: inView(h['Place (on or near)']), last: inView(Object.values(h).at(-1))};
+}"""
+
+
+def pinned_after_swipe(pg) -> dict:
+    """On a phone the sheet is wider than the screen and scrolls sideways inside its box; after a swipe to
+    its last column, the number and the place are still in view (pinned) and so is the last column."""
+    r = pg.evaluate(SWIPE_JS)
+    assert r["wider"] and r["lastHidden"], f"the sheet should be wider than a phone before the swipe: {r}"
+    return {"No.": r["no"], "Place (on or near)": r["place"], "last column": r["last"]}
 
 
 def test_pdf_page_count_reads_a_two_page_pdf():

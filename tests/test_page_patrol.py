@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from tests.apptest_helpers import as_number, open_page, rerun, shown_tables, sql, texts
+from tests.apptest_helpers import as_number, open_page, read_numbers, rerun, shown_tables, sql, texts
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,10 @@ def sheet(full_store):
 
 
 def shown_table(at) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if "Grid ref" in d.value.columns)
+    """The sheet as the reader sees it (a static table), its columns of numbers read as numbers."""
+    tables = shown_tables(at, "tbl_patrol")
+    assert len(tables) == 1 and not at.dataframe, "one static sheet and no data grid"
+    return read_numbers(tables[0])
 
 
 def test_numbers_match_sql_for_a_fixed_window(sheet, full_store):
@@ -129,7 +132,7 @@ def test_every_snap_point_in_the_borough_is_told_apart(full_store):
 def test_print_view_shows_the_same_rows_as_a_static_table(full_store, sheet):
     at = open_page(PAGE, full_store, {"area": f"ward:{HIGH_STREET}", "cols": COLS, "top": "20", "view": "print"})
     assert not at.exception
-    printed = shown_tables(at)[0]
+    printed = shown_tables(at, "tbl_patrol_print")[0]
     screen = shown_table(sheet)
     assert printed["Total"].map(as_number).tolist() == screen["Total"].tolist()
     assert printed["Grid ref"].tolist() == screen["Grid ref"].tolist()
