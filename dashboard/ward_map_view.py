@@ -42,6 +42,9 @@ __all__ = [
     "map_frame",
     "display_ward_table",
     "ward_table_phone_columns",
+    "WARD_ORDERS",
+    "ward_orders",
+    "order_ward_table",
     "year_coverage",
     "year_change_specs",
     "metric_delta",
@@ -255,10 +258,51 @@ def display_ward_table(table: pd.DataFrame, columns: Mapping[str, str]) -> pd.Da
     return out.sort_values([first, "Ward"], ascending=[False, True]).reset_index(drop=True)
 
 
-def ward_table_phone_columns(columns: Mapping[str, str], comparing: bool) -> list[str] | None:
+WARD_ORDERS = {
+    "records": "Most records",
+    "rate": "Highest rate per 1,000 residents",
+    "change": "Largest rise in records",
+    "pct_change": "Largest % rise",
+    "name": "Ward name (A to Z)",
+    "cluster": "Cluster, then most records",
+}
+
+
+def ward_orders(comparing: bool) -> dict[str, str]:
+    """The orders the ward table offers (a change only when comparing).
+
+    >>> list(ward_orders(False))
+    ['records', 'rate', 'name', 'cluster']
+    """
+    return {k: label for k, label in WARD_ORDERS.items() if comparing or k not in ("change", "pct_change")}
+
+
+def order_ward_table(shown: pd.DataFrame, by: str, columns: Mapping[str, str]) -> pd.DataFrame:
+    """:func:`display_ward_table` in the order chosen (``WARD_ORDERS``): most first for a number, a missing
+    value (a % change from zero) last, ties by ward name. The Rank column always ranks by records.
+
+    >>> t = pd.DataFrame({"Ward": ["B", "A", "C"], "Records, 2025": [5, 9, 5], "Per 1,000, 2025": [2.0, 1.0, 3.0],
+    ...                   "Change": [1, -2, 4], "% change": [25.0, -18.2, None], "Cluster": ["C2", "C1", "C1"]})
+    >>> cols = {"whole": "2025", "change": "Change", "pct_change": "% change"}
+    >>> [order_ward_table(t, by, cols)["Ward"].tolist() for by in ("records", "rate", "change", "pct_change",
+    ...                                                              "name", "cluster")]
+    [['A', 'B', 'C'], ['C', 'B', 'A'], ['C', 'B', 'A'], ['B', 'A', 'C'], ['A', 'B', 'C'], ['A', 'C', 'B']]
+    """
+    records, rate = f"Records, {columns['whole']}", f"Per 1,000, {columns['whole']}"
+    keys = {"records": [records], "rate": [rate], "change": [columns.get("change", "")],
+            "pct_change": [columns.get("pct_change", "")], "name": [], "cluster": ["Cluster", records]}
+    if by not in keys or not set(keys[by]) <= set(shown.columns):
+        raise ValueError(f"unknown ward table order {by!r}")
+    sort = [*keys[by], "Ward"]
+    ascending = [c == "Cluster" for c in keys[by]] + [True]
+    return shown.sort_values(sort, ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def ward_table_phone_columns(columns: Mapping[str, str], comparing: bool, order: str = "records") -> list[str] | None:
     """The ward table's columns on a phone: the ward, then the count its % change is worked from, then the %
-    change, so the two numbers side by side always cover the same months. ``None`` when not comparing (the
-    phone copy then picks the whole period's count as usual).
+    change, so the two numbers side by side always cover the same months; the column the table is ordered by
+    (``order``, :data:`WARD_ORDERS`) is added after the ward when it is not one of them. ``None`` when not
+    comparing and ordered by records or name (the phone copy then picks the whole period's count as usual).
 
     >>> cols = {"whole": "Jan–Dec 2025 (whole period)", "current": "Jan–Apr 2025", "comparison": "Jan–Apr 2024",
     ...         "change": "Change", "pct_change": "% change"}
@@ -268,10 +312,19 @@ def ward_table_phone_columns(columns: Mapping[str, str], comparing: bool) -> lis
     ['Ward', 'Records, Jan–Apr 2025', '% change']
     >>> ward_table_phone_columns(cols, False) is None
     True
+    >>> ward_table_phone_columns(cols, True, "rate")
+    ['Ward', 'Per 1,000, Jan–Dec 2025 (whole period)', 'Records, Jan–Apr 2025', '% change']
+    >>> ward_table_phone_columns(cols, False, "cluster")
+    ['Ward', 'Cluster', 'Records, Jan–Dec 2025 (whole period)']
     """
-    if not comparing:
-        return None
-    return ["Ward", f"Records, {columns.get('current') or columns['whole']}", columns["pct_change"]]
+    whole = f"Records, {columns['whole']}"
+    base = ["Ward", f"Records, {columns.get('current') or columns['whole']}", columns["pct_change"]] if comparing \
+        else None
+    ordered = {"rate": f"Per 1,000, {columns['whole']}", "change": columns.get("change"), "cluster": "Cluster"}.get(order)
+    if not ordered:
+        return base
+    base = base or ["Ward", whole]
+    return base if ordered in base else [base[0], ordered, *base[1:]]
 
 
 # ---- Table 8: by year ------------------------------------------------------------------------

@@ -125,8 +125,8 @@ def render_profile(table, code: str) -> None:
                      "a rate over the months shown, not per year unless they make a year.")
     context = query("area_and_borough_by_class", months=list(cmp.period_months), **ward_args, **area)
     st.markdown(f"**{md_escape(row.ward_name)} beside the whole borough**, {cmp.period_label}")
-    show_table(rate_context_table(context, f.classes, cmp.period_label, LABELS), "wm_context",
-               f"ward_vs_borough_{code}.csv")
+    static_table(rate_context_table(context, f.classes, cmp.period_label, LABELS), "wm_context",
+                 f"ward_vs_borough_{code}.csv")
     st.caption(rate_context_caption(context, f"{row.ward_name} ward", cmp.period_label, len(cmp.period_months)))
     monthly = query("monthly_counts_by_class", months=list(ctx.months), **ward_args, **area)
     st.markdown(f"**Records per month, {row.ward_name}**: {', '.join(f.classes)}, every month from the first to the "
@@ -143,13 +143,16 @@ def render_profile(table, code: str) -> None:
         st.markdown(f"**Records by crime type**, {v.describe_months(cmp.period_months)}")
         show_chart(type_mix_figure(mix), mix, "wm_mix", f"ward_crime_mix_{code}.csv")
     with right:
-        st.markdown(f"**Top LSOAs**, {v.describe_months(cmp.period_months)} (records placed in this ward)")
-        top = v.top_lsoas(query("lsoa_summary", comparison_months=[], **months))
-        show_table(lsoa_codes.add_2011_codes(top, top["LSOA code"], lsoa_codes.lookup()),
-                   "wm_lsoas", f"lsoas_{code}.csv")
-        st.markdown("**Top locations** (police.uk anonymised snap points: 'On or near' a street or place)")
+        st.markdown(f"**Top locations**, {v.describe_months(cmp.period_months)} (police.uk anonymised snap points: "
+                    "'On or near' a street or place)")
         locs = query("top_locations", comparison_months=[], top_n=10, repeat_min_months=6, **months)
-        show_table(v.top_locations(locs), "wm_locs", f"locations_{code}.csv")
+        static_table(v.top_locations(locs), "wm_locs", f"locations_{code}.csv",
+                     formats={"Latitude": "%.5f", "Longitude": "%.5f"})
+    # full width: its seven columns do not fit half the page
+    st.markdown(f"**Top LSOAs**, {v.describe_months(cmp.period_months)} (records placed in this ward)")
+    top = v.top_lsoas(query("lsoa_summary", comparison_months=[], **months))
+    static_table(lsoa_codes.add_2011_codes(top, top["LSOA code"], lsoa_codes.lookup()), "wm_lsoas",
+                 f"lsoas_{code}.csv")
 
 
 def render_years() -> None:
@@ -225,9 +228,14 @@ if profile and table is not None:
     render_profile(table, profile)
 if table is not None:
     st.subheader("Ward table (Strategic Assessment Appendix 2, Tables 1 and 2)")
-    show_table(v.display_ward_table(table, period_columns(cmp)), "wm_wards",
-               f"ward_table_{f.ward_set}.csv",
-               compact=v.ward_table_phone_columns(period_columns(cmp), "change" in table))
+    orders = v.ward_orders("change" in table)
+    if ss.get("wm_order") not in orders:  # e.g. a change order kept after the comparison was turned off
+        ss["wm_order"] = "records"
+    order = st.selectbox("Order the table by", list(orders), format_func=orders.get, key="wm_order")
+    # a static table (a data grid costs a canvas on every visit); the order is chosen above
+    static_table(v.order_ward_table(v.display_ward_table(table, period_columns(cmp)), order, period_columns(cmp)),
+                 "wm_wards", f"ward_table_{f.ward_set}.csv",
+                 compact=v.ward_table_phone_columns(period_columns(cmp), "change" in table, order))
     st.caption(v.ward_table_caption(cmp.period_months, cmp.months, cmp.comparison_months, f.ward_set))
 render_years()
 render_boundaries(profile)
