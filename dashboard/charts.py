@@ -3,7 +3,6 @@ its table alternative and a CSV download of exactly the numbers plotted."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
 import math
@@ -641,10 +640,14 @@ def static_table(df: pd.DataFrame, key: str, filename: str, placeholder: str | N
     For tables shown on arrival that nobody needs to sort or scroll (a handful of rows): the data grid of
     :func:`show_table` loads and paints a canvas on every visit (0.2-0.4 s of a warm visit in a browser).
     """
-    from dashboard.safe_text import safe_table  # noqa: PLC0415
+    from dashboard.safe_text import content_key, kept, safe_table  # noqa: PLC0415
 
-    shown = shown_numbers(df, placeholder or "", formats)
-    columns, _ = compact_columns(df, first=compact)
+    def prepare():
+        return shown_numbers(df, placeholder or "", formats), compact_columns(df, first=compact)[0]
+
+    # kept by the table's content: formatting every cell again on a warm visit cost 10-25 ms a table
+    shown, columns = kept(content_key("static_table", df, placeholder, tuple(sorted((formats or {}).items())),
+                                      tuple(compact or ())), prepare)
     if not columns:
         safe_table(shown, hide_index=True, key=f"tbl_{key}")
     else:
@@ -710,8 +713,31 @@ def vega_chart(fig: VegaFigure, key: str) -> None:
 
 
 def _vega(spec: dict, datasets: dict, description: str | None, key: str, **kwargs):
-    return st.vega_lite_chart(spec={**copy.deepcopy(spec), "datasets": dict(datasets)}, key=key, width="stretch",
-                              theme=None, alt=description, **kwargs)
+    return st.vega_lite_chart(spec=_streamlit_copy(spec, datasets), key=key, width="stretch", theme=None,
+                              alt=description, **kwargs)
+
+
+def _streamlit_copy(spec: dict, datasets: dict) -> dict:
+    """The copy of a cached spec that ``st.vega_lite_chart`` may change: Streamlit sets or removes top-level
+    keys (``autosize``, ``datasets``, ``data``) and a null legend title in the top-level colour encoding, and
+    nothing deeper. A deep copy of a map's spec (its GeoJSON inline) was a quarter of the Clusters page's
+    server time; ``tests/test_vega.py`` checks that drawing a chart leaves its cached spec as it was.
+
+    >>> spec = {"encoding": {"color": {"title": None, "legend": {"title": None}}, "x": {"field": "a"}}}
+    >>> out = _streamlit_copy(spec, {"d": [1]})
+    >>> out["encoding"]["color"]["legend"] is not spec["encoding"]["color"]["legend"], out["datasets"]
+    (True, {'d': [1]})
+    >>> out["encoding"]["x"] is spec["encoding"]["x"]
+    True
+    """
+    out = {**spec, "datasets": dict(datasets)}
+    encoding = spec.get("encoding")
+    if isinstance(encoding, dict) and isinstance(encoding.get("color"), dict):
+        color = dict(encoding["color"])
+        if isinstance(color.get("legend"), dict):
+            color["legend"] = dict(color["legend"])
+        out["encoding"] = {**encoding, "color": color}
+    return out
 
 
 def vega_map(fig: VegaFigure, key: str, selectable: bool = False) -> None:

@@ -13,7 +13,9 @@ and in the cells of ``st.table`` (which the dashboard does not use); plotly rend
 * :func:`one_line` and :func:`shorten` keep a message to one line and a bounded length (a hostile key
   or value cannot fill the page);
 * :func:`safe_table` draws a static table (a DataFrame or a Styler) as HTML with every shown value escaped
-  (:func:`table_html`); ``st.table`` would render each cell as Markdown;
+  (:func:`table_html`); ``st.table`` would render each cell as Markdown. :func:`styled_table` does the same
+  for a Styler made by a function of its arguments. Both keep the HTML of the tables they drew (keyed by
+  the data's content, :func:`content_key`), so a warm visit does not lay the same table out again;
 * :func:`plotly_text` / :func:`sanitize_figure` neutralise plotly's HTML subset (``<br>`` kept).
 
 Pure functions except :func:`safe_table`; doctests below, browser checks in ``tests/test_browser.py``.
@@ -27,7 +29,8 @@ import html
 import math
 import numbers
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 
 import pandas as pd
 
@@ -35,6 +38,8 @@ __all__ = [
     "MAX_SHOWN",
     "WORD_JOINER",
     "cell_text",
+    "content_key",
+    "kept",
     "md_escape",
     "one_line",
     "plotly_text",
@@ -42,6 +47,7 @@ __all__ = [
     "safe_table",
     "sanitize_figure",
     "shorten",
+    "styled_table",
     "table_html",
 ]
 
@@ -226,15 +232,91 @@ def table_html(data, hide_index: bool = False, key: str | None = None, scroll: b
     return f'<div class="{wrap}"{key_attr}>{body.replace(_PLACEHOLDER, "t" + digest)}</div>'
 
 
+def content_key(*parts) -> bytes | None:
+    """A digest of ``parts`` by value (data frames by their columns, types, index and every value; text,
+    numbers and tuples of them by ``repr``), or ``None`` for anything else (then nothing is cached).
+
+    >>> a = pd.DataFrame({"n": [1, 2]})
+    >>> content_key(a, "k") == content_key(a.copy(), "k"), content_key(a, "k") == content_key(a, "j")
+    (True, False)
+    >>> content_key(pd.DataFrame({"n": [1]}, dtype=object)) == content_key(pd.DataFrame({"n": ["1"]}))
+    False
+    >>> content_key(pd.DataFrame({"m": [1, 2]})) == content_key(a), content_key(object()) is None, content_key(("a", (1, 2)))[:0]
+    (False, True, b'')
+    """
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            try:
+                values = pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes()
+            except TypeError:
+                return None
+            # object columns hash by their text: the values' types tell 1 from "1" and None from "None"
+            kinds = [tuple(type(v).__name__ for v in part[c]) if part[c].dtype == object else ()
+                     for c in part.columns] if part.columns.is_unique else None
+            if kinds is None:
+                return None
+            h.update(repr(("frame", part.shape, [repr(c) for c in part.columns], [str(t) for t in part.dtypes],
+                           list(part.index.names), str(part.index.dtype), kinds)).encode())
+            h.update(values)
+        elif _plain(part):
+            h.update(repr((type(part).__name__, part)).encode())
+        else:
+            return None
+    return h.digest()
+
+
+def _plain(part) -> bool:
+    """Text, a number, ``None``, or a tuple of them (nested): things whose ``repr`` says what they are."""
+    if part is None or isinstance(part, (str, int, float, bool)):
+        return True
+    return isinstance(part, tuple) and all(_plain(p) for p in part)
+
+
+_KEPT: OrderedDict[bytes, object] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+_KEPT_MAX = 512  # tables kept (each a few kB)
+
+
+def kept(digest: bytes | None, build):
+    """``build()``, kept by ``digest`` (:func:`content_key`; least recently used dropped first, ``None`` never
+    kept). What is kept is shared by every session: treat it as read-only."""
+    if digest is not None:
+        with _KEPT_LOCK:
+            if digest in _KEPT:
+                _KEPT.move_to_end(digest)
+                return _KEPT[digest]
+    out = build()
+    if digest is not None:
+        with _KEPT_LOCK:
+            _KEPT[digest] = out
+            while len(_KEPT) > _KEPT_MAX:
+                _KEPT.popitem(last=False)
+    return out
+
+
 def safe_table(data, hide_index: bool = False, key: str | None = None, scroll: bool = False) -> None:
     """A static table whose text shows as written: escaped HTML (:func:`table_html`) drawn by ``st.html``.
 
     ``st.table`` would render every cell as Markdown in the browser, which cost Town centre's five tables
-    0.4-0.7 s of a warm visit; an HTML table is drawn at once, styled by the theme (``.smp-table``).
+    0.4-0.7 s of a warm visit; an HTML table is drawn at once, styled by the theme (``.smp-table``). The HTML
+    of a DataFrame is kept by its content (laying a table out was about 40% of the Clusters page's server
+    time); a Styler is laid out every time (use :func:`styled_table`).
     """
     import streamlit as st
 
-    st.html(table_html(data, hide_index=hide_index, key=key, scroll=scroll))
+    digest = content_key("safe_table", data, hide_index, key, scroll) if isinstance(data, pd.DataFrame) else None
+    st.html(kept(digest, lambda: table_html(data, hide_index=hide_index, key=key, scroll=scroll)))
+
+
+def styled_table(builder, *args, key: str | None = None) -> None:
+    """:func:`safe_table` of ``builder(*args)`` (a DataFrame or a pandas Styler), laid out once per distinct
+    arguments (compared by value, :func:`content_key`) and kept: ``builder`` must depend on nothing else."""
+    import streamlit as st
+
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    digest = content_key("styled_table", name, key, *args)
+    st.html(kept(digest, lambda: table_html(builder(*args), key=key)))
 
 
 _PLOTLY_TAG = re.compile(r"<(?!br\s*/?>)", re.IGNORECASE)

@@ -14,7 +14,7 @@ from dashboard.compare import (ALL_CRIME, SIGNIFICANCE_NOTE, comparison_for, com
 from dashboard.data import query
 from dashboard.filters import CLASS_LABELS
 from dashboard.maps import display_geojson
-from dashboard.safe_text import md_escape, safe_table
+from dashboard.safe_text import md_escape, safe_table, styled_table
 from dashboard.state import current_filters, filter_context
 
 f, ctx = current_filters(), filter_context()
@@ -129,7 +129,7 @@ def render_tables(d: dict, cluster: str) -> None:
     st.subheader("By year, as the Strategic Assessment's Appendix 2 Tables 3-5")
     for cls, table in d["tables"].items():
         st.markdown(f"**Table {TABLE_NO[cls]} – {CLASS_LABELS[cls]}**")
-        safe_table(v.style_table(table, cluster))
+        styled_table(v.style_table, table, cluster)
         download_csv(d["numbers"][cls], f"cluster_{cls.lower()}_by_year.csv", f"cl_tab_{cls}")
     st.caption(v.tables_caption(d["plan"], f.ward_set, f.crime_types, f.priority))
 
@@ -180,12 +180,12 @@ def render_print(d: dict, cluster: str) -> None:
     with left:
         if cmp.has_data:
             st.markdown(f"**Key figures, {cmp.label}**" + (f" vs {cmp.comparison_label}" if cmp.can_compare else ""))
-            safe_table(v.style_table(v.key_figures_table(headline_table(d["period"], cmp, f.classes), cmp, LABELS),
-                                     cluster))
+            styled_table(v.style_table, v.key_figures_table(headline_table(d["period"], cmp, f.classes), cmp, LABELS),
+                         cluster)
             st.caption(comparison_sentence(cmp))
             render_ward_changes(d, cluster, compact=True)
         st.markdown(f"**{cluster} by year (Appendix 2 Tables 3-5)**")
-        safe_table(v.style_table(v.cluster_rows(d["tables"], cluster), cluster))
+        styled_table(v.style_table, v.cluster_rows(d["tables"], cluster), cluster)
         st.caption(v.tables_caption(d["plan"], f.ward_set, f.crime_types, f.priority, short=True))
     with right:
         render_map(d, cluster, height=160)

@@ -10,7 +10,7 @@ from dashboard.charts import cached_figure, download_context, download_csv, show
 from dashboard.clusters_view import style_table
 from dashboard.data import query
 from dashboard.filters import WARD_SET_LABELS
-from dashboard.safe_text import md_escape, safe_table
+from dashboard.safe_text import md_escape, styled_table
 from dashboard.state import current_filters, filter_context
 
 f, ctx = current_filters(), filter_context()
@@ -59,7 +59,7 @@ def render_table(d: dict, start: int, end: int) -> None:
         st.info(f"No year has police.uk data for any month of {label}. Choose other months.")
         return
     table = v.town_display(d["numbers"], plan, start, end)
-    safe_table(style_table(table, ""))
+    styled_table(style_table, table, "")
     download_csv(d["numbers"], f"town_centre_{start}_{end}.csv", "tc_table")
     notes = [f"“no data”: police.uk has no data for {label} of that year (it is not zero)."]
     partial = [plan.heading(y) for y in plan.years_with_data if len(plan.coverage[y]) < len(plan.window)]
@@ -84,7 +84,7 @@ def render_published_comparison() -> None:
         return
     st.markdown("**As published** in the SMP Strategic Assessment 2024/25, para 64 (Kent Police recorded crime, "
                 "pre-May-2024 High Street ward; June to December, domestic abuse June to November):")
-    safe_table(style_table(table, ""))
+    styled_table(style_table, table, "")
     shared = v.published_notes(published)
     st.caption("Source: SMP Strategic Assessment 2024/25, para 64 table (Diff and % change as printed). "
                + (f"Notes: {md_escape('; '.join(shared))}." if shared else ""))
@@ -98,12 +98,12 @@ def render_published_comparison() -> None:
     text, numbers = v.side_by_side(published, police, ctx.present_months)
     st.markdown("**Beside police.uk for the same months** (computed by this dashboard on the pre-May-2024 High "
                 "Street ward, whatever boundary set or months are chosen above):")
-    safe_table(style_table(text, ""))
+    styled_table(style_table, text, "")
     download_csv(numbers, "para64_beside_police_uk.csv", "tc_beside")
     for year in [y for y in years if numbers[f"police_uk_{y}"].notna().any()]:
         st.markdown(f"**{year} like for like, per month** (the published figure covers 7 months, police.uk "
                     f"{int(numbers[f'police_uk_{year}_months'].max())}):")
-        safe_table(style_table(v.per_month_comparison(numbers, year), ""))
+        styled_table(style_table, v.per_month_comparison(numbers, year), "")
         st.caption("Per month = the count divided by its number of months: a rough like-for-like only (December "
                    "is often busier than the average month).")
     with st.expander("Why the published and police.uk figures differ", expanded=True):
@@ -121,7 +121,7 @@ def render_share(d: dict, start: int, end: int) -> None:
     shown = shares.copy()
     for c in shown.columns[1:]:
         shown[c] = [f"{x:.1f}%" if x == x else "no data" for x in shares[c]]
-    safe_table(style_table(shown, ""))
+    styled_table(style_table, shown, "")
     download_csv(shares, "high_street_share.csv", "tc_share")
     st.caption("High Street ward's records as a percentage of all records in the borough (High Street + rest), "
                "for the same months. The Strategic Assessment (paras 22 and 63) puts High Street at about 22% of "

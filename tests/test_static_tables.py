@@ -78,3 +78,32 @@ def test_a_table_body_parses_back_to_what_was_sent():
 
     df = pd.DataFrame({"Place": ["On or near A & B", 'Say "hi"'], "n": [1, 22]})
     assert parse_table(table_html(df)).values.tolist() == [["On or near A & B", "1"], ['Say "hi"', "22"]]
+
+
+def test_kept_tables_follow_their_content(monkeypatch):
+    """``safe_table`` and ``styled_table`` keep the HTML of a table they drew; a table that differs in one value,
+    a heading, a type, or the styler's argument gets its own HTML, and an identical one is not laid out again."""
+    import streamlit as st
+
+    from dashboard import safe_text
+    from dashboard.clusters_view import style_table
+
+    sent, built = [], []
+    real = safe_text.table_html
+    monkeypatch.setattr(st, "html", sent.append)
+    monkeypatch.setattr(safe_text, "table_html", lambda *a, **k: built.append(1) or real(*a, **k))
+    monkeypatch.setattr(safe_text, "_KEPT", type(safe_text._KEPT)())
+    a = pd.DataFrame({"Cluster": ["Cluster 1", "Cluster 2"], "n": [1, 2]})
+    variants = [a, a.assign(n=[1, 3]), a.rename(columns={"n": "m"}), a.astype({"n": object}).assign(n=["1", "2"])]
+    for df in variants:
+        safe_text.safe_table(df)
+    safe_text.safe_table(a.copy())
+    assert len(set(sent[:3])) == 3 and sent[4] == sent[0]
+    assert len(built) == 4  # the text "1" is laid out apart from the number 1; the copy of the first is not
+    sent.clear()
+    for cluster in ("Cluster 1", "Cluster 2", "Cluster 1"):
+        safe_text.styled_table(style_table, a, cluster)
+    one, two, again = (parse_table(h) for h in sent)
+    assert sent[0] != sent[1] and sent[2] == sent[0] and len(built) == 6
+    assert one.equals(two) and one.equals(again)  # the same text, a different row shaded
+    assert "font-weight: bold" in sent[0] and sent[0].index("Cluster 1") < sent[0].index("Cluster 2")
