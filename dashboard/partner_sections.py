@@ -20,7 +20,7 @@ from dashboard.charts import download_csv, show_chart, show_table
 from dashboard.data import query
 from dashboard.maps import choropleth, display_geojson
 from dashboard.partner_view import theme_label
-from dashboard.safe_text import md_escape, safe_table
+from dashboard.safe_text import md_escape, safe_table, styled_table
 
 __all__ = ["render"]
 
@@ -38,7 +38,7 @@ def _theme(theme: str) -> pd.DataFrame:
 
 def _static(df: pd.DataFrame) -> None:
     """A small table shown in full (long notes wrap, nothing is cut off); cells shown as written."""
-    safe_table(df.style.hide(axis="index"))
+    safe_table(df, hide_index=True)
 
 
 def _caption(text: str) -> None:
@@ -462,16 +462,20 @@ def _asb(df: pd.DataFrame) -> None:
 
 # --- serious violence and organised crime ------------------------------------------------------------
 
+def _style_ranking(shown: pd.DataFrame):
+    """The ranking table as shown: Maidstone's row shaded and bold, the ranks centred."""
+    return (shown.style.apply(lambda r: [theme.HIGHLIGHT_ROW_CSS if r["District"] == "Maidstone" else ""
+                                         for _ in r], axis=1)
+            .hide(axis="index").set_properties(subset=list(shown.columns[1:]), **{"text-align": "center"}))
+
+
 def _ranking(df: pd.DataFrame, family: str) -> None:
     table = piv.ranking_table(df, family)
     if table.empty:
         st.info("No rankings in the store.")
         return
     shown = table.drop(columns=["area_code", "is_maidstone"])
-    styled = (shown.style.apply(lambda r: [theme.HIGHLIGHT_ROW_CSS if r["District"] == "Maidstone" else ""
-                                           for _ in r], axis=1)
-              .hide(axis="index").set_properties(subset=list(shown.columns[1:]), **{"text-align": "center"}))
-    safe_table(styled)
+    styled_table(_style_ranking, shown)  # laid out once per distinct table (kept by content)
     sel = piv.select(df, prefix=f"{family}_rank_")
     _caption("Rank among the 13 Kent and Medway districts, 1 = highest (equal values share a rank). Columns: age "
                "band · measure (count of crimes, harm score, rate per 1,000 population). Maidstone is shaded and "

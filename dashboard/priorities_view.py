@@ -85,6 +85,7 @@ __all__ = [
     "months_between",
     "has_records",
     "section_data",
+    "all_sections",
     "SPC_HOW",
     "baseline_help",
     "can_cannot_blocks",
@@ -731,6 +732,17 @@ def section_data(priority: dict, monthly: pd.DataFrame, months: Sequence[dt.date
         out["chart"], out["spc_note"] = spc_for(series, baseline)
         out["signal_month"], out["signal"] = latest_signal(out["chart"], period_months)
     return out
+
+
+def all_sections(prios: pd.DataFrame, monthly: pd.DataFrame, months: Sequence[dt.date], classes: tuple,
+                 crime_types: tuple, type_classes: dict[str, str], baseline: Period | None,
+                 period_months: tuple, compared: tuple, comparison: tuple) -> dict[str, dict]:
+    """:func:`section_data` for every priority (rows of the ``priorities`` query), by priority id: one call,
+    so that the page can keep the result by its inputs (``charts.cached_figure``) and a warm visit does not
+    work out ten SPC charts again. The result is shared: read it, never change it."""
+    return {p["priority_id"]: section_data(p, monthly, months, classes, crime_types, type_classes, baseline,
+                                           period_months, compared, comparison)
+            for p in prios.to_dict("records")}
 
 
 # --- words ----------------------------------------------------------------------------------------

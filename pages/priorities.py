@@ -208,9 +208,9 @@ args = {k: v for k, v in f.query_args().items() if k != "priority"}  # each sect
 monthly = query("priority_monthly_by_type", months=sorted(set(MONTHS) | set(cmp.all_months)), **args)
 summary_slot = st.container()
 baseline = choose_baseline()
-sections = {p.priority_id: pv.section_data(p._asdict(), monthly, MONTHS, f.classes, f.crime_types, ctx.crime_types,
-                                           baseline, cmp.period_months, cmp.months, cmp.comparison_months)
-            for p in prios.itertuples()}
+sections = cached_figure(pv.all_sections, prios, monthly, MONTHS, tuple(f.classes), tuple(f.crime_types),
+                         dict(ctx.crime_types), baseline, tuple(cmp.period_months), tuple(cmp.months),
+                         tuple(cmp.comparison_months))  # kept by its inputs: ten SPC charts worked out once
 with summary_slot:
     render_summary(sections)
 
