@@ -633,14 +633,45 @@ def cluster_map_figures(geojson: dict, table: pd.DataFrame, cluster: str, height
     outline = alt.Chart(edges, name="zoom_box").mark_rule(color=theme.BLACK, strokeWidth=1.5).encode(
         longitude="lon:Q", latitude="lat:Q", longitude2="lon2:Q", latitude2="lat2:Q")
     no_legend = alt.Color("properties.group:N", scale=scale, legend=None)
-    inset_layers = [wards(False, thin=True).encode(color=no_legend)]
-    if ins:
-        inset_layers.append(wards(True, thin=True).encode(color=no_legend))
-    inset = alt.layer(*inset_layers, outline).project(type="mercator", fit=fit_extent(bx0, bx1, by0, by1)).properties(
+    areas = alt.Chart(alt.Data(values=inset_areas(shapes, features, max(bx1 - bx0, by1 - by0))),
+                      name="inset_areas").mark_geoshape(stroke=theme.OUTLINE, strokeWidth=0.6).encode(color=no_legend)
+    inset = alt.layer(areas, outline).project(type="mercator", fit=fit_extent(bx0, bx1, by0, by1)).properties(
         height=max(90, int(height * 0.3)), width="container")
     return fig, VegaFigure(vega.configure(inset), description=f"Small map of the whole borough with a box round "
                                                               f"the area the map of {cluster} shows.",
                            meta={"extent": (bx0, bx1, by0, by1)})
+
+
+def inset_areas(shapes: list, features: list[dict], span: float) -> list[dict]:
+    """The small whole-borough map's areas: the wards of each group (other wards, the cluster or each of its
+    sub-groups) merged into one shape and simplified to about 1/500 of the borough's ``span`` (under a pixel of
+    the small map), the cluster's drawn last. A few kB instead of every ward's boundary a second time.
+
+    >>> from shapely.geometry import box
+    >>> fs = [{"properties": {"group": g, "inside": g != "Other wards"}} for g in ("Other wards", "C", "Other wards")]
+    >>> out = inset_areas([box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], fs, 3.0)
+    >>> [(f["properties"]["group"], f["geometry"]["type"]) for f in out]
+    [('Other wards', 'MultiPolygon'), ('C', 'Polygon')]
+    >>> speck = inset_areas([box(0, 0, 3, 3).difference(box(1, 1, 1.01, 1.01))], fs[:1], 3.0)[0]["geometry"]
+    >>> len(speck["coordinates"])  # the outline only: the sliver is filled
+    1
+    """
+    from shapely.ops import unary_union  # noqa: PLC0415
+
+    groups: dict[str, list] = {}
+    for shape, feat in zip(shapes, features):
+        groups.setdefault(feat["properties"]["group"], []).append(shape)
+    def solid(parts):  # no holes: slivers between generalised ward boundaries would show as specks (and the
+        # cluster's hole in the other wards is covered by the cluster, drawn on top)
+        merged = unary_union(parts)
+        polys = getattr(merged, "geoms", [merged])
+        return shapely.geometry.MultiPolygon([shapely.geometry.Polygon(p.exterior) for p in polys
+                                              if isinstance(p, shapely.geometry.Polygon)])
+
+    out = [{"type": "Feature", "properties": {"group": g, "inside": g != "Other wards"},
+            "geometry": clockwise(shapely.geometry.mapping(solid(parts).simplify(span / 500, preserve_topology=True)))}
+           for g, parts in groups.items()]
+    return sorted(out, key=lambda f: f["properties"]["inside"])
 
 
 WARD_PALETTE = theme.WARD_PALETTE  # Okabe-Ito, the map's colours last

@@ -232,6 +232,13 @@ def test_cluster_map_zooms_on_a_small_cluster_and_shows_the_borough_inset():
     assert inset is not None and inset.meta["extent"] == pytest.approx((0.4, 0.65, 51.1, 51.35))
     box = _map_layers(inset)["zoom_box"][1]
     assert {(r["lon"], r["lat"]) for r in box} == {(x0, y0), (x1, y0), (x1, y1), (x0, y1)}
+    # the inset draws each group as one merged shape (the cluster's last), not every ward again
+    areas = _map_layers(inset)["inset_areas"][1]
+    assert [a["properties"]["group"] for a in areas] == ["Other wards", "Cluster 5 wards"]
+    import shapely.geometry
+    cluster_shape = shapely.geometry.shape(areas[1]["geometry"])
+    assert cluster_shape.bounds == pytest.approx((0.5, 51.2, 0.6, 51.25)) and cluster_shape.area == pytest.approx(0.005)
+    assert shapely.geometry.shape(areas[0]["geometry"]).area == pytest.approx(0.25 * 0.25 - 0.005)
     # polygons wound clockwise, as d3-geo reads a polygon's inside (else Vega fills the whole globe)
     ring = layers["cluster_wards"][1][0]["geometry"]["coordinates"][0]
     assert sum((b[0] - a[0]) * (b[1] + a[1]) for a, b in zip(ring, ring[1:])) > 0  # clockwise
