@@ -10,6 +10,7 @@ from dashboard.charts import (
     show_cards,
     show_chart,
     show_table,
+    static_table,
     table_expander,
 )
 from dashboard.compare import (
@@ -68,7 +69,7 @@ def render_context() -> None:
     area = f.area_label(ctx)
     rows = query("area_and_borough_by_class", months=list(cmp.period_months), **args)
     st.markdown(f"**{md_escape(area)} beside the whole borough**, {cmp.period_label}")
-    show_table(rate_context_table(rows, f.classes, cmp.period_label, LABELS), "area_context", "area_vs_borough.csv")
+    static_table(rate_context_table(rows, f.classes, cmp.period_label, LABELS), "area_context", "area_vs_borough.csv")
     st.caption(rate_context_caption(rows, area, cmp.period_label, len(cmp.period_months)))
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from dashboard.vega import leaf_layers
-from tests.apptest_helpers import open_page, rerun, sql, texts, vega_charts
+from tests.apptest_helpers import open_page, read_numbers, rerun, shown_tables, sql, texts, vega_charts
 
 pytestmark = pytest.mark.integration
 
@@ -219,7 +219,8 @@ def test_kent_rates_for_part_of_a_year_are_labelled_and_annualised(full_store):
 def test_an_area_is_shown_beside_the_borough_per_class(full_store):
     at = open_page(PAGE, full_store, {"area": "lsoa:E01034991", "cmp": "none"})
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "Borough per 1,000 residents" in d.value.columns).set_index("Measure")
+    table = read_numbers(next(t for t in shown_tables(at, phone=False)  # a static table, as read
+                              if "Borough per 1,000 residents" in t.columns)).set_index("Measure")
     (pop,), = sql(full_store, "select population from lsoas where lsoa21_code = 'E01034991'")
     (all_pop,), = sql(full_store, "select sum(population) from lsoas")
     asb = sql(full_store, "select count(*) from crime_records where lsoa21_code = 'E01034991' and crime_class = 'ASB' "
