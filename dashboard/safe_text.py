@@ -228,8 +228,10 @@ def table_html(data, hide_index: bool = False, key: str | None = None, scroll: b
     body = _COLUMN_HEADING.sub('<th scope="col" ', body)  # (data is escaped: no "<th" comes from it)
     digest = hashlib.blake2b(body.encode(), digest_size=6).hexdigest()
     key_attr = f' data-table="{html.escape(key, quote=True)}"' if key else ""
-    wrap = "smp-table-wrap smp-scroll" if scroll else "smp-table-wrap"
-    return f'<div class="{wrap}"{key_attr}>{body.replace(_PLACEHOLDER, "t" + digest)}</div>'
+    # a box that scrolls must be reachable by keyboard (arrow keys scroll it once focused) and say what it is
+    wrap = ('class="smp-table-wrap smp-scroll" tabindex="0" role="region" '
+            'aria-label="Table: scroll sideways for more columns"') if scroll else 'class="smp-table-wrap"'
+    return f'<div {wrap}{key_attr}>{body.replace(_PLACEHOLDER, "t" + digest)}</div>'
 
 
 def content_key(*parts) -> bytes | None:

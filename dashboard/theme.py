@@ -152,6 +152,7 @@ APP_CSS = f"""
 .smp-scroll :is(th, td):nth-child(2) {{ position: sticky; left: {PIN_FIRST_REM}rem; z-index: 1;
   box-shadow: 2px 0 0 {TABLE_LINE}; }}
 .smp-scroll td:is(:first-child, :nth-child(2)) {{ background: {WHITE}; }}
+.smp-scroll:focus-visible {{ outline: 3px solid {FOCUS}; outline-offset: 2px; }}
 /* the filter summary is for narrow screens only; the compact tables replace the full ones there */
 .st-key-phone_filters, [class*="st-key-tblnarrow_"], [class*="st-key-mapnarrow_"] {{ display: none; }}
 @media (max-width: {NARROW_PX}px) {{

@@ -124,6 +124,7 @@ _LAYOUT_JS = """() => {
             '[data-testid="stDataFrame"], .smp-table-wrap, [data-testid="stDeckGlJsonChart"], ' +
             '[data-testid="stVegaLiteChart"], [data-testid="stImage"], table)')) {
         if (!visible(e)) continue;
+        if (e.matches('.smp-scroll table')) continue;  // scrolls inside its box, which must fit (checked here)
         const r = e.getBoundingClientRect();
         if (r.left < -1 || r.right > vw + 1) wide.push(`${name(e)}: ${Math.round(r.left)}..${Math.round(r.right)}`);
     }
