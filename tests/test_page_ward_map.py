@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.apptest_helpers import as_number, open_page, read_numbers, shown_tables, sql, texts
+from tests.apptest_helpers import as_number, open_page, read_numbers, rerun, shown_tables, sql, texts
 
 pytestmark = pytest.mark.integration
 
@@ -84,7 +84,8 @@ def test_the_ward_table_is_ordered_as_chosen_and_sql_agrees(full_store):
     assert _ward_table(at)[f"Records, {WHOLE}"].is_monotonic_decreasing  # most records first by default
     menu = next(s for s in at.selectbox if s.label == "Order the table by")
     assert "pct_change" in menu.options or "Largest % rise" in menu.options
-    menu.set_value("rate").run()
+    menu.set_value("rate")
+    rerun(at, full_store)  # with SMP_DB on the test store (a bare run would open the default store)
     assert not at.exception
     rows = sql(full_store, """
         select w.ward_2024_name, count(r.month) * 1000.0 / w.population as rate
@@ -95,7 +96,8 @@ def test_the_ward_table_is_ordered_as_chosen_and_sql_agrees(full_store):
     (phone,) = shown_tables(at, "tbln_wm_wards")  # the phone copy shows the column the table is ordered by
     assert list(phone.columns) == ["Ward", f"Per 1,000, {WHOLE}", "Records, Jan–Apr 2025", "% change"]
     assert phone["Ward"].tolist() == [name for name, _ in rows]
-    next(s for s in at.selectbox if s.label == "Order the table by").set_value("name").run()
+    next(s for s in at.selectbox if s.label == "Order the table by").set_value("name")
+    rerun(at, full_store)
     names = _ward_table(at)["Ward"].tolist()
     assert names == sorted(names) and len(names) == 22
     no_cmp = open_page(PAGE, full_store, {"cmp": "none"})
