@@ -602,7 +602,13 @@ def replace_staged_rows(con, here: str, *, file_tables, month_tables, files_sql:
                     "where (month, force) in (select month, force from _months)")
 
 
-BATCH_BYTES = 128 << 20  # months are read together until a batch holds this much (a month is never split)
+# months are read together until a batch holds this much (a month is never split): Kent's whole archive is one
+# batch, an all-forces batch about three months (~70 MB each). Each batch ends in a checkpoint, and a batch
+# appends to the previous one's partly filled row group, so fewer, larger batches build faster and smaller:
+# the all-forces zip took 5.7-5.9 s (3.2x its read_csv floor, store 79 MB) in 256 MB batches against
+# 7.2-7.5 s (3.9-4.1x, 100 MB) in 128 MB ones, and peak RSS 790-810 MB against 490, flat as the history
+# doubles either way (bench/national.py --months 8, 2026-12-03).
+BATCH_BYTES = 256 << 20
 MEMORY_PER_BATCH_BYTE = 4  # DuckDB memory allowed per byte of CSV in the largest batch (bench/national.py)
 MIN_MEMORY_LIMIT = 256 << 20
 
