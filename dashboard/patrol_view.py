@@ -29,7 +29,7 @@ __all__ = [
     "Column", "DEFAULT_COLUMNS", "TOP_CHOICES", "DEFAULT_TOP", "MAX_COLUMNS", "TOWN_CENTRE_WARD", "VIEWS",
     "column_options", "columns_note", "default_columns", "parse_columns", "columns_param", "parse_top", "parse_window",
     "parse_view", "parse_radius", "near_points", "column_args", "named_points", "patrol_table", "display_table", "csv_table", "sheet_title",
-    "csv_view_name", "spread_labels", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
+    "csv_view_name", "phone_table", "spread_labels", "patrol_map_figure", "PRINT_CSS", "PRINT_SCREEN_CSS", "cached_named_points", "cached_map_figure",
 ]
 
 DEFAULT_COLUMNS = ("type:Violence and sexual offences", "type:Shoplifting", "type:Anti-social behaviour")
@@ -296,6 +296,23 @@ def display_table(table: pd.DataFrame, columns: Sequence[Column], n_months: int,
     if not (one_ward and table["ward"].nunique() <= 1):
         out["Ward"] = table["ward"].to_numpy()
     return out
+
+
+PHONE_DROPPED = ("Months", "Nearest named place", "Grid ref", "Ward")
+
+
+def phone_table(shown: pd.DataFrame) -> pd.DataFrame:
+    """The sheet on a phone: every count (number, place, total, each column, change) and the repeat flag as
+    "R", so no number is off-screen; what tells same-named places apart (nearest named place, grid reference,
+    ward) and the months are on the print view and in the CSV.
+
+    >>> t = pd.DataFrame({"No.": [1], "Place (on or near)": ["Bank Street"], "Total": [5], "ASB": [2], "Change": [1],
+    ...                   "Months": ["3 of 3"], "Repeat": ["REPEAT"], "Nearest named place": ["x"], "Grid ref": ["TQ"]})
+    >>> phone_table(t).values.tolist(), list(phone_table(t).columns)
+    ([[1, 'Bank Street', 5, 2, 1, 'R']], ['No.', 'Place (on or near)', 'Total', 'ASB', 'Change', 'Rpt'])
+    """
+    out = shown.drop(columns=[c for c in PHONE_DROPPED if c in shown.columns])
+    return out.assign(Repeat=out["Repeat"].map(lambda r: "R" if r else "")).rename(columns={"Repeat": "Rpt"})
 
 
 def csv_table(table: pd.DataFrame, columns: Sequence[Column], can_compare: bool) -> pd.DataFrame:

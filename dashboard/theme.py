@@ -178,6 +178,11 @@ APP_CSS = f"""
   .smp-table-wrap.smp-scroll :is(th, td):first-child {{ min-width: {PIN_FIRST_REM}rem !important; }}
   .smp-table-wrap.smp-scroll :is(th, td):nth-child(2) {{ white-space: normal !important;
     min-width: 7.5rem !important; max-width: 9.5rem; }}
+  /* the patrol sheet's phone copy: eight narrow columns of counts; the place gets the room and breaks only
+     between words, the counts stay on one line, the headings may break anywhere */
+  [data-table="tbln_patrol"] table {{ table-layout: auto; }}
+  [data-table="tbln_patrol"] td {{ overflow-wrap: normal !important; }}
+  [data-table="tbln_patrol"] td.num {{ white-space: nowrap !important; }}
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem !important; padding-right: 0.75rem !important; }}
   h1 {{ font-size: 2rem !important; }}
   [data-testid="stMetricValue"] {{ font-size: 1.9rem !important; }}

@@ -135,9 +135,14 @@ centre = tuple(point.points) if point is not None else ()
 
 
 def render_full() -> None:
-    # a static table (a data grid costs a canvas on every visit); on a phone it scrolls sideways with the
-    # number and place pinned. Place names are data: shown as written.
-    safe_table(shown, hide_index=True, key="tbl_patrol", scroll=True)
+    # static tables (a data grid costs a canvas on every visit); place names are data: shown as written. A narrow
+    # window scrolls the full sheet sideways with the number and place pinned; a phone gets every count on screen
+    with st.container(key="tblwide_patrol"):
+        safe_table(shown, hide_index=True, key="tbl_patrol", scroll=True)
+    with st.container(key="tblnarrow_patrol"):
+        safe_table(pv.phone_table(shown), hide_index=True, key="tbln_patrol")
+        st.caption("On a small screen: Rpt R = a REPEAT location. The nearest named place, grid reference and "
+                   "ward that tell same-named places apart are on the print view and in the CSV (or turn the phone).")
     with st.container(key="patrol_screen_only", horizontal=True):
         download_csv(pv.csv_table(table, columns, win.can_compare), pv.csv_view_name(columns), "patrol",
                      label="Download this sheet (CSV)")

@@ -76,6 +76,18 @@ def test_numbers_match_sql_for_a_fixed_window(sheet, full_store):
     assert any(g[1] > 0 and g[3] >= g[1] and g[4] < g[1] + g[2] + g[3] for g in got)
 
 
+def test_the_phone_copy_keeps_every_count_of_the_sheet(sheet):
+    """On a phone the sheet drops only the identifying text (on the print view and in the CSV): every count and
+    the repeat flag are the full sheet's, row for row."""
+    full = shown_table(sheet)
+    (phone,) = shown_tables(sheet, "tbln_patrol")
+    phone = read_numbers(phone)
+    counts = ["No.", "Total", "Violence & sexual", "Shoplifting", "Serious violence (priority)", "Change"]
+    assert list(phone.columns) == ["No.", "Place (on or near)", *counts[1:], "Rpt"]
+    assert phone[counts].equals(full[counts]) and phone["Place (on or near)"].tolist() == full["Place (on or near)"].tolist()
+    assert phone["Rpt"].tolist() == ["R" if r == "REPEAT" else "" for r in full["Repeat"]]
+
+
 def test_the_title_states_window_area_and_columns(sheet):
     title = next(s.value for s in sheet.subheader if s.value.startswith("Patrol sheet"))
     assert "High Street ward (town centre)" in title
