@@ -3,14 +3,17 @@
 A batch of street files (whole months, any forces) is read by DuckDB's ``read_csv`` and written to
 ``records`` by one INSERT ... SELECT; Python handles only the few rows SQL does not decide.
 
-* **Plain files** (every byte printable ASCII, CR or LF, no quote character; checked while streaming the
-  file once) are read with 12 explicit VARCHAR columns, strictly (a wrong field count is an error).
-  Their rows are the file's lines one for one (checked: rows = lines - 1, so no blank or multi-line
-  record slipped in), which gives every row its line number.
-* **Other files** (non-ASCII text, quoted fields, control characters, blank lines, odd line breaks) are
-  read one row per *physical* line, as a single VARCHAR column (no quoting; ``latin-1``, so any byte
-  sequence reads and maps one to one back to the file's bytes). The common line (ASCII, no quote or
-  control character, not long) is split on commas in SQL; every other line is decoded in Python as
+* **Files for DuckDB's CSV reader** (checked while streaming the file once, :func:`scan_file`: every
+  byte printable ASCII, CR or LF, or part of valid UTF-8 text; quotes only around whole fields, ``""``
+  inside, never across a line, so DuckDB splits every line as the ``csv`` module would) are read with 12
+  explicit VARCHAR columns, strictly (a wrong field count is an error). Their rows are the file's lines
+  one for one (checked: rows = lines - 1, so no blank or multi-line record slipped in), which gives every
+  row its line number. A row holding non-ASCII text goes to Python (``str.strip()`` trims Unicode
+  spaces that SQL would keep).
+* **Other files** (control characters, text that is not UTF-8, other quoting, blank lines, odd line
+  breaks) are read one row per *physical* line, as a single VARCHAR column (no quoting; ``latin-1``, so
+  any byte sequence reads and maps one to one back to the file's bytes). The common line (ASCII, no
+  quote or control character, not long) is split on commas in SQL; every other line is decoded in Python as
   UTF-8, or as Windows-1252 when it is not valid UTF-8 (reported per line; a line that is neither
   refuses the file, naming the line) and parsed by the ``csv`` module on its own: a quoted field cannot
   run into the next line, so an unclosed quote rejects that line only and the next lines are read as
@@ -68,7 +71,7 @@ class FileRead:
     source_file: str
     month: str
     force: str
-    reader: str = "plain"  # 'plain' (12 columns) | 'lines' (line by line) | 'python' (streamed) | 'rows' (API)
+    reader: str = "csv"  # 'csv' (DuckDB's CSV reader, 12 columns) | 'lines' (line by line) | 'python' (streamed) | 'rows' (API)
     rows_read: int = 0
     rows_loaded: int = 0
     rejects: list[tuple[str, int, str, str]] = field(default_factory=list)  # file, line, reason, raw
@@ -178,23 +181,68 @@ _RECORD_TYPES = {"month": pa.date32(), "longitude": pa.float64(), "latitude": pa
 class _Scan:
     """What one streaming pass over a file found."""
 
-    plain: bool
+    csv: bool  # DuckDB's CSV reader splits every line as the csv module would (see scan_file)
     lines: int  # physical lines (LF count, plus a last line without LF)
     header: bytes
     long_line: bool = False  # a line longer than DuckDB's buffer: the file is streamed by Python
+    ascii: bool = True  # no byte above 0x7F (else valid UTF-8 text: its rows are checked for ASCII in SQL)
+
+
+# a field as both DuckDB (quote and escape '"', strict) and the csv module read it the same way: unquoted
+# without any quote, or quoted whole with "" for a quote inside and no line break; a line of such fields
+_FIELD = rb'(?:"(?:[^"\r\n]|"")*"|[^",\r\n]*)'
+_SIMPLE_QUOTES = re.compile(_FIELD + rb"(?:," + _FIELD + rb")*\r?")
+_ODD_OK = b'"' + bytes(range(0x80, 0x100))  # bytes outside _PLAIN_BYTES a CSV-read file may hold
+
+
+def _complete_lines_ok(text: bytes) -> tuple[bool, bool]:
+    r"""Whether ``text`` (whole lines) can go to DuckDB's CSV reader, and whether it is ASCII: printable
+    ASCII, CR and LF, plus quotes only in simply quoted fields (``_SIMPLE_QUOTES``) and non-ASCII bytes
+    only as valid UTF-8 (what Python's decoder accepts; other text is read line by line).
+
+    >>> _complete_lines_ok(b'a,"b, c",d\n"x ""y"" z",2\r\n'), _complete_lines_ok('Sŵn,1\n'.encode())
+    ((True, True), (True, False))
+    >>> [_complete_lines_ok(t)[0] for t in (b'a"b,c\n', b'"a"b,c\n', b'"a" ,c\n', b' "a",c\n', b'a\tb\n', b'\xff\n')]
+    [False, False, False, False, False, False]
+    """
+    odd = text.translate(None, _PLAIN_BYTES)
+    if not odd:
+        return True, True
+    if odd.translate(None, _ODD_OK):  # control characters
+        return False, True
+    ascii_ = odd.count(b'"') == len(odd)
+    if not ascii_:
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError:
+            return False, False
+    pos = text.find(b'"')
+    while pos >= 0:
+        start = text.rfind(b"\n", 0, pos) + 1
+        end = text.find(b"\n", pos)
+        end = len(text) if end < 0 else end
+        if not _SIMPLE_QUOTES.fullmatch(text, start, end):
+            return False, ascii_
+        pos = text.find(b'"', end)
+    return True, ascii_
 
 
 def scan_file(path: Path, chunk_size: int = 1 << 20) -> _Scan:
-    r"""One streaming pass (bounded memory): is the file plain, how many lines, its first line.
+    r"""One streaming pass (bounded memory): can DuckDB's CSV reader read the file (see
+    :func:`_complete_lines_ok`), how many lines, its first line.
 
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp(); p = Path(d) / "f.csv"
     >>> _ = p.write_bytes(b"a,b\r\n1,2\r\n3,4"); scan_file(p)
-    _Scan(plain=True, lines=3, header=b'a,b', long_line=False)
-    >>> _ = p.write_bytes(b'a,b\n"1",2\n'); scan_file(p).plain
+    _Scan(csv=True, lines=3, header=b'a,b', long_line=False, ascii=True)
+    >>> _ = p.write_bytes(b'a,b\n"1",2\n'); scan_file(p).csv
+    True
+    >>> _ = p.write_bytes(b'a,b\n"1"x,2\n'); scan_file(p).csv
     False
+    >>> _ = p.write_bytes(b'a,b\n"1, 2' + b"x" * 5 + b'",2\n'); [scan_file(p, chunk_size=k).csv for k in (3, 4, 64)]
+    [True, True, True]
     """
-    plain, lines, header, last, long_line = True, 0, None, b"", False
+    ok, ascii_, lines, header, tail, last, long_line = True, True, 0, None, b"", b"", False
     with Path(path).open("rb") as fh:
         first = first_chunk = True
         while True:
@@ -212,12 +260,22 @@ def scan_file(path: Path, chunk_size: int = 1 << 20) -> _Scan:
             if not n and not first_chunk:  # a whole chunk inside one line: longer than chunk_size
                 long_line = long_line or len(chunk) == chunk_size
             first_chunk = False
-            if plain and chunk.translate(None, _PLAIN_BYTES):
-                plain = False
+            if ok:  # check whole lines: a line's quotes or UTF-8 text may cross two chunks
+                text = tail + chunk if tail else chunk
+                cut = text.rfind(b"\n") + 1
+                if cut:
+                    ok, a = _complete_lines_ok(text[:cut] if cut < len(text) else text)
+                    ascii_ = ascii_ and a
+                tail = text[cut:]
+                if len(tail) > _DUCKDB_MAX_LINE:
+                    ok = False  # a line DuckDB would not hold: streamed by Python
             last = chunk[-1:]
+    if ok and tail:
+        ok, a = _complete_lines_ok(tail)
+        ascii_ = ascii_ and a
     if last and last != b"\n":
         lines += 1
-    return _Scan(plain, lines, header or b"", long_line)
+    return _Scan(ok, lines, header or b"", long_line, ascii_)
 
 
 class BatchReader:
@@ -233,7 +291,7 @@ class BatchReader:
         self.con = con
         self.geo = geo
         self.files: dict[int, FileRead] = {}
-        self._plain: set[int] = set()
+        self._csv: set[int] = set()  # files read by DuckDB's CSV reader into _fields
         self._rows: dict[int, list] = {}
         self.stats: dict[int, dict] = {}  # per file: maidstone, kent (rows placed there), force_name
         self._latin1: set[int] = set()  # files whose lines hold latin-1 text (bytes 1:1)
@@ -243,7 +301,7 @@ class BatchReader:
             "create or replace temp table _fields (file_index bigint, "
             + ", ".join(f"{c} varchar" for c in _COLUMNS) + ")",
             "create or replace temp table _raw (file_index bigint, line varchar)",
-            "create or replace temp table _starts (file_id integer, first_row bigint, plain boolean)",
+            "create or replace temp table _starts (file_id integer, first_row bigint, csv_read boolean, ascii boolean)",
             "create or replace temp table _lines_py (file_id integer, line_no integer, line varchar)",
         ):
             con.execute(ddl)
@@ -266,13 +324,15 @@ class BatchReader:
                 [v for fr in frs for v in (fr.file_id, fr.source_file, fr.month, fr.force,
                                            _date(f"{fr.month}-01") if _MONTH.match(fr.month) else None)])
 
-    def read_files(self, items: list[tuple[Path, str, str, str]]) -> list[FileRead]:
-        """Read street CSVs (path, display name, month, force): plain files with one 12-column
-        ``read_csv``, the others line by line (DuckDB, or Python where DuckDB cannot split them)."""
+    def read_files(self, items: list[tuple[Path, str, str, str]], scans: list[_Scan] | None = None) -> list[FileRead]:
+        """Read street CSVs (path, display name, month, force): the files DuckDB's CSV reader splits as
+        the csv module would with one 12-column ``read_csv``, the others line by line (DuckDB, or Python
+        where DuckDB cannot split them). ``scans``: :func:`scan_file` of each path, if already made (the
+        build scans files in its extraction thread)."""
         if self.files:
             raise RuntimeError("read_files is called once per batch")
-        frs, scans, paths = [], {}, {}
-        for path, name, month, force in items:
+        frs, by_id, paths = [], {}, {}
+        for k, (path, name, month, force) in enumerate(items):
             path = Path(path)
             try:
                 size = path.stat().st_size
@@ -280,28 +340,27 @@ class BatchReader:
                 raise SourceError(f"{name}: cannot open: {exc}") from None
             if size == 0:
                 raise SourceError(f"{name}: the file is empty (no header row)")
-            fr = self._register(name, month, force, "plain")
+            fr = self._register(name, month, force, "csv")
             frs.append(fr)
-            scans[fr.file_id] = scan_file(path)
+            by_id[fr.file_id] = scans[k] if scans is not None and scans[k] is not None else scan_file(path)
             paths[fr.file_id] = path
-            self._check_header(fr, scans[fr.file_id].header)
+            self._check_header(fr, by_id[fr.file_id].header)
         self._insert_files(frs)
-        streamed = [fid for fid in paths if scans[fid].long_line]  # DuckDB would buffer the long line
-        plain = [fid for fid in paths if scans[fid].plain and scans[fid].lines > 1 and fid not in streamed]
-        plain = self._read_plain(plain, paths, scans)
-        self._plain = set(plain)
+        streamed = [fid for fid in paths if by_id[fid].long_line]  # DuckDB would buffer the long line
+        by_csv = [fid for fid in paths if by_id[fid].csv and by_id[fid].lines > 1 and fid not in streamed]
+        self._csv = set(self._read_csv(by_csv, paths, by_id))
         for fid in paths:
-            if fid not in self._plain:
+            if fid not in self._csv:
                 self.files[fid].reader = "lines"
-        self._read_lines([fid for fid in paths if fid not in self._plain and fid not in streamed], paths)
+        self._read_lines([fid for fid in paths if fid not in self._csv and fid not in streamed], paths)
         for fid in streamed:
             self.files[fid].reader = "python"
             self._latin1.add(fid)
             self._python_read(paths[fid], self.files[fid])
         return frs
 
-    def _read_plain(self, fids: list[int], paths: dict, scans: dict) -> list[int]:
-        """Read plain files with 12 columns; return those read (the others go line by line)."""
+    def _read_csv(self, fids: list[int], paths: dict, scans: dict) -> list[int]:
+        """Read files with 12 columns; return those read (the others go line by line)."""
         if not fids:
             return []
         try:
@@ -323,7 +382,9 @@ class BatchReader:
                 ok.append(fid)
             else:  # a blank line or a multi-line record: rows are not lines one for one
                 self.con.execute("delete from _fields where file_index = $i", {"i": fid - 1})
-        self.con.execute("insert into _starts select file_index + 1, min(rowid), true from _fields group by 1")
+        self.con.execute("insert into _starts select file_index + 1, min(rowid), true, "
+                         "list_contains($ascii, file_index + 1) from _fields group by 1",
+                         {"ascii": [fid for fid in ok if scans[fid].ascii]})
         self._check_contiguous("_fields")
         return ok
 
@@ -362,7 +423,7 @@ class BatchReader:
             self.files[fid].reader = "python"
             self._latin1.add(fid)
             self._python_read(paths[fid], self.files[fid])
-        self.con.execute("insert into _starts select file_index + 1, min(rowid), false from _raw group by 1")
+        self.con.execute("insert into _starts select file_index + 1, min(rowid), false, true from _raw group by 1")
         self._check_contiguous("_raw")
 
     def _read_raw(self, fids: list[int], paths: dict, encoding: str) -> None:
@@ -463,12 +524,12 @@ class BatchReader:
         # 3. the rest, row by row in Python: rejects, odd lines, API rows
         slow_files = [fid for fid, fr in self.files.items() if fr.reader == "rows" or read.get(fid, 0) > fast.get(fid, 0)]
         python_rows: dict[int, list] = {fid: list(self._rows.get(fid, [])) for fid in slow_files}
-        plain_slow = [f for f in slow_files if f in self._plain]
-        if plain_slow:
+        csv_slow = [f for f in slow_files if f in self._csv]
+        if csv_slow:
             for fid, line_no, *fields in con.execute(queries.get("build.slow_field_rows").sql,
-                                                     {"ids": plain_slow}).fetchall():
-                python_rows[fid].append((line_no, self._plain_fields(fields), None))
-        raw_slow = [f for f in slow_files if f not in self._plain and self.files[f].reader != "rows"]
+                                                     {"ids": csv_slow}).fetchall():
+                python_rows[fid].append((line_no, self._csv_fields(fields), None))
+        raw_slow = [f for f in slow_files if f not in self._csv and self.files[f].reader != "rows"]
         if raw_slow:
             lines: dict[int, list] = {}
             for fid, line_no, line in con.execute(queries.get("build.slow_lines").sql, {"ids": raw_slow}).fetchall():
@@ -536,7 +597,7 @@ class BatchReader:
         return self._place_arrays(x, y, np.array(lsoa_code, dtype=object), district)
 
     @staticmethod
-    def _plain_fields(fields: list[str | None]) -> list[str]:
+    def _csv_fields(fields: list[str | None]) -> list[str]:
         """Fields as the csv module gave them to the row-at-a-time build: a field longer than its limit
         made the whole line unparseable."""
         fields = ["" if f is None else f for f in fields]

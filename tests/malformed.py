@@ -98,3 +98,38 @@ def write_malformed_archive(root: Path, *, big_field: bool = True) -> Path:
     text = "".join(line + MIXED[i % len(MIXED)] for i, line in enumerate(lines))
     (root / "2024-01" / "2024-01-kent-street.csv").write_bytes(text.encode())
     return root
+
+
+# 2023-01: a file DuckDB's CSV reader reads (UTF-8 with BOM, CRLF, simply quoted fields, non-ASCII text).
+# Rows with non-ASCII text are decided by validate_row (str.strip() trims Unicode spaces); the others in SQL.
+CSV_READER_ROWS = [
+    (_row("u1", month="2023-01"), "loaded"),
+    (_row("u2", month="2023-01", location='"On or near Week Street, Maidstone"'), "loaded (quoted comma)"),
+    (_row("u3", month="2023-01", location='"On or near ""The Mall"" "'), "loaded (escaped quotes, stripped)"),
+    (_row("u4", month="2023-01", name='"Maidstone 004F"', context='""'), "loaded (quoted name, quoted empty)"),
+    (_row("u5", month="2023-01", location="On or near S\u0175n Yr Afon"), "loaded (UTF-8 text)"),
+    (_row("u6", month="2023-01", location="On or near Week Street\u00a0"), "loaded (no-break space stripped)"),
+    (_row("u7", month="2023-01", ctype="\u2003Shoplifting"), "loaded (em space stripped)"),
+    (_row("u8", month="2023-01", coords="0.522001\u00a0,51.276833"), "loaded (float() after strip)"),
+    (_row("u9", month="\uff12\uff10\uff12\uff13-01"), "rejected: full-width digits"),
+    (_row("u10", month="2023-01", ctype='"Burglary\u2019"'), "rejected: unknown crime type"),
+    (_row("u11", month="2023-01", ctype='"Shoplifting "'), "loaded (quoted, stripped)"),
+    (_row("u12", month="2023-01", coords='"0.522001","51.276833"'), "loaded (quoted coordinates)"),
+]
+# 2023-01, a second force: a quote inside an unquoted field (the csv module keeps it; read line by line)
+ODD_QUOTE_ROWS = [
+    (_row("v1", month="2023-01", location='On or near O"Brien Way'), "loaded"),
+    (_row("v2", month="2023-01", location='"On or near Week Street"x'), "loaded (text after a closing quote)"),
+]
+
+
+def write_csv_reader_archive(root: Path) -> Path:
+    """Write a 2023-01 archive under ``root``: Kent's file for DuckDB's CSV reader (``CSV_READER_ROWS``),
+    British Transport Police's with quotes the CSV reader would not read as the csv module does."""
+    root = Path(root)
+    (root / "2023-01").mkdir(parents=True, exist_ok=True)
+    kent = [HEADER] + [line for line, _ in CSV_READER_ROWS]
+    (root / "2023-01" / "2023-01-kent-street.csv").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(kent).encode() + b"\r\n")
+    btp = [HEADER] + [line for line, _ in ODD_QUOTE_ROWS]
+    (root / "2023-01" / "2023-01-btp-street.csv").write_bytes("\n".join(btp).encode() + b"\n")
+    return root

@@ -18,7 +18,7 @@ from smp_data import settings
 from smp_data.build import build_store
 from smp_data.legacy_build import legacy_build_store
 from tests.conftest import POLICE_FIXTURE
-from tests.malformed import JAN_ROWS, write_malformed_archive
+from tests.malformed import CSV_READER_ROWS, JAN_ROWS, ODD_QUOTE_ROWS, write_csv_reader_archive, write_malformed_archive
 
 ORDER = {
     "records": "source_file, source_line",
@@ -88,15 +88,30 @@ def test_malformed_archive_gives_the_same_store_both_ways(tmp_path, boundaries_d
     # every reader path was used: 12 columns (plain), line by line (quotes, BOM and non-ASCII text),
     # the streaming Python reader (mixed line endings; bytes DuckDB will not read as latin-1: cp1252)
     assert _readers(report) == {
-        "2022-01/2022-01-btp-street.csv": "plain", "2022-01/2022-01-kent-street.csv": "lines",
+        "2022-01/2022-01-btp-street.csv": "csv", "2022-01/2022-01-kent-street.csv": "lines",
         "2022-02/2022-02-kent-street.csv": "python", "2024-01/2024-01-kent-street.csv": "python"}
     assert con.execute("select count(*) from records where source_file like '2024-01/%'").fetchone()[0] == 8
+
+
+def test_quoted_and_utf8_files_read_by_the_csv_reader_give_the_same_store_both_ways(tmp_path, boundaries_dir):
+    """Simply quoted fields and UTF-8 text no longer send a file line by line: DuckDB's CSV reader reads
+    it, and the store is still the row-at-a-time build's (Unicode spaces stripped as str.strip() does)."""
+    src = write_csv_reader_archive(tmp_path / "archive")
+    new, old, report, legacy = _both(src, tmp_path, boundaries_dir, force="kent,btp")
+    _assert_same_stores(new, old)
+    assert _readers(report) == {"2023-01/2023-01-kent-street.csv": "csv", "2023-01/2023-01-btp-street.csv": "lines"}
+    rejected = sum(1 for _, what in CSV_READER_ROWS + ODD_QUOTE_ROWS if what.startswith("rejected"))
+    assert (report.rows_read, report.rows_rejected) == (len(CSV_READER_ROWS) + len(ODD_QUOTE_ROWS), rejected)
+    con = duckdb.connect(str(new), read_only=True)
+    got = dict(con.execute("select crime_id, location from records where crime_id in ('u3', 'u5', 'u6')").fetchall())
+    assert got == {"u3": 'On or near "The Mall"', "u5": "On or near S\u0175n Yr Afon", "u6": "On or near Week Street"}
+    assert con.execute("select crime_type from records where crime_id = 'u7'").fetchone() == ("Shoplifting",)
 
 
 def test_synthetic_archive_gives_the_same_store_both_ways(tmp_path, boundaries_dir):
     new, old, report, _ = _both(POLICE_FIXTURE, tmp_path, boundaries_dir)
     _assert_same_stores(new, old)
-    assert set(_readers(report).values()) == {"plain"}
+    assert set(_readers(report).values()) == {"csv"}
 
 
 def test_zip_source_gives_the_same_store_both_ways(tmp_path, boundaries_dir):

@@ -1,8 +1,10 @@
 -- name: batch_views
 -- The set-based reader's views over one batch of files (smp_data/read.py). _lines: one row per physical
 -- line of the files read line by line. _cand: the candidate rows as 12 unstripped fields: every row of a
--- plain file, and each common line (ASCII, no quote or control character, at most 4096 characters,
--- 12 comma-separated fields) of the others; any other line is left to Python. _checked: the rows with
+-- file read by DuckDB's CSV reader (`ascii` false for a row of a UTF-8 file holding non-ASCII text:
+-- Python's strip() trims Unicode spaces that _strip keeps, so such rows are left to Python), and each
+-- common line (ASCII, no quote or control character, at most 4096 characters, 12 comma-separated
+-- fields) of the files read line by line; any other line is left to Python. _checked: the rows with
 -- their stripped fields and `ok`, true when the row passes every check of
 -- smp_data.ingest.validate_row (same month as the file, a known crime type, both or no coordinates as
 -- plain decimals inside UK_BOUNDS, an ONS LSOA code or none, no field longer than 4096 characters).
@@ -17,7 +19,7 @@ select
     (r.rowid - s.first_row + 1)::integer as line_no,
     r.line
 from _raw as r
-inner join _starts as s on r.file_index + 1 = s.file_id and not s.plain
+inner join _starts as s on r.file_index + 1 = s.file_id and not s.csv_read
 union all
 select
     file_id,
@@ -40,9 +42,16 @@ select
     f.c8,
     f.c9,
     f.c10,
-    f.c11
+    f.c11,
+    case
+        when s.ascii then true
+        else strlen(f.c0) + strlen(f.c1) + strlen(f.c2) + strlen(f.c3) + strlen(f.c4) + strlen(f.c5)
+        + strlen(f.c6) + strlen(f.c7) + strlen(f.c8) + strlen(f.c9) + strlen(f.c10) + strlen(f.c11)
+        = length(f.c0) + length(f.c1) + length(f.c2) + length(f.c3) + length(f.c4) + length(f.c5)
+        + length(f.c6) + length(f.c7) + length(f.c8) + length(f.c9) + length(f.c10) + length(f.c11)
+    end as ascii
 from _fields as f
-inner join _starts as s on f.file_index + 1 = s.file_id and s.plain
+inner join _starts as s on f.file_index + 1 = s.file_id and s.csv_read
 union all
 select
     file_id,
@@ -58,7 +67,8 @@ select
     v[9] as c8,
     v[10] as c9,
     v[11] as c10,
-    v[12] as c11
+    v[12] as c11,
+    true as ascii
 from (
     select
         file_id,
@@ -115,7 +125,8 @@ select
     typed.*,
     cc.crime_class,
     coalesce(
-        typed.month = typed.file_month
+        typed.ascii
+        and typed.month = typed.file_month
         and cc.crime_class is not null
         and greatest(
                 strlen(typed.c0),
@@ -197,7 +208,7 @@ left join _placed as p on k.file_id = p.file_id and k.line_no = p.line_no
 where k.ok;
 
 -- name: rows_read
--- Rows read per file of the batch: every data row of a plain file, every non-blank line after the
+-- Rows read per file of the batch: every data row of a file read by the CSV reader, every non-blank line after the
 -- header of the others.
 select
     file_id,
@@ -205,7 +216,7 @@ select
 from (
     select s.file_id
     from _fields as f
-    inner join _starts as s on f.file_index + 1 = s.file_id and s.plain
+    inner join _starts as s on f.file_index + 1 = s.file_id and s.csv_read
     union all
     select file_id
     from _lines
@@ -240,13 +251,14 @@ from counted
 group by file_id;
 
 -- name: slow_field_rows
--- Rows of plain files that SQL did not accept: their 12 unstripped fields, for validate_row.
+-- Rows of the files read by the CSV reader that SQL did not accept: their 12 unstripped fields, for
+-- validate_row.
 select
     k.file_id,
     k.line_no,
     k.c0, k.c1, k.c2, k.c3, k.c4, k.c5, k.c6, k.c7, k.c8, k.c9, k.c10, k.c11
 from _checked as k
-inner join _starts as s on k.file_id = s.file_id and s.plain
+inner join _starts as s on k.file_id = s.file_id and s.csv_read
 where list_contains($ids, k.file_id) and not k.ok
 order by k.file_id, k.line_no;
 
