@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -43,7 +43,7 @@ import duckdb
 import queries
 from smp_data import __version__, store
 from smp_data.classify import CRIME_TYPES, PRIORITIES, PRIORITY_CRIME_TYPES
-from smp_data.read import BatchReader, FileRead
+from smp_data.read import BatchReader, FileRead, scan_file
 from smp_data.settings import REPO_ROOT
 from smp_data.sources import Source, SourceError, forces_label, open_source, parse_forces
 
@@ -608,7 +608,7 @@ def replace_staged_rows(con, here: str, *, file_tables, month_tables, files_sql:
 # the all-forces zip took 5.7-5.9 s (3.2x its read_csv floor, store 79 MB) in 256 MB batches against
 # 7.2-7.5 s (3.9-4.1x, 100 MB) in 128 MB ones, and peak RSS 790-810 MB against 490, flat as the history
 # doubles either way (bench/national.py --months 8, 2026-12-03).
-BATCH_BYTES = 256 << 20
+BATCH_BYTES = 128 << 20
 MEMORY_PER_BATCH_BYTE = 4  # DuckDB memory allowed per byte of CSV in the largest batch (bench/national.py)
 MIN_MEMORY_LIMIT = 256 << 20
 
@@ -627,7 +627,7 @@ def memory_limit(largest_batch_bytes: int) -> int:
     return max(MIN_MEMORY_LIMIT, MEMORY_PER_BATCH_BYTE * largest_batch_bytes)
 
 
-def _batches(files: list, limit: int = BATCH_BYTES) -> list[list]:
+def _batches(files: list, limit: int | None = None) -> list[list]:
     """Group the street files into batches of whole months, in month order, of about ``limit`` bytes
     (one month larger than that is a batch of its own): memory is bounded by the larger of the two.
 
@@ -636,6 +636,7 @@ def _batches(files: list, limit: int = BATCH_BYTES) -> list[list]:
     ...                                           F("c", "2024-02", "k", size=5), F("d", "2024-03", "k", size=20)], 15)]
     [['2024-01', '2024-01', '2024-02'], ['2024-03']]
     """
+    limit = BATCH_BYTES if limit is None else limit
     months: dict[str, list] = {}
     for sf in files:
         months.setdefault(sf.month, []).append(sf)
@@ -675,29 +676,65 @@ def _ingest(con, source: Source, ready: Callable[[], GeoContext], report: BuildR
             con.execute("delete from ingest_notes where source_file = ? and line is null", [name])
             con.execute("insert into ingest_notes values (?, null, ?)", [name, note])
         batches = _batches(listing.files)
-        _set_memory_limit(con, max((sum(sf.size for sf in b) for b in batches), default=0))
-        # files of a zip are extracted one batch ahead, in a thread (zlib releases the GIL), while the
-        # batch before is written; the pool is shut down before the folder is removed
+        # two batches are in memory at once (one written while DuckDB reads the next), unless there is one
+        _set_memory_limit(con, min(2, len(batches)) * max((sum(sf.size for sf in b) for b in batches), default=0))
+        # A pipeline of three stages, each a batch ahead of the next: two threads extract (from a zip)
+        # and scan the files (zlib and bytes.translate release the GIL); one thread reads a batch with
+        # DuckDB's read_csv, on a cursor of its own (its own temporary tables); this thread validates,
+        # places and writes the batch read before. The pools are shut down before the folder is removed.
         with tempfile.TemporaryDirectory(prefix="smp-build-") as tmp_dir, \
-                ThreadPoolExecutor(max_workers=1, thread_name_prefix="smp-build-extract") as pool:
-            def extract(batch: list) -> list[Path]:
-                return [source.materialise(sf, Path(tmp_dir)) for sf in batch]
-
-            ahead = pool.submit(extract, batches[0]) if batches else None
-            for k, batch in enumerate(batches):
-                reader = BatchReader(con, geo)
-                numbers = [check_fail(sf.source_file) for sf in batch]
-                paths = ahead.result()
-                ahead = pool.submit(extract, batches[k + 1]) if k + 1 < len(batches) else None
+                ThreadPoolExecutor(max_workers=2, thread_name_prefix="smp-build-extract") as files_pool, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="smp-build-read") as read_pool:
+            def prepare(sf) -> tuple[Path, object]:
+                path = source.materialise(sf, Path(tmp_dir))
                 try:
-                    reader.read_files([(p, sf.source_file, sf.month, sf.force) for p, sf in zip(paths, batch)])
+                    return path, scan_file(path)
+                except OSError:  # the reader names the file that cannot be read
+                    return path, None
+
+            def read(cursor, batch: list, prepared: list[Future]) -> BatchReader:
+                done = []
+                try:
+                    done = [f.result() for f in prepared]
+                    reader = BatchReader(cursor, None)
+                    reader.read_files([(p, sf.source_file, sf.month, sf.force)
+                                       for (p, _), sf in zip(done, batch)], [sc for _, sc in done])
+                    return reader
                 finally:
-                    for p, sf in zip(paths, batch):
+                    for f in prepared:
+                        f.cancel()
+                    for (p, _), sf in zip(done, batch):
                         if sf.path is None:
                             p.unlink(missing_ok=True)
-                if geo is None:
-                    geo = reader.geo = ready()
-                _write_batch(con, reader, report, progress, numbers, held)
+
+            cursors = []  # one connection per batch (made here, used by one thread at a time), all closed at the end
+
+            def submit(batch: list) -> Future:
+                cursors.append(con.cursor())
+                return read_pool.submit(read, cursors[-1], batch, [files_pool.submit(prepare, sf) for sf in batch])
+
+            pending = submit(batches[0]) if batches else None
+            try:
+                for k, batch in enumerate(batches):
+                    numbers = [check_fail(sf.source_file) for sf in batch]
+                    reader, pending = pending.result(), None
+                    try:
+                        if k + 1 < len(batches):
+                            pending = submit(batches[k + 1])
+                        if geo is None:
+                            geo = ready()
+                        reader.geo = geo
+                        _write_batch(reader.con, reader, report, progress, numbers, held)
+                        # write the batch out now: one checkpoint at the end of the build would hold
+                        # every month in memory
+                        con.execute("checkpoint")
+                    finally:
+                        reader.con.close()
+            finally:
+                if pending is not None and not pending.cancel():  # a batch being read: let it end
+                    wait([pending])
+                for cursor in cursors:
+                    cursor.close()
         if geo is None:
             ready()
     else:  # the police.uk API: rows already split into fields, one month per batch
@@ -707,18 +744,18 @@ def _ingest(con, source: Source, ready: Callable[[], GeoContext], report: BuildR
             reader = BatchReader(con, geo)
             numbers = [check_fail(batch.source_file)]
             reader.add_rows(batch.source_file, batch.month, batch.force, batch.rows)
-            _write_batch(con, reader, report, progress, numbers, held)
+            _write_batch(con, reader, report, progress, numbers, held, checkpoint=True)
 
 
 def _write_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int],
-                 held: dict | None) -> None:
-    """Validate, place and append the batch read by ``reader``; record its rejects, notes and files
-    (one transaction), then checkpoint."""
+                 held: dict | None, *, checkpoint: bool = False) -> None:
+    """Validate, place and append the batch read by ``reader`` (on its connection ``con``); record its
+    rejects, notes and files (one transaction); then, with ``checkpoint``, write the store's file."""
     with _transaction(con):
         _append_batch(con, reader, report, progress, numbers, held)
     reader.close()
-    # write the batch out now: one checkpoint at the end of the build would hold every month in memory
-    con.execute("checkpoint")
+    if checkpoint:  # one checkpoint at the end of the build would hold every month in memory
+        con.execute("checkpoint")
 
 
 def _append_batch(con, reader: BatchReader, report: BuildReport, progress, numbers: list[int],
@@ -740,7 +777,13 @@ def _append_batch(con, reader: BatchReader, report: BuildReport, progress, numbe
 
 
 def _set_memory_limit(con, largest_batch_bytes: int) -> None:
+    """The store's DuckDB settings for writing batches: its ``memory_limit``, and no vacuum tasks. A
+    checkpoint's vacuum merges the last, partly filled row groups of the batch before with the new ones,
+    rewriting them: 0.4-0.5 s per all-forces month (three quarters of a month's own insert), where a
+    build deletes nothing that vacuum would reclaim. The store is written and read alike without it; its
+    row groups simply end at batch boundaries (bench/national.py, 2026-12-04)."""
     con.execute(f"set memory_limit = '{memory_limit(largest_batch_bytes)}B'")
+    con.execute("set max_vacuum_tasks = 0")
 
 
 def _insert_source_file(con, source_file: str, month: str, force: str, read: int, loaded: int, rejected: int,
