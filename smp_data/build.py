@@ -1,15 +1,17 @@
 """Build the DuckDB store: police.uk files -> validated, placed records + dimensions.
 
-Set-based, month by month: the files of one month (every force asked for) are read by DuckDB into
-temporary tables, validated and classified in SQL (``smp_data.read``, ``queries/build/ingest.sql``),
-the Maidstone rows are placed in bulk (``GeoContext.place``: vectorised point-in-polygon on the ONS
-boundaries), and the month is written to ``records`` with one INSERT ... SELECT. Memory is bounded by
-the larger of a batch (``BATCH_BYTES`` of CSV) and the largest month, not the archive.
+Set-based, in batches of whole months (``BATCH_BYTES``: Kent's archive is one batch, an all-forces
+month a batch of its own): a batch's files (every force asked for) are read by DuckDB into temporary
+tables, validated and classified in SQL (``smp_data.read``, ``queries/build/ingest.sql``), the Maidstone
+rows are placed in bulk (``GeoContext.place``: vectorised point-in-polygon on the ONS boundaries), and
+the batch is written to ``records`` with one INSERT ... SELECT. Memory is bounded by two batches (one
+written while the next is read), not the archive.
 
-Work that needs no store runs beside DuckDB's, in threads: the pandas/geopandas/shapely imports, the
-boundaries, the spatial indexes, the dimension tables' rows and the partner files' validation
-(:class:`_Prepared`, while the first batch is read), and the extraction of a zip's next batch (while
-the batch before is written).
+Work runs in a pipeline of threads (:func:`_ingest`): two extract a zip's files and scan them, one reads
+the next batch with DuckDB on a connection of its own, while this thread writes the batch before; and
+the work that needs no store (the pandas/geopandas/shapely imports, the boundaries, the spatial indexes,
+the dimension tables' rows and the partner files' validation) runs in :class:`_Prepared` while the first
+batch is read.
 
 Safety: the build writes a temporary file beside the store and atomically replaces the
 store only when everything succeeded; a failed build removes its temporary file and
@@ -602,12 +604,11 @@ def replace_staged_rows(con, here: str, *, file_tables, month_tables, files_sql:
                     "where (month, force) in (select month, force from _months)")
 
 
-# months are read together until a batch holds this much (a month is never split): Kent's whole archive is one
-# batch, an all-forces batch about three months (~70 MB each). Each batch ends in a checkpoint, and a batch
-# appends to the previous one's partly filled row group, so fewer, larger batches build faster and smaller:
-# the all-forces zip took 5.7-5.9 s (3.2x its read_csv floor, store 79 MB) in 256 MB batches against
-# 7.2-7.5 s (3.9-4.1x, 100 MB) in 128 MB ones, and peak RSS 790-810 MB against 490, flat as the history
-# doubles either way (bench/national.py --months 8, 2026-12-03).
+# months are read together until a batch holds this much (a month is never split): Kent's whole 85 MB archive
+# is one batch (two cost a Kent build 0.3 s more: each batch has fixed costs), an all-forces month (~70 MB) a
+# batch of its own. Since the build's checkpoints run without vacuum (_set_memory_limit) and the next batch is
+# read while one is written, one-month batches build the all-forces zip in 4.4 s (2.4x its read_csv floor)
+# against 3.8 s in 256 MB ones, with peak RSS about 600 MB against 770 (bench/national.py, 2026-12-04).
 BATCH_BYTES = 128 << 20
 MEMORY_PER_BATCH_BYTE = 4  # DuckDB memory allowed per byte of CSV in the largest batch (bench/national.py)
 MIN_MEMORY_LIMIT = 256 << 20
@@ -619,7 +620,9 @@ def memory_limit(largest_batch_bytes: int) -> int:
     One batch's working set (its rows read as text, validated and written) fits in it; blocks of the
     months already written are evicted as needed (they are in the file), and a batch larger than
     planned spills to DuckDB's temporary folder rather than failing. Without a limit DuckDB keeps every
-    block it wrote cached (up to 80 % of RAM), so a build's memory grew with the archive.
+    block it wrote cached (up to 80 % of RAM), so a build's memory grew with the archive. A build of
+    several batches allows two (one written while the next is read). 4 bytes per byte of CSV: 3 and 2
+    saved 0-80 MB of peak RSS and cost 0.15-0.5 s on the all-forces zip (bench/national.py).
 
     >>> memory_limit(10 << 20) >> 20, memory_limit(100 << 20) >> 20
     (256, 400)
