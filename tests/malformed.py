@@ -122,14 +122,26 @@ ODD_QUOTE_ROWS = [
     (_row("v2", month="2023-01", location='"On or near Week Street"x'), "loaded (text after a closing quote)"),
 ]
 
+# 2023-01, a third force: simply quoted, but one row has 13 fields: DuckDB's strict read of the file fails,
+# so it is read line by line (the row rejected as before, the others loaded)
+ESSEX = "Essex Police,Essex Police"
+WRONG_COUNT_ROWS = [
+    (_row("w1", month="2023-01", who=ESSEX, location='"On or near Week Street, Maidstone"'), "loaded"),
+    (_row("w2", month="2023-01", who=ESSEX) + ',"extra"', "rejected: 13 fields"),
+    (_row("w3", month="2023-01", who=ESSEX), "loaded"),
+]
+
 
 def write_csv_reader_archive(root: Path) -> Path:
     """Write a 2023-01 archive under ``root``: Kent's file for DuckDB's CSV reader (``CSV_READER_ROWS``),
-    British Transport Police's with quotes the CSV reader would not read as the csv module does."""
+    British Transport Police's with quotes the CSV reader would not read as the csv module does, Essex's
+    with a row of 13 fields."""
     root = Path(root)
     (root / "2023-01").mkdir(parents=True, exist_ok=True)
     kent = [HEADER] + [line for line, _ in CSV_READER_ROWS]
     (root / "2023-01" / "2023-01-kent-street.csv").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(kent).encode() + b"\r\n")
     btp = [HEADER] + [line for line, _ in ODD_QUOTE_ROWS]
     (root / "2023-01" / "2023-01-btp-street.csv").write_bytes("\n".join(btp).encode() + b"\n")
+    essex = [HEADER] + [line for line, _ in WRONG_COUNT_ROWS]
+    (root / "2023-01" / "2023-01-essex-street.csv").write_bytes("\n".join(essex).encode() + b"\n")
     return root

@@ -18,7 +18,8 @@ from smp_data import settings
 from smp_data.build import build_store
 from smp_data.legacy_build import legacy_build_store
 from tests.conftest import POLICE_FIXTURE
-from tests.malformed import CSV_READER_ROWS, JAN_ROWS, ODD_QUOTE_ROWS, write_csv_reader_archive, write_malformed_archive
+from tests.malformed import (CSV_READER_ROWS, JAN_ROWS, ODD_QUOTE_ROWS, WRONG_COUNT_ROWS, write_csv_reader_archive,
+                             write_malformed_archive)
 
 ORDER = {
     "records": "source_file, source_line",
@@ -97,11 +98,13 @@ def test_quoted_and_utf8_files_read_by_the_csv_reader_give_the_same_store_both_w
     """Simply quoted fields and UTF-8 text no longer send a file line by line: DuckDB's CSV reader reads
     it, and the store is still the row-at-a-time build's (Unicode spaces stripped as str.strip() does)."""
     src = write_csv_reader_archive(tmp_path / "archive")
-    new, old, report, legacy = _both(src, tmp_path, boundaries_dir, force="kent,btp")
+    new, old, report, legacy = _both(src, tmp_path, boundaries_dir, force="kent,btp,essex")
     _assert_same_stores(new, old)
-    assert _readers(report) == {"2023-01/2023-01-kent-street.csv": "csv", "2023-01/2023-01-btp-street.csv": "lines"}
-    rejected = sum(1 for _, what in CSV_READER_ROWS + ODD_QUOTE_ROWS if what.startswith("rejected"))
-    assert (report.rows_read, report.rows_rejected) == (len(CSV_READER_ROWS) + len(ODD_QUOTE_ROWS), rejected)
+    assert _readers(report) == {"2023-01/2023-01-kent-street.csv": "csv", "2023-01/2023-01-btp-street.csv": "lines",
+                                "2023-01/2023-01-essex-street.csv": "lines"}
+    rows = CSV_READER_ROWS + ODD_QUOTE_ROWS + WRONG_COUNT_ROWS
+    rejected = sum(1 for _, what in rows if what.startswith("rejected"))
+    assert (report.rows_read, report.rows_rejected) == (len(rows), rejected)
     con = duckdb.connect(str(new), read_only=True)
     got = dict(con.execute("select crime_id, location from records where crime_id in ('u3', 'u5', 'u6')").fetchall())
     assert got == {"u3": 'On or near "The Mall"', "u5": "On or near S\u0175n Yr Afon", "u6": "On or near Week Street"}
