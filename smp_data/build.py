@@ -606,7 +606,7 @@ def replace_staged_rows(con, here: str, *, file_tables, month_tables, files_sql:
 
 # months are read together until a batch holds this much (a month is never split): Kent's whole 85 MB archive
 # is one batch (two cost a Kent build 0.3 s more: each batch has fixed costs), an all-forces month (~70 MB) a
-# batch of its own. Since the build's checkpoints run without vacuum (_set_memory_limit) and the next batch is
+# batch of its own. Since the build's checkpoints run without vacuum (_set_build_settings) and the next batch is
 # read while one is written, one-month batches build the all-forces zip in 4.4 s (2.4x its read_csv floor)
 # against 3.8 s in 256 MB ones, with peak RSS about 600 MB against 770 (bench/national.py, 2026-12-04).
 BATCH_BYTES = 128 << 20
@@ -680,7 +680,7 @@ def _ingest(con, source: Source, ready: Callable[[], GeoContext], report: BuildR
             con.execute("insert into ingest_notes values (?, null, ?)", [name, note])
         batches = _batches(listing.files)
         # two batches are in memory at once (one written while DuckDB reads the next), unless there is one
-        _set_memory_limit(con, min(2, len(batches)) * max((sum(sf.size for sf in b) for b in batches), default=0))
+        _set_build_settings(con, min(2, len(batches)) * max((sum(sf.size for sf in b) for b in batches), default=0))
         # A pipeline of three stages, each a batch ahead of the next: two threads extract (from a zip)
         # and scan the files (zlib and bytes.translate release the GIL); one thread reads a batch with
         # DuckDB's read_csv, on a cursor of its own (its own temporary tables); this thread validates,
@@ -741,7 +741,7 @@ def _ingest(con, source: Source, ready: Callable[[], GeoContext], report: BuildR
         if geo is None:
             ready()
     else:  # the police.uk API: rows already split into fields, one month per batch
-        _set_memory_limit(con, BATCH_BYTES)
+        _set_build_settings(con, BATCH_BYTES)
         geo = ready()
         for batch in source.batches():
             reader = BatchReader(con, geo)
@@ -779,13 +779,14 @@ def _append_batch(con, reader: BatchReader, report: BuildReport, progress, numbe
         _report_file(report, progress, fr, i, maidstone)
 
 
-def _set_memory_limit(con, largest_batch_bytes: int) -> None:
-    """The store's DuckDB settings for writing batches: its ``memory_limit``, and no vacuum tasks. A
+def _set_build_settings(con, batch_bytes: int) -> None:
+    """The store's DuckDB settings for writing batches: a ``memory_limit`` for ``batch_bytes`` of CSV in
+    memory at once (:func:`memory_limit`), and no vacuum tasks. A
     checkpoint's vacuum merges the last, partly filled row groups of the batch before with the new ones,
     rewriting them: 0.4-0.5 s per all-forces month (three quarters of a month's own insert), where a
     build deletes nothing that vacuum would reclaim. The store is written and read alike without it; its
     row groups simply end at batch boundaries (bench/national.py, 2026-12-04)."""
-    con.execute(f"set memory_limit = '{memory_limit(largest_batch_bytes)}B'")
+    con.execute(f"set memory_limit = '{memory_limit(batch_bytes)}B'")
     con.execute("set max_vacuum_tasks = 0")
 
 
